@@ -1,0 +1,237 @@
+# cfiam.user_groups — developer and CI entry points.
+#
+#   make test      every quality gate, one after another, then a summary (what CI runs)
+#   make help      the list of targets
+#
+# Every target creates what it needs (.venv, .build/...) from nothing, so
+# `make <target>` works in a fresh clone. docs/development.md explains each gate.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+ROOT        := $(CURDIR)
+PYTHON      ?= python3
+VENV        := $(ROOT)/.venv
+BIN         := $(VENV)/bin
+VENV_STAMP  := $(VENV)/.cfiam-dev-stamp
+
+# Oldest supported ansible-core (meta/runtime.yml requires_ansible >= 2.16.0).
+COMPAT_CORE  ?= ansible-core>=2.16.0,<2.17
+COMPAT_VENV  := $(ROOT)/.venv-2.16
+COMPAT_BIN   := $(COMPAT_VENV)/bin
+COMPAT_STAMP := $(COMPAT_VENV)/.cfiam-compat-stamp
+
+BUILD       := $(ROOT)/.build
+COLL_PATH   := $(BUILD)/collections
+COLL_LINK   := $(COLL_PATH)/ansible_collections/cfiam/user_groups
+AT_ROOT     := $(BUILD)/ansible-test
+AT_COLL     := $(AT_ROOT)/ansible_collections/cfiam/user_groups
+DIST        := $(BUILD)/dist
+EE_DIR      := $(BUILD)/ee
+FQCN        := cfiam.user_groups
+
+# Python version ansible-test runs its tests with: the dev venv's interpreter.
+AT_PYTHON    = $(shell $(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+# ansible-test sanity tests skipped on purpose (each needs a reason; see docs/development.md):
+#   (none so far)
+SANITY_SKIP ?=
+SANITY_ARGS ?=
+PYTEST_WORKERS ?= 2
+
+# Tools from the dev venv come first; collections resolve from the checkout via the symlink.
+export PATH := $(BIN):$(PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(COLL_PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+# Suites `make test` runs, cheapest first. All of them run even if one fails.
+TEST_SUITES := changelog-lint lint docs-lint build ee test-pytest units sanity molecule compat
+
+MODULES        = $(sort $(basename $(notdir $(filter-out %/__init__.py,$(wildcard plugins/modules/*.py)))))
+ROLES_WITH_SPEC = $(sort $(patsubst roles/%/meta/argument_specs.yml,%,$(wildcard roles/*/meta/argument_specs.yml)))
+PYTEST_DIRS    = $(wildcard tests/emulator tests/unit tests/integration)
+
+define banner
+	@printf '\n\033[1m==== %s ====\033[0m\n' "$(1)"
+endef
+define loud
+	@printf '\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!! %s\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n' "$(1)"
+endef
+
+.PHONY: help venv collection ansible-test-tree demo test $(TEST_SUITES) compat-venv \
+        ansible-test-bootstrap clean clean-all
+
+help: ## list targets
+	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-24s %s\n", $$1, $$2 }'
+
+# --------------------------------------------------------------------------- environments
+
+venv: $(VENV_STAMP) ## create .venv with requirements-dev.txt (idempotent)
+
+$(VENV_STAMP): requirements-dev.txt requirements.txt
+	$(call banner,venv: $(VENV))
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -r requirements-dev.txt
+	@$(BIN)/python -m pip check || echo "WARNING: pip check reports conflicts (see above)"
+	@touch $@
+
+compat-venv: $(COMPAT_STAMP) ## create .venv-2.16 (oldest supported ansible-core)
+
+$(COMPAT_STAMP): requirements.txt
+	$(call banner,compat venv: $(COMPAT_VENV) with $(COMPAT_CORE))
+	@test -x $(COMPAT_BIN)/python || $(PYTHON) -m venv $(COMPAT_VENV)
+	$(COMPAT_BIN)/python -m pip install --upgrade pip
+	$(COMPAT_BIN)/python -m pip install '$(COMPAT_CORE)' -r requirements.txt requests pytest pytest-xdist openapi-core
+	@$(COMPAT_BIN)/ansible --version | head -n 1
+	@touch $@
+
+collection: $(COLL_LINK) ## .build/collections/ansible_collections/cfiam/user_groups -> checkout (symlink)
+
+$(COLL_LINK):
+	@mkdir -p $(dir $@)
+	@ln -sfn $(ROOT) $@
+	@echo "collection: $@ -> $(ROOT)"
+
+ansible-test-tree: ## REAL copy of the collection for ansible-test in .build/ansible-test
+	@scripts/stage_collection.sh $(AT_COLL)
+
+ansible-test-bootstrap: venv ## write ansible-test's offline get-pip stand-in into ~/.ansible/test/cache
+	@$(BIN)/python scripts/ansible_test_bootstrap.py
+
+# --------------------------------------------------------------------------- demo
+
+demo: venv collection ## run playbooks/demo.yml against a local API emulator
+	$(call banner,demo)
+	@test -f playbooks/demo.yml || { echo "demo: playbooks/demo.yml does not exist yet"; exit 1; }
+	ANSIBLE_PYTHON_INTERPRETER=$(BIN)/python scripts/with_emulator.sh $(BIN)/ansible-playbook playbooks/demo.yml
+
+# --------------------------------------------------------------------------- test
+
+test: venv collection ## run EVERY suite (continues after failures, prints a summary)
+	@summary=$(BUILD)/test-summary.txt; mkdir -p $(BUILD); : > $$summary; failed=""; \
+	for suite in $(TEST_SUITES); do \
+	    start=$$(date +%s); \
+	    if $(MAKE) $$suite; then result=PASS; else result=FAIL; failed="$$failed $$suite"; fi; \
+	    printf '%-16s %s %5ss\n' "$$suite" "$$result" "$$(( $$(date +%s) - start ))" >> $$summary; \
+	done; \
+	printf '\n==== make test summary ====\n'; cat $$summary; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "ALL SUITES PASSED"
+
+test-pytest: venv collection ## pytest over tests/emulator tests/unit tests/integration (-n 2)
+	$(call banner,pytest: $(PYTEST_DIRS))
+	@for d in tests/emulator tests/unit tests/integration; do \
+	    [ -d $$d ] || echo "!! test-pytest: $$d does not exist - nothing collected from it"; done
+	@test -n "$(PYTEST_DIRS)" || { echo "test-pytest: no test directories at all"; exit 1; }
+	@# Exit code 5 (no tests collected) is a failure like any other non-zero status.
+	PYTHONPATH=$(COLL_PATH) CFIAM_ANSIBLE_BIN_DIR=$(BIN) \
+	    $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider $(PYTEST_DIRS)
+
+sanity: venv ansible-test-bootstrap ansible-test-tree ## ansible-test sanity (--venv, python of .venv)
+	$(call banner,ansible-test sanity --python $(AT_PYTHON) --venv)
+	cd $(AT_COLL) && $(BIN)/ansible-test sanity --python $(AT_PYTHON) --venv --color no \
+	    $(foreach t,$(SANITY_SKIP),--skip-test $(t)) $(SANITY_ARGS)
+
+units: venv ## ansible-test units (only if tests/unit/plugins exists)
+	$(call banner,ansible-test units)
+	@if [ ! -d tests/unit/plugins ]; then \
+	    printf '\n!! units: tests/unit/plugins does not exist - NO ansible-test units were run\n\n'; exit 0; fi; \
+	$(MAKE) ansible-test-bootstrap ansible-test-tree && \
+	cd $(AT_COLL) && $(BIN)/ansible-test units --python $(AT_PYTHON) --venv --color no
+
+lint: venv collection ## ansible-lint --offline, profile production
+	$(call banner,ansible-lint)
+	$(BIN)/ansible-lint --offline --profile production
+
+docs-lint: venv collection ## antsibull-docs lint + ansible-doc renders every module and role
+	$(call banner,antsibull-docs lint-collection-docs --plugin-docs)
+	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs $(COLL_LINK)
+	@if [ -z "$(MODULES)" ]; then \
+	    printf '\n!! docs-lint: plugins/modules/ has no modules yet - NO ansible-doc rendering checked\n\n'; fi
+	@set -e; for m in $(MODULES); do \
+	    echo "ansible-doc -t module $(FQCN).$$m"; \
+	    $(BIN)/ansible-doc -t module $(FQCN).$$m > $(BUILD)/ansible-doc.out 2>&1 \
+	      || { cat $(BUILD)/ansible-doc.out; exit 1; }; \
+	    if grep -q '\[WARNING\]\|\[ERROR\]' $(BUILD)/ansible-doc.out; then cat $(BUILD)/ansible-doc.out; exit 1; fi; \
+	done
+	@set -e; for r in $(ROLES_WITH_SPEC); do \
+	    echo "ansible-doc -t role $(FQCN).$$r"; \
+	    $(BIN)/ansible-doc -t role $(FQCN).$$r > /dev/null; done
+
+changelog-lint: venv ## antsibull-changelog lint (fragments + changelog.yaml)
+	$(call banner,antsibull-changelog lint)
+	$(BIN)/antsibull-changelog lint
+	$(BIN)/antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml
+
+ee: venv build ## ansible-builder create into .build/ee + dependency introspection
+	$(call banner,execution environment: ansible-builder create)
+	@rm -rf $(EE_DIR) $(BUILD)/ee-def && mkdir -p $(BUILD)/ee-def
+	@cp requirements.txt bindep.txt $(BUILD)/ee-def/
+	@cp $(DIST)/cfiam-user_groups-*.tar.gz $(BUILD)/ee-def/cfiam-user_groups.tar.gz
+	@sed -e 's|@CORE@|$(shell $(BIN)/python -c 'import ansible; print(ansible.__version__)')|' \
+	    scripts/ee/execution-environment.yml.in > $(BUILD)/ee-def/execution-environment.yml
+	$(BIN)/ansible-builder create -f $(BUILD)/ee-def/execution-environment.yml --context $(EE_DIR) -v 2
+	@test -f $(EE_DIR)/Containerfile
+	@# What the EE build will derive from meta/execution-environment.yml of the collection:
+	$(BIN)/ansible-builder introspect --sanitize $(COLL_PATH) | tee $(BUILD)/ee-introspect.txt
+	@grep -q 'requests' $(BUILD)/ee-introspect.txt || { echo "ee: requests missing from introspection"; exit 1; }
+
+molecule: venv collection ## molecule test for every scenario (each with its own emulator)
+	$(call banner,molecule)
+	@scenarios=$$(ls extensions/molecule/*/molecule.yml roles/*/molecule/*/molecule.yml 2>/dev/null || true); \
+	if [ -z "$$scenarios" ]; then \
+	    printf '\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n'; \
+	    printf '!! molecule: NO scenarios found (extensions/molecule/*/molecule.yml,\n'; \
+	    printf '!!           roles/*/molecule/*/molecule.yml) - NOTHING WAS TESTED\n'; \
+	    printf '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n'; \
+	    exit 0; fi; \
+	failed=""; \
+	for f in $$scenarios; do \
+	    s=$$(basename $$(dirname $$f)); \
+	    case $$f in \
+	      extensions/*) dir=$(ROOT) ;; \
+	      roles/*) dir=$(ROOT)/$$(dirname $$(dirname $$(dirname $$f))) ;; \
+	    esac; \
+	    echo "---- molecule test -s $$s (in $$dir)"; \
+	    if ! ( cd $$dir && ANSIBLE_PYTHON_INTERPRETER=$(BIN)/python \
+	           $(ROOT)/scripts/with_emulator.sh $(BIN)/molecule test -s $$s ); then failed="$$failed $$f"; fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "molecule: FAILED:$$failed"; exit 1; fi
+
+build: venv ## ansible-galaxy collection build + offline install + ansible-doc from the tarball
+	$(call banner,collection build)
+	@rm -rf $(DIST) && mkdir -p $(DIST)
+	$(BIN)/ansible-galaxy collection build --force --output-path $(DIST) $(ROOT)
+	@tarball=$$(ls $(DIST)/cfiam-user_groups-*.tar.gz); \
+	bad=$$(tar -tzf $$tarball | grep -E '^(\.venv|\.build|\.git/|\.ansible|tests/output|.*__pycache__)' || true); \
+	if [ -n "$$bad" ]; then echo "build: tarball contains files it must not ship:"; echo "$$bad" | head; exit 1; fi; \
+	for f in meta/runtime.yml meta/execution-environment.yml requirements.txt bindep.txt; do \
+	    tar -tzf $$tarball | grep -qx "$$f" || { echo "build: $$f missing from $$tarball"; exit 1; }; done; \
+	tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(BIN)/ansible-galaxy collection install --offline -p $$tmp $$tarball; \
+	export ANSIBLE_COLLECTIONS_PATH=$$tmp; \
+	$(BIN)/ansible-galaxy collection list -p $$tmp $(FQCN) | grep -q '$(FQCN)'; \
+	mods="$(MODULES)"; \
+	if [ -z "$$mods" ]; then \
+	    printf '\n!! build: no modules yet - installed tarball checked with ansible-galaxy collection list only\n\n'; \
+	else \
+	    m=$${mods%% *}; echo "ansible-doc -t module $(FQCN).$$m (from the installed tarball)"; \
+	    $(BIN)/ansible-doc -t module $(FQCN).$$m | head -n 3; \
+	    path=$$($(BIN)/ansible-doc -t module -j $(FQCN).$$m | $(BIN)/python -c 'import json,sys; print(list(json.load(sys.stdin).values())[0]["doc"]["filename"])'); \
+	    case $$path in $$tmp/*) echo "ansible-doc read $$path";; *) echo "build: ansible-doc used $$path, not the installed tarball"; exit 1;; esac; \
+	fi
+
+compat: compat-venv collection ## integration pytest suite with ansible-core 2.16 (.venv-2.16)
+	$(call banner,compat: $$($(COMPAT_BIN)/ansible --version | head -n 1))
+	@test -d tests/integration || { echo "compat: tests/integration does not exist yet - nothing to run"; exit 1; }
+	PYTHONPATH=$(COLL_PATH) CFIAM_ANSIBLE_BIN_DIR=$(COMPAT_BIN) PATH=$(COMPAT_BIN):$$PATH \
+	    $(COMPAT_BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider tests/integration
+
+# --------------------------------------------------------------------------- housekeeping
+
+clean: ## remove .build and test output (keeps the venvs)
+	rm -rf $(BUILD) tests/output .pytest_cache
+
+clean-all: clean ## also remove .venv and .venv-2.16
+	rm -rf $(VENV) $(COMPAT_VENV)
