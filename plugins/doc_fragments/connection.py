@@ -73,12 +73,3 @@ notes:
 requirements:
   - requests
 """
-
-    ATTRIBUTES = r"""
-attributes:
-  action_group:
-    description: Use C(group/cfiam.user_groups.cloudflare) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - cfiam.user_groups.cloudflare
-"""
