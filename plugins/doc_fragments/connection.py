@@ -14,7 +14,7 @@ class ModuleDocFragment(object):
 options:
   api_token:
     description:
-      - Cloudflare API token, sent as C(Authorization: Bearer).
+      - "Cloudflare API token, sent as C(Authorization: Bearer)."
       - The token needs C(Account Settings Read) to read and C(Account Settings Write) to change user groups,
         members and resource groups; C(Zone Read) to resolve zone names.
       - If not set, the value of the E(CLOUDFLARE_API_TOKEN) environment variable is used.
@@ -66,10 +66,10 @@ options:
     type: int
     default: 300
 notes:
-  - The modules talk to the Cloudflare API from the controller (or execution environment); run them with
-    C(hosts: localhost) or C(delegate_to: localhost).
-  - Set the connection options once per play with
-    C(module_defaults: {group/cfiam.user_groups.cloudflare: {...}}).
+  - "The modules talk to the Cloudflare API from the controller (or execution environment); run them with
+    C(hosts: localhost) or C(delegate_to: localhost)."
+  - "Set the connection options once per play with
+    C(module_defaults: {group/cfiam.user_groups.cloudflare: {...}})."
 requirements:
   - requests
 """

@@ -44,7 +44,7 @@ def suggest(value, candidates, limit=3):
     """`` (did you mean 'a', 'b'?)`` or an empty string."""
     pool = sorted(set(c for c in candidates if c))
     lowered = dict((c.lower(), c) for c in pool)
-    matches = difflib.get_close_matches(str(value).lower(), list(lowered), n=limit, cutoff=0.6)
+    matches = difflib.get_close_matches(str(value).lower(), list(lowered), n=limit, cutoff=0.75)
     if not matches:
         return ""
     return " (did you mean %s?)" % ", ".join("'%s'" % lowered[m] for m in matches)
