@@ -171,10 +171,15 @@ ee: venv build ## ansible-builder create into .build/ee + dependency introspecti
 	@cp $(DIST)/cfiam-user_groups-*.tar.gz $(BUILD)/ee-def/cfiam-user_groups.tar.gz
 	@sed -e 's|@CORE@|$(shell $(BIN)/python -c 'import ansible; print(ansible.__version__)')|' \
 	    scripts/ee/execution-environment.yml.in > $(BUILD)/ee-def/execution-environment.yml
-	$(BIN)/ansible-builder create -f $(BUILD)/ee-def/execution-environment.yml --context $(EE_DIR) -v 2
-	@test -f $(EE_DIR)/Containerfile
-	@# What the EE build will derive from meta/execution-environment.yml of the collection:
-	$(BIN)/ansible-builder introspect --sanitize $(COLL_PATH) | tee $(BUILD)/ee-introspect.txt
+	$(BIN)/ansible-builder create -f $(BUILD)/ee-def/execution-environment.yml --context $(EE_DIR) \
+	    --output-filename Containerfile -v 2
+	@test -f $(EE_DIR)/Containerfile && test -f $(EE_DIR)/_build/requirements.txt && test -f $(EE_DIR)/_build/bindep.txt
+	@grep -q 'cfiam-user_groups.tar.gz' $(EE_DIR)/Containerfile
+	@# What an EE build derives from meta/execution-environment.yml of the INSTALLED tarball:
+	@rm -rf $(BUILD)/ee-installed && ANSIBLE_COLLECTIONS_PATH=$(BUILD)/ee-installed \
+	    $(BIN)/ansible-galaxy collection install --offline -p $(BUILD)/ee-installed $(DIST)/cfiam-user_groups-*.tar.gz > /dev/null
+	$(BIN)/ansible-builder introspect --sanitize $(BUILD)/ee-installed > $(BUILD)/ee-introspect.txt
+	@cat $(BUILD)/ee-introspect.txt
 	@grep -q 'requests' $(BUILD)/ee-introspect.txt || { echo "ee: requests missing from introspection"; exit 1; }
 
 molecule: venv collection ## molecule test for every scenario (each with its own emulator)
@@ -203,21 +208,23 @@ build: venv ## ansible-galaxy collection build + offline install + ansible-doc f
 	$(call banner,collection build)
 	@rm -rf $(DIST) && mkdir -p $(DIST)
 	$(BIN)/ansible-galaxy collection build --force --output-path $(DIST) $(ROOT)
-	@tarball=$$(ls $(DIST)/cfiam-user_groups-*.tar.gz); \
-	bad=$$(tar -tzf $$tarball | grep -E '^(\.venv|\.build|\.git/|\.ansible|tests/output|.*__pycache__)' || true); \
+	@tarball=$$(ls $(DIST)/cfiam-user_groups-*.tar.gz); tar -tzf $$tarball > $(DIST)/contents.txt; \
+	bad=$$(grep -E '^(\.venv[^/]*|\.build|\.git|\.ansible|tests/output)(/|$$)|__pycache__' $(DIST)/contents.txt || true); \
 	if [ -n "$$bad" ]; then echo "build: tarball contains files it must not ship:"; echo "$$bad" | head; exit 1; fi; \
 	for f in meta/runtime.yml meta/execution-environment.yml requirements.txt bindep.txt; do \
-	    tar -tzf $$tarball | grep -qx "$$f" || { echo "build: $$f missing from $$tarball"; exit 1; }; done; \
+	    grep -qx "$$f" $(DIST)/contents.txt || { echo "build: $$f missing from $$tarball"; exit 1; }; done; \
+	echo "build: $$(wc -l < $(DIST)/contents.txt) entries in $$tarball"; \
 	tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
-	$(BIN)/ansible-galaxy collection install --offline -p $$tmp $$tarball; \
 	export ANSIBLE_COLLECTIONS_PATH=$$tmp; \
-	$(BIN)/ansible-galaxy collection list -p $$tmp $(FQCN) | grep -q '$(FQCN)'; \
+	$(BIN)/ansible-galaxy collection install --offline -p $$tmp $$tarball; \
+	test -f $$tmp/ansible_collections/cfiam/user_groups/MANIFEST.json || { echo "build: install did not land in $$tmp"; exit 1; }; \
+	$(BIN)/ansible-galaxy collection list $(FQCN); \
 	mods="$(MODULES)"; \
 	if [ -z "$$mods" ]; then \
 	    printf '\n!! build: no modules yet - installed tarball checked with ansible-galaxy collection list only\n\n'; \
 	else \
 	    m=$${mods%% *}; echo "ansible-doc -t module $(FQCN).$$m (from the installed tarball)"; \
-	    $(BIN)/ansible-doc -t module $(FQCN).$$m | head -n 3; \
+	    $(BIN)/ansible-doc -t module $(FQCN).$$m > $(DIST)/ansible-doc.txt; head -n 3 $(DIST)/ansible-doc.txt; \
 	    path=$$($(BIN)/ansible-doc -t module -j $(FQCN).$$m | $(BIN)/python -c 'import json,sys; print(list(json.load(sys.stdin).values())[0]["doc"]["filename"])'); \
 	    case $$path in $$tmp/*) echo "ansible-doc read $$path";; *) echo "build: ansible-doc used $$path, not the installed tarball"; exit 1;; esac; \
 	fi
