@@ -128,12 +128,17 @@ test-pytest: venv collection ## pytest over tests/emulator tests/unit tests/inte
 	PYTHONPATH=$(COLL_PATH) CFIAM_ANSIBLE_BIN_DIR=$(BIN) \
 	    $(BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider $(PYTEST_DIRS)
 
-sanity: venv ansible-test-bootstrap ansible-test-tree ## ansible-test sanity (--venv, python of .venv)
-	$(call banner,ansible-test sanity --python $(AT_PYTHON) --venv)
-	cd $(AT_COLL) && $(BIN)/ansible-test sanity --python $(AT_PYTHON) --venv --color no \
+# --local: the controller side runs in .venv itself; every sanity test that needs tools
+# (pylint, pep8, yamllint, validate-modules, ...) still gets its own pinned virtualenv under
+# ~/.ansible/test/venv. Same findings as --venv at half the time (no delegation venv).
+sanity: venv ansible-test-bootstrap ansible-test-tree ## ansible-test sanity (--local, python of .venv)
+	$(call banner,ansible-test sanity --python $(AT_PYTHON) --local)
+	cd $(AT_COLL) && $(BIN)/ansible-test sanity --python $(AT_PYTHON) --local --color no \
 	    $(foreach t,$(SANITY_SKIP),--skip-test $(t)) $(SANITY_ARGS)
 
-units: venv ## ansible-test units (only if tests/unit/plugins exists)
+# --venv (not --local): the units requirements (pytest-mock, coverage, constraints) must
+# not be installed into .venv, where they would change the dev tool versions.
+units: venv ## ansible-test units (--venv; only if tests/unit/plugins exists)
 	$(call banner,ansible-test units)
 	@if [ ! -d tests/unit/plugins ]; then \
 	    printf '\n!! units: tests/unit/plugins does not exist - NO ansible-test units were run\n\n'; exit 0; fi; \
