@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cfiam.user_groups contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Unit-test setup.
+
+1. ``ansible_collections.cfiam.user_groups`` must be importable.  Under
+   ``ansible-test units`` (a copy of the collection at
+   ``<tmp>/ansible_collections/cfiam/user_groups``) it already is and nothing is
+   changed.  Under plain pytest from the repository, ``.build/collections`` is
+   put on ``sys.path`` with ``.build/collections/ansible_collections/cfiam/user_groups``
+   a symlink to the repository root (created when missing).
+2. The emulator fixtures (``emulator_server``, ``emulator``) come from
+   ``tests/emulator/pytest_plugin.py``, loaded by file path relative to this
+   folder, so they work from any copy of the collection.
+"""
+from __future__ import absolute_import, division, print_function
+
+import importlib.util
+import os
+import sys
+
+UNIT_DIR = os.path.dirname(os.path.abspath(__file__))
+TESTS_DIR = os.path.dirname(UNIT_DIR)
+COLLECTION_ROOT = os.path.dirname(TESTS_DIR)
+EMULATOR_DIR = os.path.join(TESTS_DIR, "emulator")
+
+
+def _collection_importable():
+    try:
+        return importlib.util.find_spec("ansible_collections.cfiam.user_groups.plugins.module_utils") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def _ensure_collection_path():
+    if _collection_importable():
+        return
+    collections = os.path.join(COLLECTION_ROOT, ".build", "collections")
+    target = os.path.join(collections, "ansible_collections", "cfiam", "user_groups")
+    if not os.path.exists(target):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        try:
+            os.symlink(COLLECTION_ROOT, target)
+        except FileExistsError:  # another xdist worker won the race
+            pass
+    if collections not in sys.path:
+        sys.path.insert(0, collections)
+    importlib.invalidate_caches()
+
+
+_ensure_collection_path()
+
+
+def _load_by_path(name, path):
+    if name in sys.modules:
+        return sys.modules[name]
+    if EMULATOR_DIR not in sys.path:
+        sys.path.insert(0, EMULATOR_DIR)  # the emulator imports its siblings (builders) this way
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+_PLUGIN_PATH = os.path.join(EMULATOR_DIR, "pytest_plugin.py")
+if os.path.exists(_PLUGIN_PATH):
+    _plugin = _load_by_path("cfiam_emulator_pytest_plugin", _PLUGIN_PATH)
+    # Re-exported so pytest registers them for every test below tests/unit.
+    emulator_server = _plugin.emulator_server
+    emulator = _plugin.emulator
