@@ -434,6 +434,30 @@ def normalize_policies(policies, lookups=None, account_id=None):
     return normalised
 
 
+def policy_zone_ids(policies):
+    """Ids of the zones that API policies scope to (zone objects and single-zone scope keys)."""
+    ids = set()
+    for policy in policies or []:
+        for rg in policy.get("resource_groups") or []:
+            for scope in _scopes_of(rg):
+                for key in _object_keys(scope.get("objects")):
+                    if isinstance(key, str) and key.startswith(ZONE_OBJECT_PREFIX):
+                        ids.add(key[len(ZONE_OBJECT_PREFIX):])
+                key = scope.get("key") or ""
+                if key.startswith(ZONE_OBJECT_PREFIX):
+                    ids.add(key[len(ZONE_OBJECT_PREFIX):])
+    return ids
+
+
+def learn_zone_names(policies, lookups):
+    """Read the zone listing (once per run) when a policy scopes to a zone whose name is not known yet.
+
+    Lets ``normalize_policies`` show zone names instead of ids; sends no request when every name is known.
+    """
+    if any(lookups.zone_name(zone_id) is None for zone_id in policy_zone_ids(policies)):
+        lookups.zones()
+
+
 def readable_policy(normalised):
     """A compact one-screen view for diffs: role names and scopes, no ids."""
     view = {"access": normalised["access"],
