@@ -21,17 +21,28 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     PER_PAGE_USER_GROUPS,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.lookups import (
+    ZONE_OBJECT_PREFIX,
     Lookups,
     ResolutionError,
     is_id,
     member_email,
     suggest,
 )
-from ansible_collections.cfiam.user_groups.plugins.module_utils.policies import normalize_policies
+from ansible_collections.cfiam.user_groups.plugins.module_utils.policies import (
+    _object_keys,
+    _scope_kind,
+    _scopes_of,
+    account_scope_key,
+    normalize_policies,
+)
 
 
 class DuplicateGroupError(ResolutionError):
     """Two or more user groups share the name that was asked for."""
+
+
+class DuplicateResourceGroupError(ResolutionError):
+    """Two or more named resource groups share the name that was asked for."""
 
 
 class UserGroupService(object):
@@ -178,6 +189,20 @@ class ResourceGroupService(object):
         except CloudflareNotFound:
             return None
 
+    def find(self, name=None, rg_id=None):
+        """A named resource group by id or exact name; None when absent.
+
+        DuplicateResourceGroupError when several groups carry the name.
+        """
+        if rg_id is not None:
+            return self.get(rg_id) if is_id(rg_id) else None
+        matches = [rg for rg in self.list(name=name) if rg.get("name") == name]
+        if len(matches) > 1:
+            raise DuplicateResourceGroupError(["%d resource groups are named '%s' (ids: %s); address the resource "
+                                               "group by id" % (len(matches), name,
+                                                                ", ".join(sorted(rg["id"] for rg in matches)))])
+        return matches[0] if matches else None
+
     def create(self, name, scope):
         def recover():
             found = [rg for rg in (self.client.get(self._path(), params={"name": name}) or []) if rg.get("name") == name]
@@ -198,6 +223,51 @@ class ResourceGroupService(object):
         except CloudflareNotFound:
             return False
         return True
+
+
+# --------------------------------------------------------------------------- resource group views
+def zones_scope(account_id, zone_ids):
+    """The resource-group scope of a list of zones: account key, one zone object per zone."""
+    return {"key": account_scope_key(account_id),
+            "objects": [{"key": ZONE_OBJECT_PREFIX + zid} for zid in dict.fromkeys(zone_ids)]}
+
+
+def scope_signature_of(scope):
+    """Order-insensitive identity of a scope: (key, frozenset of object keys)."""
+    scope = scope or {}
+    return (scope.get("key"), frozenset(_object_keys(scope.get("objects"))))
+
+
+def scope_zone_ids(scope, account_id):
+    """Zone ids of a scope that lists zones, else None."""
+    if not scope or _scope_kind(scope, account_id) != "zones":
+        return None
+    keys = _object_keys(scope.get("objects"))
+    if keys == ["*"]:
+        return [scope["key"][len(ZONE_OBJECT_PREFIX):]]
+    return [k[len(ZONE_OBJECT_PREFIX):] for k in keys]
+
+
+def resource_group_view(rg, lookups=None, account_id=None):
+    """``{id, name, scope: {key, objects: [sorted keys]}, zones?, meta, created_on, modified_on}``.
+
+    ``zones`` (zone names, sorted; an id when the zone is unknown) is set only
+    when the scope lists zones; the zone listing is read at most once, and
+    only when a zone name is not known yet.
+    """
+    scopes = _scopes_of(rg)
+    scope = scopes[0] if scopes else {}
+    view = {"id": rg.get("id"), "name": rg.get("name"),
+            "scope": {"key": scope.get("key"), "objects": sorted(set(_object_keys(scope.get("objects"))))},
+            "meta": rg.get("meta") or {}, "created_on": rg.get("created_on"), "modified_on": rg.get("modified_on")}
+    zone_ids = scope_zone_ids(scope, account_id) if account_id else None
+    if zone_ids is not None:
+        names = [lookups.zone_name(z) if lookups is not None else None for z in zone_ids]
+        if lookups is not None and None in names:
+            lookups.zones()
+            names = [lookups.zone_name(z) for z in zone_ids]
+        view["zones"] = sorted(n or z for n, z in zip(names, zone_ids))
+    return view
 
 
 # --------------------------------------------------------------------------- member plans
