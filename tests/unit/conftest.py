@@ -12,7 +12,8 @@
    a symlink to the repository root (created when missing).
 2. The emulator fixtures (``emulator_server``, ``emulator``) come from
    ``tests/emulator/pytest_plugin.py``, loaded by file path relative to this
-   folder, so they work from any copy of the collection.
+   folder (so they work from any copy of the collection) and registered as a
+   plugin; ``pytest tests/unit`` does not read ``tests/conftest.py``.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -52,11 +53,15 @@ def _ensure_collection_path():
 _ensure_collection_path()
 
 
-def _load_by_path(name, path):
-    if name in sys.modules:
-        return sys.modules[name]
-    if EMULATOR_DIR not in sys.path:
-        sys.path.insert(0, EMULATOR_DIR)  # the emulator imports its siblings (builders) this way
+def _load_emulator_plugin():
+    """``tests/emulator/pytest_plugin.py`` as a module (the one already imported when it is the same file)."""
+    path = os.path.join(EMULATOR_DIR, "pytest_plugin.py")
+    if not os.path.exists(path):
+        return None
+    loaded = sys.modules.get("pytest_plugin")
+    if loaded is not None and os.path.realpath(getattr(loaded, "__file__", "") or "") == os.path.realpath(path):
+        return loaded
+    name = "pytest_plugin" if loaded is None else "cfiam_emulator_pytest_plugin"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
@@ -64,9 +69,14 @@ def _load_by_path(name, path):
     return module
 
 
-_PLUGIN_PATH = os.path.join(EMULATOR_DIR, "pytest_plugin.py")
-if os.path.exists(_PLUGIN_PATH):
-    _plugin = _load_by_path("cfiam_emulator_pytest_plugin", _PLUGIN_PATH)
-    # Re-exported so pytest registers them for every test below tests/unit.
-    emulator_server = _plugin.emulator_server
-    emulator = _plugin.emulator
+def pytest_configure(config):
+    """Register the emulator fixtures globally unless a plugin already did.
+
+    Registered as a plugin (not re-exported here), a ``tests/conftest.py`` that
+    provides the same fixtures still wins for the tests below it, so one run
+    never starts two emulators per worker.
+    """
+    plugin = _load_emulator_plugin()
+    if (plugin is not None and not config.pluginmanager.is_registered(plugin)
+            and config.pluginmanager.get_plugin("cfiam-emulator-fixtures") is None):
+        config.pluginmanager.register(plugin, "cfiam-emulator-fixtures")
