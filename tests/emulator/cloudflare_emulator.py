@@ -966,6 +966,7 @@ class Emulator:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "cloudflare-emulator"
+    disable_nagle_algorithm = True
     sys_version = ""
 
     def log_message(self, fmt, *args):  # never log (headers/tokens stay private)
@@ -982,9 +983,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         for k, v in (headers or {}).items():
             self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+        # headers + body in ONE write (avoids Nagle / delayed-ACK stalls on keep-alive)
+        self._headers_buffer.append(b"\r\n")
+        payload = b"".join(self._headers_buffer) + (data if self.command != "HEAD" else b"")
+        self._headers_buffer = []
+        self.wfile.write(payload)
 
     def _drop(self):
         self.close_connection = True
