@@ -1,0 +1,365 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) cfiam.user_groups contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: cf_user_group_policy
+short_description: Manage the permission policies of a Cloudflare user group
+version_added: 0.1.0
+description:
+  - Attaches permission policies to a Cloudflare account user group, detaches them, or makes the group's policies
+    exactly a given list.
+  - A policy grants (or denies) one or more permission groups (roles) on one scope. The scope is the whole account,
+    a list of zones, a list of named resource groups, or a raw resource scope.
+  - Permission groups are given by name, C(meta.label) or id. Zones are given by name or id, and resource groups
+    by name or id. Every name is resolved and every policy is checked before the first write. This includes
+    whether each role can apply to its scope, because a domain role cannot apply to the whole account and an
+    account role cannot apply to zones. All problems are reported at once and nothing is changed.
+  - Cloudflare's C(PUT) replaces all the policies of a group, so the module sends the complete list. Existing
+    policies that stay are sent again unchanged, with inline scopes as scopes and named resource groups as ids.
+  - Policies are compared without regard to order and without their ids, which Cloudflare regenerates on every
+    C(PUT). A run whose policies are already in place sends no write.
+  - Works on groups pushed by SCIM from an identity provider. Their name and members belong to the provider, but
+    their policies can be changed. The module sends only the policies.
+author:
+  - cfiam.user_groups maintainers
+options:
+  group:
+    description:
+      - Exact name of the user group.
+      - Mutually exclusive with O(group_id).
+    type: str
+  group_id:
+    description:
+      - Id of the user group. Saves the name lookup.
+      - Mutually exclusive with O(group).
+    type: str
+  policies:
+    description:
+      - The policies to attach (O(state=present)) or detach (O(state=absent)).
+      - Each policy sets at most one of O(policies[].zones), O(policies[].resource_groups) and
+        O(policies[].scope). A policy without any of them applies to the whole account, which is the scope key
+        C(com.cloudflare.api.account.<account_id>) with the objects V([*]).
+      - O(policies=[]) with O(exclusive=true) resets the group to no policies.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      access:
+        description:
+          - V(allow) grants the permission groups, V(deny) denies them.
+        type: str
+        default: allow
+      permission_groups:
+        description:
+          - Permission groups (roles), each a name such as V(Administrator Read Only), a C(meta.label) such as
+            V(admin_readonly), or an id. Names and labels are matched exactly first, then case-insensitively.
+          - Use M(cfiam.user_groups.cf_permission_group_info) to list them.
+          - Required in every policy, and must not be empty.
+        type: list
+        elements: str
+      zones:
+        description:
+          - Zones of the account, each a name such as V(example.com) or a zone id.
+          - The policy scope is then C(com.cloudflare.api.account.<account_id>) with one object
+            C(com.cloudflare.api.account.zone.<zone_id>) per zone. Only domain roles apply to zones.
+        type: list
+        elements: str
+      resource_groups:
+        description:
+          - Existing named resource groups of the account, each a name or an id.
+        type: list
+        elements: str
+      scope:
+        description:
+          - A raw resource scope, for targets that the other options do not cover, such as specific Workers.
+          - The value is a dictionary with C(key), for example C(com.cloudflare.api.account.<account_id>), and a
+            non-empty list C(objects), for example C(com.cloudflare.api.account.worker.<worker_id>). Each object is
+            a string or a dictionary with a C(key).
+        type: dict
+  state:
+    description:
+      - V(present) makes sure each of O(policies) is attached to the group.
+      - V(absent) makes sure none of O(policies) is attached to the group. A policy matches when its access, its
+        set of permission groups and its set of scopes are equal.
+    type: str
+    choices: [present, absent]
+    default: present
+  exclusive:
+    description:
+      - With O(state=present), make the group's policies exactly O(policies) and remove every other one.
+        O(policies=[]) with O(exclusive=true) removes every policy.
+    type: bool
+    default: false
+  verify_ids:
+    description:
+      - When V(false), permission group ids and zone ids are trusted as given. The permission group catalogue and
+        the zone listing are then not read to check them. Cloudflare still rejects unknown ids without changing
+        anything, but the module cannot check that a role fits its scope for roles it has not seen.
+      - The C(cfiam.user_groups.user_groups) role passes ids it has already resolved with this set to V(false).
+    type: bool
+    default: true
+notes:
+  - The token needs C(Account Settings Write) to change the policies, and C(Zone Read) to resolve zone names.
+extends_documentation_fragment:
+  - cfiam.user_groups.connection
+  - cfiam.user_groups.attributes
+  - cfiam.user_groups.attributes.actiongroup
+"""
+
+EXAMPLES = r"""
+- name: Give a group pushed by SCIM read-only access to the whole account
+  cfiam.user_groups.cf_user_group_policy:
+    group: Okta Contractors
+    policies:
+      - permission_groups: [Administrator Read Only]
+
+- name: Let a group edit DNS on two zones (other policies stay)
+  cfiam.user_groups.cf_user_group_policy:
+    group: DNS Editors
+    policies:
+      - access: allow
+        permission_groups: [domain_dns]
+        zones: [example.com, example.net]
+
+- name: Deny cache purges on the shop zone
+  cfiam.user_groups.cf_user_group_policy:
+    group: Engineering
+    policies:
+      - access: deny
+        permission_groups: [Domain Cache Purge]
+        zones: [shop.example.com]
+
+- name: Grant a domain role on a named resource group
+  cfiam.user_groups.cf_user_group_policy:
+    group: Engineering SRE
+    policies:
+      - permission_groups: [Domain Administrator]
+        resource_groups: [Production zones]
+
+- name: Grant a role on specific Workers with a raw scope
+  cfiam.user_groups.cf_user_group_policy:
+    group: Workers Team
+    policies:
+      - permission_groups: [Cloudflare Workers Admin]
+        scope:
+          key: com.cloudflare.api.account.0123456789abcdef0123456789abcdef
+          objects:
+            - com.cloudflare.api.account.worker.9a7806061c88ada191ed06f989cc3dac
+
+- name: Remove one policy, keep the others
+  cfiam.user_groups.cf_user_group_policy:
+    group: Engineering
+    state: absent
+    policies:
+      - access: deny
+        permission_groups: [Domain Cache Purge]
+        zones: [shop.example.com]
+
+- name: Make the group's policies exactly this list
+  cfiam.user_groups.cf_user_group_policy:
+    group: Auditors
+    exclusive: true
+    policies:
+      - permission_groups: [admin_readonly, audit_logs_viewer]
+
+- name: Reset the policies of a group to an empty state
+  cfiam.user_groups.cf_user_group_policy:
+    group_id: 7148c1e4d9f247f5b6dcd3ef20f998f9
+    policies: []
+    exclusive: true
+"""
+
+RETURN = r"""
+policies:
+  description:
+    - The group's policies after the task (predicted in check mode), normalised and sorted.
+    - Policy ids are left out because Cloudflare regenerates them on every change.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    access:
+      description: V(allow) or V(deny).
+      type: str
+      sample: allow
+    permission_groups:
+      description: The permission groups of the policy, sorted by name.
+      type: list
+      elements: dict
+      sample: [{"id": "1a0fc8bdeae24387b64d5b8de1ad052a", "name": "Administrator Read Only", "label": "admin_readonly"}]
+    resource_groups:
+      description:
+        - The scopes of the policy. Each has C(scope) with C(key) and sorted C(objects).
+        - Named resource groups also have C(id) and C(name). Zone scopes also have C(zones), the zone names (or
+          ids when a name is unknown).
+      type: list
+      elements: dict
+      sample: [{"scope": {"key": "com.cloudflare.api.account.a3324a084cd290080b563ab39c91545a", "objects": ["*"]}}]
+    target:
+      description: >-
+        What the policy applies to. One of V(account), V(zones), V(resource_groups), V(scope) (another raw
+        scope), V(mixed) or V(none).
+      type: str
+      sample: account
+  sample:
+    - access: allow
+      permission_groups: [{"id": "1a0fc8bdeae24387b64d5b8de1ad052a", "name": "Administrator Read Only",
+                           "label": "admin_readonly"}]
+      resource_groups: [{"scope": {"key": "com.cloudflare.api.account.a3324a084cd290080b563ab39c91545a",
+                                   "objects": ["*"]}}]
+      target: account
+added:
+  description: Policies attached (or that would be attached in check mode), in the same form as RV(policies).
+  returned: success
+  type: list
+  elements: dict
+  sample: []
+removed:
+  description: Policies detached (or that would be detached in check mode), in the same form as RV(policies).
+  returned: success
+  type: list
+  elements: dict
+  sample: []
+user_group:
+  description: Id and name of the group.
+  returned: success
+  type: dict
+  sample: {"id": "7148c1e4d9f247f5b6dcd3ef20f998f9", "name": "Okta Contractors"}
+api_requests:
+  description: Number of API requests the task sent, by HTTP method, with C(total) and C(retries).
+  returned: always
+  type: dict
+  sample: {"GET": 2, "PUT": 1, "total": 3, "retries": 0}
+"""
+
+from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareAPIError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.lookups import ResolutionError, ZONE_OBJECT_PREFIX
+from ansible_collections.cfiam.user_groups.plugins.module_utils.module import CloudflareModule
+from ansible_collections.cfiam.user_groups.plugins.module_utils.policies import (
+    needs_named_rg_listing,
+    normalize_policies,
+    plan_policies,
+    readable_policy,
+    resolve_policies,
+    validate_policy_items,
+)
+
+# Deliberately lenient (no choices, nothing required): validate_policy_items checks every item and reports
+# every problem of every item at once, where the argument spec would stop at the first one.
+POLICY_SPEC = dict(
+    access=dict(type="str", default="allow"),
+    permission_groups=dict(type="list", elements="str"),
+    zones=dict(type="list", elements="str"),
+    resource_groups=dict(type="list", elements="str"),
+    scope=dict(type="dict"),
+)
+
+
+def main():
+    cf = CloudflareModule(
+        argument_spec=dict(
+            group=dict(type="str"),
+            group_id=dict(type="str"),
+            policies=dict(type="list", elements="dict", required=True, options=POLICY_SPEC),
+            state=dict(type="str", default="present", choices=["present", "absent"]),
+            exclusive=dict(type="bool", default=False),
+            verify_ids=dict(type="bool", default=True),
+        ),
+        mutually_exclusive=[["group", "group_id"]],
+        required_one_of=[["group", "group_id"]],
+    )
+    cf.run(ensure_policies)
+
+
+def _policy_items(items):
+    """The user's items with None-valued keys dropped (Jinja may pass explicit nulls)."""
+    out = []
+    for item in items or []:
+        if isinstance(item, dict):
+            out.append(dict((k, v) for k, v in item.items() if v is not None))
+        else:
+            out.append(item)
+    return out
+
+
+def _learn_zone_names(cf, policies):
+    """Read the zone listing once when a policy shows zone ids whose name is unknown (best effort)."""
+    for policy in policies:
+        for rg in policy.get("resource_groups") or []:
+            scopes = rg.get("scope")
+            scopes = scopes if isinstance(scopes, list) else [scopes or {}]
+            for scope in scopes:
+                keys = [scope.get("key") or ""] + [(o.get("key") if isinstance(o, dict) else o) or ""
+                                                   for o in scope.get("objects") or []]
+                for key in keys:
+                    if key.startswith(ZONE_OBJECT_PREFIX) and cf.lookups.zone_name(key[len(ZONE_OBJECT_PREFIX):]) is None:
+                        try:
+                            cf.lookups.zones()
+                        except CloudflareAPIError:
+                            pass  # no Zone Read permission: zone ids are shown instead of names
+                        return
+
+
+def ensure_policies(cf):
+    p = cf.params
+    ref = p["group"] if p["group"] is not None else p["group_id"]
+    items = _policy_items(p["policies"])
+    state = p["state"]
+    exclusive = p["exclusive"] and state == "present"
+
+    # Shape problems need no API call: report them before anything is read.
+    cf.doing("check the policies for user group '%s'" % ref)
+    problems = validate_policy_items(items)
+    if problems:
+        raise ResolutionError(problems)
+
+    cf.doing("find user group '%s'" % ref)
+    groups = cf.groups
+    group = groups.find_group(name=p["group"], group_id=p["group_id"], required=True)
+    label = "user group '%s' (%s)" % (group["name"], group["id"])
+    account_id = cf.client.account_id
+
+    cf.doing("resolve the policies for %s" % label)
+    desired = resolve_policies(items, cf.lookups, account_id, verify=p["verify_ids"])
+
+    current = group.get("policies") or []
+    named_rg_ids = None
+    if needs_named_rg_listing(current):
+        cf.doing("list the resource groups of account %s" % account_id)
+        named_rg_ids = cf.lookups.named_resource_group_ids()
+    plan = plan_policies(current, desired, state=state, exclusive=exclusive, named_rg_ids=named_rg_ids)
+
+    after = plan.after_policies
+    if plan.changed and not cf.check_mode:
+        cf.doing("set the policies of %s" % label)
+        # Only the policies: the name of a group pushed by SCIM must not be sent.
+        result = groups.update_group(group["id"], policies=plan.bodies)
+        if isinstance(result, dict):
+            after = result.get("policies") or []
+
+    if p["verify_ids"]:
+        _learn_zone_names(cf, list(current) + list(after))
+    lookups = cf.lookups
+    before_norm = normalize_policies(current, lookups, account_id)
+    after_norm = normalize_policies(after, lookups, account_id)
+    cf.exit(
+        changed=plan.changed,
+        diff={"before": {"user_group": group["name"], "policies": [readable_policy(x) for x in before_norm]},
+              "after": {"user_group": group["name"], "policies": [readable_policy(x) for x in after_norm]},
+              "before_header": "%s policies" % label, "after_header": "%s policies" % label},
+        user_group={"id": group["id"], "name": group["name"]},
+        policies=after_norm,
+        added=normalize_policies([x.as_api_policy() for x in plan.added], lookups, account_id),
+        removed=normalize_policies(plan.removed, lookups, account_id),
+    )
+
+
+if __name__ == "__main__":
+    main()
