@@ -553,7 +553,6 @@ def test_token_never_printed_and_cli_options(tmp_path):
                      headers={"X-Auth-Email": c.api_email, "X-Auth-Key": key})
         assert secret not in json.dumps(c.requests()) and key not in json.dumps(c.requests())
     finally:
-        proc.stop_and_collect = True
         proc.proc.terminate()
         out, _ = proc.proc.communicate(timeout=5)
         proc._stderr.seek(0)
