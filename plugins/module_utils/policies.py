@@ -126,11 +126,20 @@ def validate_policy_items(items, where="policies"):
 class DesiredPolicy(object):
     """A resolved policy: what to send and what to compare."""
 
-    def __init__(self, access, permission_groups, resource_groups, source_index=None):
+    def __init__(self, access, permission_groups, resource_groups, source_index=None, target=None):
         self.access = access
         self.permission_groups = permission_groups  # list of permission-group dicts (at least an id)
         self.resource_groups = resource_groups  # list of dicts: {"id", "name", "scope"} or {"scope"}
         self.source_index = source_index
+        # How the user gave the target, with ids: {"zones": [ids]}, {"resource_groups": [ids]},
+        # {"scope": {...}} or {} for the whole account.
+        self.target = target or {}
+
+    def item(self):
+        """The policy as a user policy item that names everything by id (for verify_ids=false calls)."""
+        item = {"access": self.access, "permission_groups": [pg["id"] for pg in self.permission_groups]}
+        item.update(self.target)
+        return item
 
     def rg_signatures(self):
         sigs = []
@@ -233,6 +242,7 @@ def resolve_policies(items, lookups, account_id, verify=True, where="policies"):
             elif pg["id"] not in [p["id"] for p in pgs]:
                 pgs.append(pg)
         rgs = []
+        target = {}
         if item.get("zones") is not None:
             objects = []
             for ref in item["zones"]:
@@ -243,6 +253,7 @@ def resolve_policies(items, lookups, account_id, verify=True, where="policies"):
                 else:
                     objects.append(ZONE_OBJECT_PREFIX + zone["id"])
             rgs.append({"scope": {"key": account_scope_key(account_id), "objects": sorted(set(objects))}})
+            target = {"zones": sorted(set(o[len(ZONE_OBJECT_PREFIX):] for o in objects))}
         elif item.get("resource_groups") is not None:
             for ref in item["resource_groups"]:
                 found = lookups.find_resource_group(ref)
@@ -254,9 +265,11 @@ def resolve_policies(items, lookups, account_id, verify=True, where="policies"):
                         label, ref, suggest(ref, [rg.get("name") for rg in lookups.resource_groups()])))
                 else:
                     rgs.append({"id": found["id"], "name": found.get("name"), "scope": (_scopes_of(found) or [{}])[0]})
+            target = {"resource_groups": [rg["id"] for rg in rgs]}
         elif item.get("scope") is not None:
             scope = item["scope"]
             rgs.append({"scope": {"key": scope["key"], "objects": sorted(set(_object_keys(scope["objects"])))}})
+            target = {"scope": rgs[-1]["scope"]}
         else:
             rgs.append({"scope": {"key": account_scope_key(account_id), "objects": ["*"]}})
         scopes = []
@@ -264,7 +277,7 @@ def resolve_policies(items, lookups, account_id, verify=True, where="policies"):
             scopes.extend([rg["scope"]] if rg.get("scope") else [])
         if pgs and all("meta" in pg for pg in pgs):
             problems.extend(_check_compatibility(label, pgs, scopes, account_id))
-        desired.append(DesiredPolicy((item.get("access") or "allow").lower(), pgs, rgs, index))
+        desired.append(DesiredPolicy((item.get("access") or "allow").lower(), pgs, rgs, index, target))
     if problems:
         raise ResolutionError(problems)
     # The same policy twice is one policy.
