@@ -84,7 +84,7 @@ $(COMPAT_STAMP): requirements.txt
 	@test -x $(COMPAT_BIN)/python || $(PYTHON) -m venv $(COMPAT_VENV)
 	$(COMPAT_BIN)/python -m pip install --upgrade pip
 	$(COMPAT_BIN)/python -m pip install '$(COMPAT_CORE)' -r requirements.txt requests pytest pytest-xdist openapi-core
-	@$(COMPAT_BIN)/ansible --version | head -n 1
+	@echo "compat-venv: ansible-core $$($(COMPAT_BIN)/python -c 'import ansible.release as r; print(r.__version__)')"
 	@touch $@
 
 collection: $(COLL_LINK) ## .build/collections/ansible_collections/cfiam/user_groups -> checkout (symlink)
@@ -235,7 +235,8 @@ build: venv ## ansible-galaxy collection build + offline install + ansible-doc f
 	fi
 
 compat: compat-venv collection ## integration pytest suite with ansible-core 2.16 (.venv-2.16)
-	$(call banner,compat: $$($(COMPAT_BIN)/ansible --version | head -n 1))
+	$(call banner,compat: integration tests with .venv-2.16)
+	@echo "ansible-playbook: $(COMPAT_BIN)/ansible-playbook, ansible-core $$($(COMPAT_BIN)/python -c 'import ansible.release as r; print(r.__version__)')"
 	@test -d tests/integration || { echo "compat: tests/integration does not exist yet - nothing to run"; exit 1; }
 	PYTHONPATH=$(COLL_PATH) CFIAM_ANSIBLE_BIN_DIR=$(COMPAT_BIN) PATH=$(COMPAT_BIN):$$PATH \
 	    $(COMPAT_BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider tests/integration
