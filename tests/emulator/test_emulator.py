@@ -611,3 +611,24 @@ def test_generated_state_loads_and_is_consistent(emulator):
     for g in body["result"]:
         for p in g["policies"]:
             assert p["permission_groups"] and p["resource_groups"]
+
+
+def test_concurrent_keepalive_clients(emulator):
+    import concurrent.futures
+
+    def worker(i):
+        s = requests.Session()
+        codes = []
+        for j in range(15):
+            r = s.post(emulator.base_url + f"/accounts/{A}/iam/user_groups", json={"name": f"c{i}-{j}"},
+                       headers=emulator.headers(), timeout=30)
+            codes.append(r.status_code)
+            codes.append(s.get(emulator.base_url + f"/accounts/{A}/iam/user_groups", params={"per_page": 500},
+                               headers=emulator.headers(), timeout=30).status_code)
+        return codes
+
+    with concurrent.futures.ThreadPoolExecutor(6) as ex:
+        results = list(ex.map(worker, range(6)))
+    assert all(c == 200 for codes in results for c in codes)
+    assert len(emulator.state()["user_groups"]) == 1 + 6 * 15
+    assert [e["seq"] for e in emulator.requests()] == sorted(e["seq"] for e in emulator.requests())
