@@ -41,13 +41,26 @@ def is_id(value):
 
 
 def suggest(value, candidates, limit=3):
-    """`` (did you mean 'a', 'b'?)`` or an empty string."""
+    """`` (did you mean 'a', 'b'?)`` or an empty string.
+
+    Emails are compared by their local part among candidates of the same
+    domain, so a shared domain does not make every address look close.
+    """
+    value = str(value).lower()
     pool = sorted(set(c for c in candidates if c))
-    lowered = dict((c.lower(), c) for c in pool)
-    matches = difflib.get_close_matches(str(value).lower(), list(lowered), n=limit, cutoff=0.75)
+    if "@" in value:
+        local, _, domain = value.partition("@")
+        keyed = dict((c.lower().partition("@")[0], c) for c in pool if c.lower().partition("@")[2] == domain)
+        if not keyed:
+            keyed = dict((c.lower(), c) for c in pool)
+        else:
+            value = local
+    else:
+        keyed = dict((c.lower(), c) for c in pool)
+    matches = difflib.get_close_matches(value, list(keyed), n=limit, cutoff=0.75)
     if not matches:
         return ""
-    return " (did you mean %s?)" % ", ".join("'%s'" % lowered[m] for m in matches)
+    return " (did you mean %s?)" % ", ".join("'%s'" % keyed[m] for m in matches)
 
 
 class ResolutionError(CloudflareError):
