@@ -21,6 +21,8 @@ import importlib.util
 import os
 import sys
 
+import pytest
+
 UNIT_DIR = os.path.dirname(os.path.abspath(__file__))
 TESTS_DIR = os.path.dirname(UNIT_DIR)
 COLLECTION_ROOT = os.path.dirname(TESTS_DIR)
@@ -80,3 +82,60 @@ def pytest_configure(config):
     if (plugin is not None and not config.pluginmanager.is_registered(plugin)
             and config.pluginmanager.get_plugin("cfiam-emulator-fixtures") is None):
         config.pluginmanager.register(plugin, "cfiam-emulator-fixtures")
+
+
+def _load_builders():
+    loaded = sys.modules.get("builders")
+    path = os.path.join(EMULATOR_DIR, "builders.py")
+    if loaded is not None and os.path.realpath(getattr(loaded, "__file__", "") or "") == os.path.realpath(path):
+        return loaded
+    spec = importlib.util.spec_from_file_location("cfiam_emulator_builders", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def builders():
+    """``tests/emulator/builders.py`` (state builders), loaded by file path."""
+    return _load_builders()
+
+
+class RecordingSleep(object):
+    """A ``sleep`` for CloudflareClient: records each wait instead of sleeping.
+
+    ``on_call(n)`` (optional) runs after the n-th wait, e.g. to switch the
+    emulator's faults off so that the retry succeeds.
+    """
+
+    def __init__(self, on_call=None):
+        self.waits = []
+        self.on_call = on_call
+
+    def __call__(self, seconds):
+        self.waits.append(seconds)
+        if self.on_call is not None:
+            self.on_call(len(self.waits))
+
+
+@pytest.fixture
+def recording_sleep():
+    return RecordingSleep
+
+
+@pytest.fixture
+def make_client(emulator):
+    """``make_client(**overrides)``: a real CloudflareClient bound to the emulator (records warnings)."""
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareClient
+
+    def make(**kwargs):
+        warnings = []
+        options = dict(api_token=emulator.token, account_id=emulator.account_id, base_url=emulator.base_url,
+                       timeout=10, max_retries=3, max_retry_wait=60, warn=warnings.append,
+                       sleep=RecordingSleep())
+        options.update(kwargs)
+        client = CloudflareClient(**options)
+        client.warnings = warnings
+        return client
+
+    return make
