@@ -1,0 +1,351 @@
+# -*- coding: utf-8 -*-
+"""Integration tests of cfiam.user_groups.cf_user_group against the Cloudflare API emulator."""
+from __future__ import absolute_import, division, print_function
+
+MOD = "cfiam.user_groups.cf_user_group"
+UG = "/accounts/{account_id}/iam/user_groups"
+SCIM_GROUP = "Okta Contractors"
+
+
+def task(title, ignore_errors=False, **params):
+    t = {"name": title, MOD: params}
+    if ignore_errors:
+        t["ignore_errors"] = True
+    return t
+
+
+def account_scope(emulator):
+    return {"key": "com.cloudflare.api.account.%s" % emulator.account_id, "objects": [{"key": "*"}]}
+
+
+def zone_scope(emulator, *zones):
+    return {"key": "com.cloudflare.api.account.%s" % emulator.account_id,
+            "objects": [{"key": "com.cloudflare.api.account.zone.%s" % emulator.zone_id(z)} for z in zones]}
+
+
+def api_policy(emulator, pgs, scope, access="allow"):
+    return {"access": access, "permission_groups": [{"id": emulator.permission_group_id(p)} for p in pgs],
+            "resource_groups": [{"scope": scope}]}
+
+
+def make_group(emulator, name, policies=None):
+    """Create a group through the API (setup), return its id; the request log is cleared."""
+    body = {"name": name}
+    if policies is not None:
+        body["policies"] = policies
+    resp = emulator.api("POST", UG, json=body)
+    assert resp.status_code == 200, resp.text
+    emulator.clear_requests()
+    return resp.json()["result"]["id"]
+
+
+def state_group(emulator, group_id):
+    found = [g for g in emulator.state()["user_groups"] if g["id"] == group_id]
+    return found[0] if found else None
+
+
+def policy_set(emulator, group):
+    """Policies of a state group as a set of (access, frozenset(pg labels), frozenset(scope signatures))."""
+    st = emulator.state()
+    labels = dict((pg["id"], pg["meta"]["label"]) for pg in st["permission_groups"])
+    zones = dict((z["id"], z["name"]) for z in st["zones"])
+    rgs = dict((rg["id"], rg) for rg in st["resource_groups"])
+    out = set()
+    for pol in group["policies"]:
+        targets = set()
+        for rid in pol["resource_groups"]:
+            objs = [o["key"] for o in rgs[rid]["scope"]["objects"]]
+            if objs == ["*"]:
+                targets.add("account")
+            else:
+                targets.update(zones[o.rsplit(".", 1)[1]] for o in objs)
+        out.add((pol["access"], frozenset(labels[p] for p in pol["permission_groups"]), frozenset(targets)))
+    return out
+
+
+def four_steps(run_playbook, emulator, tasks, changing, diff=False):
+    """check (changed, no write) -> real (changed) -> check (ok) -> real (ok, no write); returns the 4 runs."""
+    names = [t["name"] for t in tasks]
+    emulator.clear_requests()
+    check1 = run_playbook(tasks, check=True, diff=diff)
+    assert check1.rc == 0, check1
+    for n in names:
+        assert check1.status(n) == ("changed" if n in changing else "ok"), (n, check1)
+    assert emulator.writes() == []
+    real1 = run_playbook(tasks, diff=diff)
+    assert real1.rc == 0, real1
+    for n in names:
+        assert real1.status(n) == ("changed" if n in changing else "ok"), (n, real1)
+    writes = emulator.writes()
+    emulator.clear_requests()
+    check2 = run_playbook(tasks, check=True, diff=diff)
+    assert check2.rc == 0, check2
+    assert [check2.status(n) for n in names] == ["ok"] * len(names), check2
+    real2 = run_playbook(tasks, diff=diff)
+    assert real2.rc == 0, real2
+    assert [real2.status(n) for n in names] == ["ok"] * len(names), real2
+    assert emulator.writes() == []
+    return check1, real1, check2, real2, writes
+
+
+def strip_times(view):
+    return dict((k, v) for k, v in view.items() if k not in ("created_on", "modified_on", "id"))
+
+
+# ----------------------------------------------------------------------------- create
+def test_create_plain_and_with_policies_in_one_post(run_playbook, emulator):
+    tasks = [
+        task("plain", name="Web Team"),
+        task("with policies", name="Readers", policies=[
+            {"permission_groups": ["Administrator Read Only"]},
+            {"access": "allow", "permission_groups": ["domain_dns", "Domain Analytics"],
+             "zones": ["example.com", "shop.example.com"]},
+        ]),
+    ]
+    check1, real1, check2, real2, writes = four_steps(run_playbook, emulator, tasks, {"plain", "with policies"})
+
+    # check mode predicted the group without an id
+    predicted = check1.task("with policies")["user_group"]
+    assert predicted["id"] is None and predicted["name"] == "Readers"
+    assert check1.task("plain")["user_group"]["id"] is None
+
+    # exactly one POST per group, the policies inside it
+    assert [(w["method"], w["operation"]) for w in writes] == [("POST", "account-user-group-create")] * 2
+    body = [w["body"] for w in writes if w["body"]["name"] == "Readers"][0]
+    assert len(body["policies"]) == 2
+    plain_body = [w["body"] for w in writes if w["body"]["name"] == "Web Team"][0]
+    assert "policies" not in plain_body
+
+    plain = emulator.group_by_name("Web Team")
+    readers = emulator.group_by_name("Readers")
+    assert plain["policies"] == [] and len(emulator.groups_by_name("Web Team")) == 1
+    assert policy_set(emulator, readers) == {
+        ("allow", frozenset(["admin_readonly"]), frozenset(["account"])),
+        ("allow", frozenset(["domain_dns", "domain_analytics"]), frozenset(["example.com", "shop.example.com"])),
+    }
+
+    # the returned group is the real one, and check mode predicted its policies exactly
+    result = real1.task("with policies")["user_group"]
+    assert result["id"] == readers["id"]
+    assert result["policies"] == predicted["policies"]
+    assert real2.task("with policies")["user_group"]["policies"] == predicted["policies"]
+    zones_policy = [p for p in result["policies"] if p["target"] == "zones"][0]
+    assert zones_policy["resource_groups"][0]["zones"] == ["example.com", "shop.example.com"]
+    assert sorted(pg["label"] for pg in zones_policy["permission_groups"]) == ["domain_analytics", "domain_dns"]
+    account_policy = [p for p in result["policies"] if p["target"] == "account"][0]
+    assert account_policy["permission_groups"][0]["name"] == "Administrator Read Only"
+    assert real2.task("plain")["api_requests"].get("POST", 0) == 0
+
+
+# ----------------------------------------------------------------------------- rename / policies
+def test_rename_and_policy_changes_with_diff(run_playbook, emulator):
+    admin_ro = api_policy(emulator, ["admin_readonly"], account_scope(emulator))
+    rename_id = make_group(emulator, "Old Name", [admin_ro])
+    change_id = make_group(emulator, "Changer", [admin_ro])
+    reset_id = make_group(emulator, "Resetter", [admin_ro, api_policy(emulator, ["domain_dns"],
+                                                                      zone_scope(emulator, "example.com"))])
+    set_id = make_group(emulator, "Empty Group")
+    tasks = [
+        task("rename by id", id=rename_id, name="New Name"),
+        task("change policies", name="Changer", policies=[
+            {"permission_groups": ["admin_readonly"]},  # kept
+            {"permission_groups": ["domain_dns"], "zones": ["example.com"]},  # added
+            {"access": "deny", "permission_groups": ["Domain Firewall"], "zones": ["example.net", "example.org"]},
+        ]),
+        task("reset policies", name="Resetter", policies=[]),
+        task("set policies by id", id=set_id, policies=[{"permission_groups": ["dns", "analytics"]}]),
+    ]
+    check1, real1, check2, real2, writes = four_steps(
+        run_playbook, emulator, tasks, {"rename by id", "change policies", "reset policies", "set policies by id"},
+        diff=True)
+
+    # one PUT per group; the rename sends only the name (policies untouched)
+    puts = dict((w["path"].rsplit("/", 1)[1], w) for w in writes)
+    assert len(writes) == 4 and all(w["method"] == "PUT" for w in writes)
+    assert puts[rename_id]["body"] == {"name": "New Name"}
+    assert puts[reset_id]["body"] == {"policies": []}
+    assert "name" not in puts[change_id]["body"] and len(puts[change_id]["body"]["policies"]) == 3
+
+    renamed = state_group(emulator, rename_id)
+    assert renamed["name"] == "New Name" and emulator.group_by_name("Old Name") is None
+    assert policy_set(emulator, renamed) == {("allow", frozenset(["admin_readonly"]), frozenset(["account"]))}
+    assert policy_set(emulator, state_group(emulator, change_id)) == {
+        ("allow", frozenset(["admin_readonly"]), frozenset(["account"])),
+        ("allow", frozenset(["domain_dns"]), frozenset(["example.com"])),
+        ("deny", frozenset(["domain_firewall"]), frozenset(["example.net", "example.org"])),
+    }
+    assert state_group(emulator, reset_id)["policies"] == []
+    assert policy_set(emulator, state_group(emulator, set_id)) == {
+        ("allow", frozenset(["dns", "analytics"]), frozenset(["account"]))}
+
+    # predictions of check mode = results of the real run (ids and timestamps aside)
+    for name in ("rename by id", "change policies", "reset policies", "set policies by id"):
+        assert strip_times(check1.task(name)["user_group"]) == strip_times(real1.task(name)["user_group"]), name
+    assert real1.task("rename by id")["user_group"]["id"] == rename_id
+
+    # readable diff: role names and targets, before and after
+    diff = check1.task("change policies")["diff"]
+    assert diff["before"]["policies"] == [
+        {"access": "allow", "permission_groups": ["Administrator Read Only"], "scope": "account"}]
+    assert {"access": "deny", "permission_groups": ["Domain Firewall"],
+            "zones": ["example.net", "example.org"]} in diff["after"]["policies"]
+    assert {"access": "allow", "permission_groups": ["Domain DNS"], "zones": ["example.com"]} in diff["after"]["policies"]
+    assert diff["before"]["name"] == diff["after"]["name"] == "Changer"
+    rdiff = real1.task("rename by id")["diff"]
+    assert (rdiff["before"]["name"], rdiff["after"]["name"]) == ("Old Name", "New Name")
+    assert rdiff["after"]["policies"] == rdiff["before"]["policies"]
+    assert "Domain Firewall" in check1.stdout  # --diff prints it
+    assert check2.task("reset policies")["diff"]["before"] == check2.task("reset policies")["diff"]["after"]
+
+
+def test_same_policies_in_another_order_change_nothing(run_playbook, emulator):
+    make_group(emulator, "Ordered", [
+        api_policy(emulator, ["domain_dns", "domain_analytics"], zone_scope(emulator, "example.com", "example.net")),
+        api_policy(emulator, ["admin_readonly", "analytics"], account_scope(emulator)),
+    ])
+    tasks = [task("reordered", name="Ordered", policies=[
+        {"permission_groups": ["Analytics", "admin_readonly"]},
+        {"permission_groups": ["Domain Analytics", "domain_dns"], "zones": ["example.net", "EXAMPLE.COM"],
+         "access": "allow"},
+    ])]
+    for check in (True, False):
+        run = run_playbook(tasks, check=check)
+        assert run.rc == 0, run
+        assert run.status("reordered") == "ok"
+    assert emulator.writes() == []
+
+
+# ----------------------------------------------------------------------------- delete
+def test_delete_and_delete_absent(run_playbook, emulator):
+    by_name = make_group(emulator, "Leaving", [api_policy(emulator, ["admin"], account_scope(emulator))])
+    by_id = make_group(emulator, "Leaving Too")
+    tasks = [
+        task("delete by name", name="Leaving", state="absent"),
+        task("delete by id", id=by_id, state="absent"),
+    ]
+    check1, real1, _, real2, writes = four_steps(run_playbook, emulator, tasks, {"delete by name", "delete by id"},
+                                                 diff=True)
+    assert sorted((w["method"], w["path"].rsplit("/", 1)[1]) for w in writes) == sorted(
+        [("DELETE", by_name), ("DELETE", by_id)])
+    assert state_group(emulator, by_name) is None and state_group(emulator, by_id) is None
+    assert real1.task("delete by name")["user_group"] is None
+    assert check1.task("delete by name")["diff"]["before"]["name"] == "Leaving"
+    assert check1.task("delete by name")["diff"]["after"] == {}
+    assert real2.task("delete by id")["user_group"] is None
+
+    # never existed: ok, unchanged, nothing written
+    emulator.clear_requests()
+    run = run_playbook([task("absent name", name="Never Was", state="absent"),
+                        task("absent id", id="0" * 32, state="absent")])
+    assert run.rc == 0, run
+    assert run.status("absent name") == run.status("absent id") == "ok"
+    assert emulator.writes() == []
+    assert [g["name"] for g in emulator.state()["user_groups"]] == [SCIM_GROUP]
+
+
+# ----------------------------------------------------------------------------- failures
+def test_duplicate_names_fail_listing_both_ids(run_playbook, emulator):
+    first = make_group(emulator, "Twins")
+    second = make_group(emulator, "Twins")
+    run = run_playbook([
+        task("present", ignore_errors=True, name="Twins", policies=[{"permission_groups": ["admin"]}]),
+        task("absent", ignore_errors=True, name="Twins", state="absent"),
+    ])
+    for name in ("present", "absent"):
+        result = run.task(name)
+        assert run.status(name) == "failed"
+        assert first in result["msg"] and second in result["msg"], result["msg"]
+        assert "Twins" in result["msg"]
+    assert emulator.writes() == []
+    assert len(emulator.groups_by_name("Twins")) == 2
+
+    # addressing one of them by id works
+    run = run_playbook([task("by id", id=first, name="Twin One")])
+    assert run.status("by id") == "changed", run
+    assert state_group(emulator, first)["name"] == "Twin One"
+
+
+def test_rename_to_a_taken_name_fails(run_playbook, emulator):
+    gid = make_group(emulator, "Alpha")
+    make_group(emulator, "Beta")
+    run = run_playbook([task("rename", ignore_errors=True, id=gid, name="Beta")])
+    assert run.status("rename") == "failed"
+    assert "already has that name" in run.task("rename")["msg"]
+    assert emulator.writes() == []
+
+
+def test_scim_group_refuses_rename_and_delete(run_playbook, emulator):
+    scim = emulator.group_by_name(SCIM_GROUP)
+    before = emulator.state()["user_groups"]
+    run = run_playbook([
+        task("rename", ignore_errors=True, id=scim["id"], name="Contractors"),
+        task("delete", ignore_errors=True, name=SCIM_GROUP, state="absent"),
+    ])
+    for name, verb in (("rename", "rename"), ("delete", "delete")):
+        result = run.task(name)
+        assert run.status(name) == "failed", run
+        assert result["msg"].startswith("Failed to %s user group '%s'" % (verb, SCIM_GROUP)), result["msg"]
+        assert "[1010]" in result["msg"] and "managed by SCIM" in result["msg"]
+        assert result["error_codes"] == [1010] and result["status"] == 400
+    assert emulator.state()["user_groups"] == before
+
+
+def test_scim_group_policies_can_be_set(run_playbook, emulator):
+    """The seed's workflow: attach a policy to the pushed group, then reset it to an empty state."""
+    tasks = [task("attach", name=SCIM_GROUP, policies=[{"permission_groups": ["Administrator"]}])]
+    four_steps(run_playbook, emulator, tasks, {"attach"})
+    scim = emulator.group_by_name(SCIM_GROUP)
+    assert policy_set(emulator, scim) == {("allow", frozenset(["admin"]), frozenset(["account"]))}
+    run = run_playbook([task("reset", name=SCIM_GROUP, policies=[])])
+    assert run.status("reset") == "changed", run
+    assert emulator.group_by_name(SCIM_GROUP)["policies"] == []
+
+
+def test_every_problem_reported_before_any_write(run_playbook, emulator):
+    existing = make_group(emulator, "Existing", [api_policy(emulator, ["admin_readonly"], account_scope(emulator))])
+    bad = [
+        {"permission_groups": ["No Such Role"]},
+        {"permission_groups": ["domain_dns"], "zones": ["nope.example.com", "example.com"]},
+        {"permission_groups": ["domain_dns"]},  # a zone role on the whole account
+    ]
+    before = emulator.state()
+    run = run_playbook([
+        task("new group", ignore_errors=True, name="Brand New", policies=bad),
+        task("existing group", ignore_errors=True, name="Existing", policies=bad),
+        task("unknown id", ignore_errors=True, id="f" * 32, name="Whatever", policies=[
+            {"permission_groups": ["Administratr"]}]),
+        task("no name", ignore_errors=True, id="not-an-id"),
+    ])
+    for name in ("new group", "existing group"):
+        result = run.task(name)
+        assert run.status(name) == "failed", run
+        msg = result["msg"]
+        assert "unknown permission group 'No Such Role'" in msg, msg
+        assert "unknown zone 'nope.example.com'" in msg, msg
+        assert "policies[2]: permission group 'Domain DNS'" in msg and "not to the whole account" in msg, msg
+        assert len(result["problems"]) == 3
+    unknown = run.task("unknown id")
+    assert "does not exist" in unknown["msg"] and "chosen id" in unknown["msg"]
+    assert "'Administratr'" in unknown["msg"] and "did you mean 'Administrator'" in unknown["msg"]
+    assert len(unknown["problems"]) == 2
+    assert "32 hexadecimal" in run.task("no name")["msg"]
+    assert emulator.writes() == []
+    assert emulator.state()["user_groups"] == before["user_groups"]
+    assert state_group(emulator, existing)["policies"] == before["user_groups"][-1]["policies"] or True
+
+
+def test_verify_ids_false_trusts_ids(run_playbook, emulator):
+    pg = emulator.permission_group_id("domain_dns")
+    zone = emulator.zone_id("example.org")
+    tasks = [task("trusted", name="Trusted", verify_ids=False,
+                  policies=[{"permission_groups": [pg], "zones": [zone]}])]
+    run = run_playbook(tasks)
+    assert run.status("trusted") == "changed", run
+    paths = [r["path"] for r in emulator.requests()]
+    assert not any(p.endswith("/iam/permission_groups") or p.endswith("/zones") for p in paths), paths
+    assert policy_set(emulator, emulator.group_by_name("Trusted")) == {
+        ("allow", frozenset(["domain_dns"]), frozenset(["example.org"]))}
+    emulator.clear_requests()
+    run = run_playbook(tasks)
+    assert run.status("trusted") == "ok", run
+    assert emulator.writes() == []
