@@ -223,7 +223,8 @@ def resolve_policies(items, lookups, account_id, verify=True, where="policies"):
     problems = validate_policy_items(items, where)
     if problems:
         raise ResolutionError(problems)
-    zone_refs = [z for item in items or [] for z in (item.get("zones") or [])]
+    # With verify=False zone ids are trusted as given: only names need the zone listing.
+    zone_refs = [z for item in items or [] for z in (item.get("zones") or []) if verify or not is_id(z.strip())]
     if zone_refs:
         lookups.prefetch_zones(zone_refs)
     desired = []
