@@ -285,9 +285,8 @@ class CloudflareClient(object):
                     delay = backoff_delay(attempt, rng=self.rng)
                 else:
                     raise failure
-            if attempt >= self.max_retries:
-                raise failure
             if ambiguous and not idempotent:
+                # Re-read before giving up too: the last attempt may have been the one that worked.
                 if recover is None:
                     raise failure
                 recovered = recover()
@@ -295,6 +294,8 @@ class CloudflareClient(object):
                     self.warn("%s %s got no clear answer (%s); re-reading showed the change was made, "
                               "so it was not sent again" % (method, path, failure.api_messages()))
                     return {"success": True, "errors": [], "messages": [], "result": recovered}
+            if attempt >= self.max_retries:
+                raise failure
             attempt += 1
             self.retries += 1
             waited += delay
