@@ -562,3 +562,31 @@ class TestConcurrencyAndCounts(object):
         client.delete(client.account_path("/iam/user_groups/%s" % group["id"]))
         assert client.request_counts() == {"POST": 1, "GET": 1, "PUT": 1, "DELETE": 2, "total": 5, "retries": 1}
         assert len(api_log(emulator)) == 5
+
+
+class TestRecoveryOnTheLastAttempt(object):
+    """A POST that was processed on the last allowed attempt is recovered, not reported as failed."""
+
+    def test_max_retries_zero(self, emulator, make_client):
+        client = make_client(max_retries=0)
+        emulator.faults(rate=1.0, kinds=["drop_after"], methods=["POST"])
+        group = UserGroupService(client).create_group("Once")
+        assert [g["id"] for g in emulator.groups_by_name("Once")] == [group["id"]]
+        assert len(api_log(emulator, "POST")) == 1
+        assert client.request_counts()["retries"] == 0
+
+    def test_last_of_several_attempts(self, emulator, make_client, recording_sleep):
+        def on_call(n):
+            emulator.faults(rate=1.0, kinds=["drop_after"], methods=["POST"])
+        client = make_client(max_retries=1, sleep=recording_sleep(on_call))
+        emulator.faults(rate=1.0, kinds=["drop"], methods=["POST"])
+        group = UserGroupService(client).create_group("Second time lucky")
+        assert [g["id"] for g in emulator.groups_by_name("Second time lucky")] == [group["id"]]
+        assert [e["status"] for e in api_log(emulator, "POST")] == [0, 0]  # dropped, then processed but dropped
+
+    def test_not_made_on_the_last_attempt_still_fails(self, emulator, make_client):
+        client = make_client(max_retries=0)
+        emulator.faults(rate=1.0, kinds=["drop"], methods=["POST"])
+        with pytest.raises(CloudflareAPIError, match="cannot reach"):
+            UserGroupService(client).create_group("Never")
+        assert emulator.groups_by_name("Never") == []
