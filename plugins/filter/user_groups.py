@@ -105,6 +105,7 @@ def user_groups_run_summary(plan, created=None, policies=None, members=None, new
     """What the role did: created/updated/deleted group names, members added/removed per group, failures."""
     if not isinstance(plan, dict):
         raise AnsibleFilterError("user_groups_run_summary expects the registered result of cf_user_groups_plan")
+    planned = plan.get("summary") or {}
     summary = {"created": [], "updated": [], "deleted": [], "delete_refused": [],
                "members_added": {}, "members_removed": {}}
     for result in _ok_results(created):
@@ -118,10 +119,14 @@ def user_groups_run_summary(plan, created=None, policies=None, members=None, new
         if not result.get("changed") or result.get("failed"):
             continue
         name = _item_name(result) or (result.get("user_group") or {}).get("name")
-        if result.get("added"):
-            summary["members_added"][name] = _emails(result["added"])
-        if result.get("removed"):
-            summary["members_removed"][name] = _emails(result["removed"])
+        # With resolved ids (verify_ids=false) a write reply may carry ids only; the plan knows the emails.
+        for key, planned_key in (("added", "members_added"), ("removed", "members_removed")):
+            if result.get(key):
+                emails = _emails(result[key])
+                known = (planned.get(planned_key) or {}).get(name)
+                if known and len(known) == len(emails):
+                    emails = sorted(known)
+                summary[planned_key][name] = emails
         if name not in summary["created"]:
             updated.add(name)
     summary["updated"] = sorted(n for n in updated if n and n not in summary["created"])
@@ -136,7 +141,6 @@ def user_groups_run_summary(plan, created=None, policies=None, members=None, new
     summary["created"] = sorted(n for n in summary["created"] if n)
     summary["deleted"] = sorted(n for n in summary["deleted"] if n)
     touched = set(summary["created"]) | set(summary["updated"]) | set(summary["deleted"])
-    planned = plan.get("summary") or {}
     groups = plan.get("groups") or []
     unchanged = planned.get("unchanged")
     if groups:
