@@ -297,7 +297,8 @@ class CloudflareClient(object):
             if attempt >= self.max_retries:
                 raise failure
             attempt += 1
-            self.retries += 1
+            with self._lock:  # map_concurrent retries from several threads
+                self.retries += 1
             waited += delay
             self.warn("Cloudflare API %s %s failed (%s); retry %d of %d in %.1f s"
                       % (method, path, failure.api_messages(), attempt, self.max_retries, delay))
