@@ -590,3 +590,18 @@ class TestRecoveryOnTheLastAttempt(object):
         with pytest.raises(CloudflareAPIError, match="cannot reach"):
             UserGroupService(client).create_group("Never")
         assert emulator.groups_by_name("Never") == []
+
+
+def test_retries_are_counted_across_threads(emulator, make_client):
+    """Concurrent listings that each retry once: every retry is counted."""
+    client = make_client(sleep=lambda seconds: None, max_retries=20)
+    service = UserGroupService(client)
+    ids = [service.create_group("Concurrent %d" % n)["id"] for n in range(8)]
+    emulator.faults(rate=0.3, kinds=["500"], seed=11, methods=["GET"])
+    before = client.request_counts()
+    listings = service.list_members_many(ids)
+    after = client.request_counts()
+    assert sorted(listings) == sorted(ids)
+    failed = [e for e in api_log(emulator, "GET") if e["status"] == 500]
+    assert after["retries"] - before["retries"] == len(failed)
+    assert after["GET"] - before.get("GET", 0) == len(api_log(emulator, "GET"))
