@@ -609,3 +609,21 @@ def test_desired_policy_as_api_policy_round_trips(lookups):
 def test_account_scope_key():
     assert account_scope_key(ACCOUNT) == ACCOUNT_KEY
     assert isinstance(DesiredPolicy("allow", [], []).body(), dict)
+
+
+@pytest.mark.parametrize("items", [
+    [{"permission_groups": ["admin", "dns"]}],
+    [{"access": "deny", "permission_groups": ["domain_dns"], "zones": ["example.com", "example.net"]}],
+    [{"permission_groups": ["domain_admin"], "resource_groups": ["Production zones"]}],
+    [{"permission_groups": ["dns"], "scope": {"key": ACCOUNT_KEY, "objects": [
+        "com.cloudflare.api.account.worker." + hexid(7)]}}],
+], ids=["account", "zones", "resource_group", "scope"])
+def test_desired_policy_item_names_everything_by_id(lookups, items):
+    """``item()`` resolves, without verification, to the same policy."""
+    (desired,) = resolve(items, lookups)
+    item = desired.item()
+    assert validate_policy_items([item]) == []
+    assert all(len(ref) == 32 for ref in item["permission_groups"])
+    (again,) = resolve([item], lookups, verify=False)
+    assert again.signature() == desired.signature()
+    assert again.body() == desired.body()
