@@ -330,14 +330,17 @@ def ensure_policies(cf):
     desired = resolve_policies(items, cf.lookups, account_id, verify=p["verify_ids"])
 
     current = group.get("policies") or []
-    named_rg_ids = None
-    if needs_named_rg_listing(current):
-        cf.doing("list the resource groups of account %s" % account_id)
-        named_rg_ids = cf.lookups.named_resource_group_ids()
-    plan = plan_policies(current, desired, state=state, exclusive=exclusive, named_rg_ids=named_rg_ids)
+    plan = plan_policies(current, desired, state=state, exclusive=exclusive)
 
     after = plan.after_policies
     if plan.changed and not cf.check_mode:
+        if needs_named_rg_listing(current):
+            # Re-sending the policies that stay needs to know which of their resource groups are named
+            # (sent by id) and which are inline scopes (sent as scopes): read the listing, plan again.
+            cf.doing("list the resource groups of account %s" % account_id)
+            plan = plan_policies(current, desired, state=state, exclusive=exclusive,
+                                 named_rg_ids=cf.lookups.named_resource_group_ids())
+            after = plan.after_policies
         cf.doing("set the policies of %s" % label)
         # Only the policies: the name of a group pushed by SCIM must not be sent.
         result = groups.update_group(group["id"], policies=plan.bodies)
