@@ -1,0 +1,176 @@
+# -*- coding: utf-8 -*-
+"""Secrets never leak: every module of the collection, at -vvvv with --diff, successes and failures.
+
+This module runs its own emulator with a distinctive API token and global API
+key (the shared fixture's token is the generic ``emulator-token``), overrides
+the ``emulator`` fixture with it, and runs ONE playbook that exercises every
+module found in plugins/modules/ (a module added later without a task below
+still runs, with empty arguments). Failures are included on purpose: a wrong
+token (HTTP 401), a wrong global API key, an unknown user group, a bad policy,
+an unknown zone. The token, the key and the wrong credentials must appear
+nowhere: not in stdout/stderr, not in any task result, not in the emulator's
+request log.
+"""
+from __future__ import absolute_import, division, print_function
+
+import glob
+import json
+import os
+import sys
+
+import pytest
+
+_EMULATOR_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "emulator")
+if _EMULATOR_DIR not in sys.path:
+    sys.path.insert(0, _EMULATOR_DIR)
+
+from pytest_plugin import EmulatorClient, EmulatorProcess  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NS = "cfiam.user_groups."
+
+TOKEN = "cfiam-SECRET-token-7f3e9a1c5b"
+API_KEY = "cfiam-SECRET-globalkey-42d8e6"
+API_EMAIL = "secrets-test@example.com"
+WRONG_TOKEN = "wrong-token-SECRET-1234"
+WRONG_KEY = "wrong-key-SECRET-5678"
+SECRETS = [TOKEN, API_KEY, WRONG_TOKEN, WRONG_KEY]
+
+
+@pytest.fixture(scope="module")
+def secret_server():
+    proc = EmulatorProcess(extra_args=["--token", TOKEN, "--api-email", API_EMAIL, "--api-key", API_KEY])
+    client = EmulatorClient(proc.base_url, token=TOKEN, api_email=API_EMAIL, api_key=API_KEY)
+    try:
+        yield client
+    finally:
+        proc.stop()
+
+
+@pytest.fixture
+def emulator(secret_server):
+    """Overrides the shared fixture for this module: run_playbook then uses these credentials."""
+    secret_server.reset()
+    return secret_server
+
+
+def module_names():
+    return sorted(os.path.splitext(os.path.basename(p))[0]
+                  for p in glob.glob(os.path.join(REPO, "plugins", "modules", "*.py"))
+                  if not os.path.basename(p).startswith("_"))
+
+
+def t(title, module, args, **extra):
+    task = {"name": title, NS + module: args, "ignore_errors": True}
+    task.update(extra)
+    return task
+
+
+def tasks_for(module, emulator):
+    """Successful and failing tasks per known module; modules not known here run with empty arguments."""
+    zone_policy = {"permission_groups": ["domain_dns"], "zones": ["example.com"]}
+    known = {
+        "cf_user_group": [
+            t("cf_user_group create", module, {"name": "Secrets Test", "policies": [
+                zone_policy, {"permission_groups": ["admin_readonly"]}]}),
+            t("cf_user_group bad policy", module, {"name": "Secrets Test", "policies": [
+                {"permission_groups": ["no-such-role"], "zones": ["no-such-zone.example"]}]}),
+        ],
+        "cf_user_group_member": [
+            t("cf_user_group_member add", module, {"group": "Secrets Test", "members": ["alice@example.com"]}),
+            t("cf_user_group_member unknown group", module, {"group": "No Such Group", "members": ["bob@example.com"]}),
+        ],
+        "cf_user_group_policy": [
+            t("cf_user_group_policy add", module, {"group": "Secrets Test", "policies": [
+                {"permission_groups": ["dns"]}]}),
+            t("cf_user_group_policy bad policy", module, {"group": "Secrets Test", "policies": [
+                {"access": "maybe", "permission_groups": []}]}),
+        ],
+        "cf_user_group_info": [
+            t("cf_user_group_info", module, {"name": "Secrets Test", "include_members": True}),
+        ],
+        "cf_permission_group_info": [
+            t("cf_permission_group_info", module, {"label": "admin"}),
+        ],
+        "cf_resource_group": [
+            t("cf_resource_group create", module, {"name": "Secret zones", "zones": ["example.com", "example.net"]}),
+            t("cf_resource_group unknown zone", module, {"name": "Secret zones", "zones": ["nope.example"]}),
+        ],
+        "cf_resource_group_info": [t("cf_resource_group_info", module, {})],
+        "cf_account_member_info": [t("cf_account_member_info", module, {"email": ["alice@example.com"]})],
+        "cf_zone_info": [
+            t("cf_zone_info", module, {"name": "example.com"}),
+            # the legacy global API key path
+            t("cf_zone_info global key", module, {"api_token": "", "api_email": API_EMAIL, "api_key": API_KEY}),
+            t("cf_zone_info wrong global key", module, {"api_token": "", "api_email": API_EMAIL,
+                                                        "api_key": WRONG_KEY}),
+        ],
+        "cf_user_groups_plan": [
+            t("cf_user_groups_plan", module, {"user_groups": [
+                {"name": "Secrets Test", "members": ["alice@example.com", "bob@example.com"],
+                 "policies": [zone_policy]}]}),
+            t("cf_user_groups_plan bad policy", module, {"user_groups": [
+                {"name": "Secrets Plan Only", "policies": [{"permission_groups": ["no-such-role"]}]}]}),
+        ],
+    }
+    return known.get(module) or [t("%s (generic)" % module, module, {})]
+
+
+def test_no_secret_in_output_results_or_requests(emulator, run_playbook):
+    modules = module_names()
+    assert "cf_user_group_member" in modules and "cf_resource_group" in modules
+    tasks = []
+    for module in modules:
+        tasks.extend(tasks_for(module, emulator))
+    # a wrong token (401) on a read and on a write, given as a module option and through the environment
+    tasks.append(t("wrong token option", "cf_user_group_info", {"api_token": WRONG_TOKEN}))
+    tasks.append(t("wrong token write", "cf_user_group_member", {
+        "api_token": WRONG_TOKEN, "group": "Secrets Test", "members": ["carol@example.com"]}))
+    # through module_defaults of the action group (the documented way to pass credentials once per play).
+    # Not through the task keyword ``environment:``: ansible-core itself prints that environment in the
+    # command line it logs at -vvvv, whatever the module does.
+    tasks.append({"name": "wrong token defaults", "block": [t("wrong token env", "cf_zone_info", {})],
+                  "module_defaults": {"group/cfiam.user_groups.cloudflare": {"api_token": WRONG_TOKEN}}})
+
+    run = run_playbook(tasks, diff=True, verbosity=4)
+    assert run.rc == 0, run
+
+    # every module ran, with at least one task
+    ran = set(r["action"].replace(NS, "") for r in run.records)
+    assert set(modules) <= ran, set(modules) - ran
+    assert len(run.records) == len(tasks), [r["task"] for r in run.records]  # the block holds one task
+
+    # the failures really happened (so the leak check covers the failure paths)
+    for title in ("wrong token option", "wrong token write", "wrong token env"):
+        assert run.status(title) == "failed", (title, run)
+        assert run.task(title).get("status") == 401, run.task(title)
+    if "cf_zone_info" in modules:
+        assert run.status("cf_zone_info global key") == "ok", run.task("cf_zone_info global key")
+        assert run.task("cf_zone_info wrong global key").get("status") == 401
+    if "cf_user_group_member" in modules:
+        assert run.status("cf_user_group_member unknown group") == "failed"
+    if "cf_user_group" in modules:
+        assert run.status("cf_user_group create") == "changed", run.task("cf_user_group create")
+        assert run.status("cf_user_group bad policy") == "failed"
+        assert emulator.group_by_name("Secrets Test") is not None
+    if "cf_user_groups_plan" in modules:
+        assert run.status("cf_user_groups_plan") != "failed", run.task("cf_user_groups_plan")
+        assert run.status("cf_user_groups_plan bad policy") == "failed"
+    if "cf_resource_group" in modules:
+        assert run.status("cf_resource_group create") == "changed"
+        assert run.status("cf_resource_group unknown zone") == "failed"
+    # -vvvv shows each invocation; the credentials are masked there
+    invocation = run.task("wrong token option")["invocation"]["module_args"]
+    assert invocation["api_token"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert '"api_token": "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"' in run.stdout
+
+    # the secrets appear nowhere
+    log = emulator.requests()
+    assert any(e["status"] == 401 for e in log)
+    places = {"stdout": run.stdout, "stderr": run.stderr,
+              "task results": json.dumps(run.records), "emulator request log": json.dumps(log)}
+    for secret in SECRETS:
+        for where, text in places.items():
+            assert secret not in text, "%s leaked into %s" % (secret, where)
+        # nor a recognisable part of it
+        assert secret[-10:] not in run.output
