@@ -68,7 +68,7 @@ def signature_to_json(sig):
 
 
 def policy_signature(access, pg_ids, rg_sigs):
-    return (access, tuple(sorted(set(pg_ids))), tuple(sorted(set(rg_sigs), key=lambda s: json.dumps(s))))
+    return (access, tuple(sorted(set(pg_ids))), tuple(sorted(set(rg_sigs), key=json.dumps)))
 
 
 # --------------------------------------------------------------------------- validation
