@@ -243,9 +243,8 @@ def test_state_changing_cases_four_steps(emulator, run_playbook):
 def test_diff_shows_role_and_zone_names(emulator, run_playbook):
     make_group(emulator, "Diffed", [("allow", ["admin_readonly"])])
     emulator.clear_requests()
-    run = run_playbook([task("d", group="Diffed", policies=[{"permission_groups": ["domain_dns"],
-                                                              "zones": ["example.org", "example.com"]}])],
-                       check=True, diff=True)
+    wanted = [{"permission_groups": ["domain_dns"], "zones": ["example.org", "example.com"]}]
+    run = run_playbook([task("d", group="Diffed", policies=wanted)], check=True, diff=True)
     assert run.status("d") == "changed", run
     assert emulator.writes() == []
     diff = run.task("d")["diff"]
@@ -259,8 +258,7 @@ def test_diff_shows_role_and_zone_names(emulator, run_playbook):
     assert emulator.permission_group_id("domain_dns") not in run.stdout
     assert emulator.token not in run.output
     # without --diff no diff is returned
-    run = run_playbook([task("d", group="Diffed", policies=[{"permission_groups": ["domain_dns"],
-                                                              "zones": ["example.com"]}])], check=True)
+    run = run_playbook([task("d", group="Diffed", policies=wanted)], check=True)
     assert run.status("d") == "changed" and "diff" not in run.task("d")
     assert emulator.writes() == []
 
