@@ -22,7 +22,7 @@ description:
   - Every zone is resolved before the first write. Unknown zones fail the task, all of them named in one message,
     and nothing is changed.
 author:
-  - cfiam.user_groups maintainers
+  - cfiam.user_groups maintainers (!UNKNOWN)
 options:
   name:
     description:
@@ -217,8 +217,8 @@ def resolve_zones(refs, lookups):
             ids.append(zone["id"])
     if unknown:
         names = lookups.zone_names()
-        raise ResolutionError(["zone '%s' is not a zone of account %s%s" % (ref, lookups.client.account_id,
-                                                                          suggest(ref, names))
+        account_id = lookups.client.account_id
+        raise ResolutionError(["zone '%s' is not a zone of account %s%s" % (ref, account_id, suggest(ref, names))
                                for ref in unknown])
     return ids
 
