@@ -30,6 +30,8 @@ AT_ROOT     := $(BUILD)/ansible-test
 AT_COLL     := $(AT_ROOT)/ansible_collections/cfiam/user_groups
 DIST        := $(BUILD)/dist
 EE_DIR      := $(BUILD)/ee
+# A suite that finds nothing to test writes the reason here; `make test` reports it as SKIP.
+SKIPPED     := $(BUILD)/skipped
 FQCN        := cfiam.user_groups
 
 # Python version ansible-test runs its tests with: the dev venv's interpreter.
@@ -54,9 +56,6 @@ PYTEST_DIRS    = $(wildcard tests/emulator tests/unit tests/integration)
 
 define banner
 	@printf '\n\033[1m==== %s ====\033[0m\n' "$(1)"
-endef
-define loud
-	@printf '\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!! %s\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n' "$(1)"
 endef
 
 .PHONY: help venv collection ansible-test-tree demo test $(TEST_SUITES) compat-venv \
@@ -113,11 +112,15 @@ test: venv collection ## run EVERY suite (continues after failures, prints a sum
 	@summary=$(BUILD)/test-summary.txt; mkdir -p $(BUILD); : > $$summary; failed=""; \
 	for suite in $(TEST_SUITES); do \
 	    start=$$(date +%s); \
+	    rm -f $(SKIPPED)/$$suite; \
 	    if $(MAKE) $$suite; then result=PASS; else result=FAIL; failed="$$failed $$suite"; fi; \
-	    printf '%-16s %s %5ss\n' "$$suite" "$$result" "$$(( $$(date +%s) - start ))" >> $$summary; \
+	    if [ $$result = PASS ] && [ -f $(SKIPPED)/$$suite ]; then result="SKIP ($$(cat $(SKIPPED)/$$suite))"; fi; \
+	    printf '%-16s %5ss  %s\n' "$$suite" "$$(( $$(date +%s) - start ))" "$$result" >> $$summary; \
 	done; \
 	printf '\n==== make test summary ====\n'; cat $$summary; \
-	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; echo "ALL SUITES PASSED"
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; \
+	if grep -q ' SKIP ' $$summary; then echo "NO FAILURES, BUT SOME SUITES HAD NOTHING TO TEST (SKIP above)"; \
+	else echo "ALL SUITES PASSED"; fi
 
 test-pytest: venv collection ## pytest over tests/emulator tests/unit tests/integration (-n 2)
 	$(call banner,pytest: $(PYTEST_DIRS))
@@ -141,7 +144,8 @@ sanity: venv ansible-test-bootstrap ansible-test-tree ## ansible-test sanity (--
 units: venv ## ansible-test units (--venv; only if tests/unit/plugins exists)
 	$(call banner,ansible-test units)
 	@if [ ! -d tests/unit/plugins ]; then \
-	    printf '\n!! units: tests/unit/plugins does not exist - NO ansible-test units were run\n\n'; exit 0; fi; \
+	    printf '\n!! units: tests/unit/plugins does not exist - NO ansible-test units were run\n\n'; \
+	    mkdir -p $(SKIPPED); echo "no tests/unit/plugins" > $(SKIPPED)/units; exit 0; fi; \
 	$(MAKE) ansible-test-bootstrap ansible-test-tree && \
 	cd $(AT_COLL) && $(BIN)/ansible-test units --python $(AT_PYTHON) --venv --color no
 
@@ -195,7 +199,7 @@ molecule: venv collection ## molecule test for every scenario (each with its own
 	    printf '!! molecule: NO scenarios found (extensions/molecule/*/molecule.yml,\n'; \
 	    printf '!!           roles/*/molecule/*/molecule.yml) - NOTHING WAS TESTED\n'; \
 	    printf '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n'; \
-	    exit 0; fi; \
+	    mkdir -p $(SKIPPED); echo "no molecule scenarios" > $(SKIPPED)/molecule; exit 0; fi; \
 	failed=""; \
 	for f in $$scenarios; do \
 	    s=$$(basename $$(dirname $$f)); \
