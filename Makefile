@@ -86,12 +86,10 @@ $(COMPAT_STAMP): requirements.txt
 	@echo "compat-venv: ansible-core $$($(COMPAT_BIN)/python -c 'import ansible.release as r; print(r.__version__)')"
 	@touch $@
 
-collection: $(COLL_LINK) ## .build/collections/ansible_collections/cfiam/user_groups -> checkout (symlink)
-
-$(COLL_LINK):
-	@mkdir -p $(dir $@)
-	@ln -sfn $(ROOT) $@
-	@echo "collection: $@ -> $(ROOT)"
+collection: ## .build/collections/ansible_collections/cfiam/user_groups -> checkout (symlink)
+	@mkdir -p $(dir $(COLL_LINK))
+	@if [ "$$(readlink $(COLL_LINK) 2>/dev/null)" != "$(ROOT)" ]; then \
+	    rm -rf $(COLL_LINK); ln -sfn $(ROOT) $(COLL_LINK); echo "collection: $(COLL_LINK) -> $(ROOT)"; fi
 
 ansible-test-tree: ## REAL copy of the collection for ansible-test in .build/ansible-test
 	@scripts/stage_collection.sh $(AT_COLL)
