@@ -139,3 +139,41 @@ def make_client(emulator):
         return client
 
     return make
+
+
+# ---------------------------------------------------------------------------- one emulator per process
+# ``ansible-test units`` runs every test in its own fork (ansible_forked plugin) and
+# the child ends with os._exit(): a session fixture would be set up again in every
+# child and never torn down, leaving one emulator process behind per test. So the
+# emulator is started once in the process that collected the tests (each xdist
+# worker, or the only process), before any fork, and stopped at the end of that
+# session; ``emulator_server`` below hands it out (it overrides the plugin's).
+_EMULATOR = {}
+
+
+def pytest_collection_finish(session):
+    if _EMULATOR or not any("emulator_server" in getattr(item, "fixturenames", ()) for item in session.items):
+        return
+    plugin = _load_emulator_plugin()
+    if plugin is None:
+        return
+    process = plugin.EmulatorProcess()
+    _EMULATOR.update(process=process, client=plugin.EmulatorClient(process.base_url), pid=os.getpid())
+
+
+def pytest_sessionfinish(session):
+    if _EMULATOR.get("pid") == os.getpid():
+        _EMULATOR.pop("process").stop()
+        _EMULATOR.clear()
+
+
+@pytest.fixture(scope="session")
+def emulator_server():
+    if "client" in _EMULATOR:
+        return _EMULATOR["client"]
+    plugin = _load_emulator_plugin()
+    if plugin is None:
+        pytest.skip("tests/emulator/pytest_plugin.py is not available")
+    process = plugin.EmulatorProcess()  # collected late (e.g. -p no:... setups): one for this session
+    _EMULATOR.update(process=process, client=plugin.EmulatorClient(process.base_url), pid=os.getpid())
+    return _EMULATOR["client"]
