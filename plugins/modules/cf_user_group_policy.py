@@ -239,6 +239,8 @@ api_requests:
   sample: {"GET": 2, "PUT": 1, "total": 3, "retries": 0}
 """
 
+import json
+
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareAPIError
 from ansible_collections.cfiam.user_groups.plugins.module_utils.lookups import ResolutionError, ZONE_OBJECT_PREFIX
 from ansible_collections.cfiam.user_groups.plugins.module_utils.module import CloudflareModule
@@ -289,6 +291,11 @@ def _policy_items(items):
     return out
 
 
+def readable_policies(normalised):
+    """Diff views sorted by what they show (access, role names, scope), so the diff lines up."""
+    return sorted((readable_policy(x) for x in normalised), key=lambda v: json.dumps(v, sort_keys=True))
+
+
 def _learn_zone_names(cf, policies):
     """Read the zone listing once when a policy shows zone ids whose name is unknown (best effort)."""
     for policy in policies:
@@ -320,14 +327,24 @@ def ensure_policies(cf):
     if problems:
         raise ResolutionError(problems)
 
+    # An unknown group and unknown names in the policies are reported together.
     cf.doing("find user group '%s'" % ref)
     groups = cf.groups
-    group = groups.find_group(name=p["group"], group_id=p["group_id"], required=True)
-    label = "user group '%s' (%s)" % (group["name"], group["id"])
     account_id = cf.client.account_id
-
+    problems = []
+    try:
+        group = groups.find_group(name=p["group"], group_id=p["group_id"], required=True)
+        label = "user group '%s' (%s)" % (group["name"], group["id"])
+    except ResolutionError as exc:
+        group, label = None, "user group '%s'" % ref
+        problems.extend(exc.problems)
     cf.doing("resolve the policies for %s" % label)
-    desired = resolve_policies(items, cf.lookups, account_id, verify=p["verify_ids"])
+    try:
+        desired = resolve_policies(items, cf.lookups, account_id, verify=p["verify_ids"])
+    except ResolutionError as exc:
+        problems.extend(exc.problems)
+    if problems:
+        raise ResolutionError(problems)
 
     current = group.get("policies") or []
     plan = plan_policies(current, desired, state=state, exclusive=exclusive)
@@ -354,8 +371,8 @@ def ensure_policies(cf):
     after_norm = normalize_policies(after, lookups, account_id)
     cf.exit(
         changed=plan.changed,
-        diff={"before": {"user_group": group["name"], "policies": [readable_policy(x) for x in before_norm]},
-              "after": {"user_group": group["name"], "policies": [readable_policy(x) for x in after_norm]},
+        diff={"before": {"user_group": group["name"], "policies": readable_policies(before_norm)},
+              "after": {"user_group": group["name"], "policies": readable_policies(after_norm)},
               "before_header": "%s policies" % label, "after_header": "%s policies" % label},
         user_group={"id": group["id"], "name": group["name"]},
         policies=after_norm,
