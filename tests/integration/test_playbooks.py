@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+"""The playbooks under playbooks/ run green against the emulator and do what they say."""
+from __future__ import absolute_import, division, print_function
+
+import os
+import re
+
+import yaml
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PLAYBOOKS = os.path.join(REPO, "playbooks")
+ROLE = "cfiam.user_groups.user_groups"
+SCIM_GROUP = "Okta Contractors"
+
+
+def playbook(name):
+    return os.path.join(PLAYBOOKS, name)
+
+
+def recap_changed(run):
+    found = re.findall(r"localhost\s+:\s+ok=\d+\s+changed=(\d+)", run.stdout)
+    assert found, run
+    return sum(int(n) for n in found)
+
+
+def normalized_groups(state):
+    """{group name: {members: [emails], policies: [(access, labels, targets)]}} from the emulator state."""
+    labels = dict((pg["id"], pg["meta"]["label"]) for pg in state["permission_groups"])
+    emails = dict((m["id"], m["email"]) for m in state["members"])
+    zones = dict((z["id"], z["name"]) for z in state["zones"])
+    rgs = dict((rg["id"], rg) for rg in state["resource_groups"])
+    out = {}
+    for group in state["user_groups"]:
+        policies = []
+        for pol in group["policies"]:
+            targets = []
+            for rid in pol["resource_groups"]:
+                rg = rgs[rid]
+                if not rg.get("anonymous"):
+                    targets.append("rg:" + rg["name"])
+                    continue
+                for obj in rg["scope"]["objects"]:
+                    key = obj["key"]
+                    targets.append("account" if key == "*" else "zone:" + zones.get(key.rsplit(".", 1)[-1], key))
+            policies.append((pol["access"], tuple(sorted(labels[p] for p in pol["permission_groups"])),
+                             tuple(sorted(targets))))
+        out[group["name"]] = {"members": sorted(emails[m["id"]] for m in group["members"]),
+                              "policies": sorted(policies)}
+    return out
+
+
+def test_demo_applies_a_hierarchy_twice(emulator, run_playbook):
+    run = run_playbook(playbook=playbook("demo.yml"))
+    assert run.rc == 0, run
+    groups = normalized_groups(emulator.state())
+    assert groups["Engineering"]["members"] == ["alice@example.com", "bob@example.com", "carol@example.com"]
+    assert groups["Engineering SRE On-call"]["policies"] == [("allow", ("domain_admin",), ("rg:Production zones",))]
+    assert groups[SCIM_GROUP]["members"] == ["trent@example.com", "victor@example.com"]
+    assert "Idempotent" in run.stdout
+    # the second play changed nothing: its recap line is the last one and the assert passed
+    assert not run.failed
+
+
+def test_seed_workflows(emulator, run_playbook):
+    name = "My Cool Demo Group"
+    # Create a group and add members
+    run = run_playbook(playbook=playbook("create_group.yml"),
+                       extra_vars={"group_name": name, "group_members": ["alice@example.com", "Bob@Example.com"]})
+    assert run.rc == 0, run
+    group = emulator.group_by_name(name)
+    assert group is not None
+    assert normalized_groups(emulator.state())[name]["members"] == ["alice@example.com", "bob@example.com"]
+
+    # Attach a policy (Administrator on the whole account by default), twice: the second is a no-op
+    run = run_playbook(playbook=playbook("attach_policy.yml"), extra_vars={"group_name": name})
+    assert run.rc == 0, run
+    assert normalized_groups(emulator.state())[name]["policies"] == [("allow", ("admin",), ("account",))]
+    emulator.clear_requests()
+    run = run_playbook(playbook=playbook("attach_policy.yml"), extra_vars={"group_name": name})
+    assert run.rc == 0 and recap_changed(run) == 0, run
+    assert emulator.writes() == []
+
+    # Reset the policies to an empty state; members stay
+    run = run_playbook(playbook=playbook("reset_policies.yml"), extra_vars={"group_name": name})
+    assert run.rc == 0, run
+    groups = normalized_groups(emulator.state())
+    assert groups[name] == {"members": ["alice@example.com", "bob@example.com"], "policies": []}
+    assert "1 policies removed" in run.stdout
+
+    # Review permission groups (read only)
+    emulator.clear_requests()
+    run = run_playbook(playbook=playbook("review_permission_groups.yml"))
+    assert run.rc == 0, run
+    assert "Administrator Read Only | admin_readonly | com.cloudflare.api.account" in run.stdout
+    assert "Domain DNS | domain_dns | com.cloudflare.api.account.zone" in run.stdout
+    assert emulator.writes() == []
+
+    # Verify the SCIM-pushed group and its members (read only), and that a missing member fails
+    run = run_playbook(playbook=playbook("verify_scim_groups.yml"),
+                       extra_vars={"scim_expected_members": ["trent@example.com", "Victor@example.com"]})
+    assert run.rc == 0, run
+    assert "victor@example.com" in run.stdout
+    run = run_playbook(playbook=playbook("verify_scim_groups.yml"),
+                       extra_vars={"scim_expected_members": ["trent@example.com", "alice@example.com"]})
+    assert run.rc != 0
+    assert "missing members" in run.stdout and "alice@example.com" in run.stdout
+    assert emulator.writes() == []
+
+
+def test_export_reproduces_the_account(emulator, run_playbook, tmp_path):
+    # An account managed by hand: the demo hierarchy plus a group with a deny policy and no members.
+    assert run_playbook(playbook=playbook("demo.yml")).rc == 0
+    resp = emulator.api("POST", "/accounts/{account_id}/iam/user_groups", json={
+        "name": "Auditors", "policies": [{
+            "access": "deny", "permission_groups": [{"id": emulator.permission_group_id("billing")}],
+            "resource_groups": [{"scope": {"key": "com.cloudflare.api.account.%s" % emulator.account_id,
+                                           "objects": [{"key": "*"}]}}]}]})
+    assert resp.status_code == 200, resp.text
+    expected = normalized_groups(emulator.state())
+
+    export_file = str(tmp_path / "exported.yml")
+    emulator.clear_requests()
+    run = run_playbook(playbook=playbook("export.yml"), extra_vars={"user_groups_export_file": export_file})
+    assert run.rc == 0, run
+    assert emulator.writes() == []
+    with open(export_file) as handle:
+        exported = yaml.safe_load(handle)
+    names = [g["name"] for g in exported["user_groups"]]
+    assert names == sorted(expected)
+    assert emulator.token not in open(export_file).read()
+
+    apply = [{"name": "Apply the exported declaration", "ansible.builtin.include_role": {"name": ROLE}}]
+    # Same account: a no-change run
+    emulator.clear_requests()
+    run = run_playbook(tasks=apply, args=["-e", "@" + export_file])
+    assert run.rc == 0, run
+    assert recap_changed(run) == 0
+    assert emulator.writes() == []
+
+    # Empty account (demo state without groups): the same groups, policies and members come back
+    state = emulator.state()
+    state["user_groups"] = []
+    emulator.set_state(state)
+    run = run_playbook(tasks=apply, args=["-e", "@" + export_file])
+    assert run.rc == 0, run
+    assert normalized_groups(emulator.state()) == expected
