@@ -108,15 +108,32 @@ def test_seed_workflows(emulator, run_playbook):
 
 
 def test_export_reproduces_the_account(emulator, run_playbook, tmp_path):
-    # An account managed by hand: the demo hierarchy plus a group with a deny policy and no members.
-    assert run_playbook(playbook=playbook("demo.yml")).rc == 0
-    resp = emulator.api("POST", "/accounts/{account_id}/iam/user_groups", json={
-        "name": "Auditors", "policies": [{
-            "access": "deny", "permission_groups": [{"id": emulator.permission_group_id("billing")}],
-            "resource_groups": [{"scope": {"key": "com.cloudflare.api.account.%s" % emulator.account_id,
-                                           "objects": [{"key": "*"}]}}]}]})
-    assert resp.status_code == 200, resp.text
+    # An account managed by hand (through the API): account, zone and named resource group targets,
+    # a deny policy, a group without members, and the SCIM-pushed group.
+    account = "com.cloudflare.api.account.%s" % emulator.account_id
+    zone = "com.cloudflare.api.account.zone.%s"
+    rg_id = [rg["id"] for rg in emulator.state()["resource_groups"] if rg["name"] == "Production zones"][0]
+    made_by_hand = [
+        ("Engineering", ["alice@example.com", "bob@example.com"],
+         [("allow", ["admin_readonly", "analytics"], {"scope": {"key": account, "objects": [{"key": "*"}]}})]),
+        ("Engineering SRE", ["bob@example.com"],
+         [("allow", ["domain_dns"], {"scope": {"key": account, "objects": [
+             {"key": zone % emulator.zone_id("example.com")}, {"key": zone % emulator.zone_id("example.org")}]}}),
+          ("allow", ["domain_admin"], {"id": rg_id})]),
+        ("Auditors", [], [("deny", ["billing"], {"scope": {"key": account, "objects": [{"key": "*"}]}})]),
+    ]
+    for name, members, policies in made_by_hand:
+        body = {"name": name, "policies": [
+            {"access": access, "permission_groups": [{"id": emulator.permission_group_id(p)} for p in pgs],
+             "resource_groups": [rg]} for access, pgs, rg in policies]}
+        resp = emulator.api("POST", "/accounts/{account_id}/iam/user_groups", json=body)
+        assert resp.status_code == 200, resp.text
+        if members:
+            resp = emulator.api("PUT", "/accounts/{account_id}/iam/user_groups/%s/members" % resp.json()["result"]["id"],
+                                json=[{"id": emulator.member_id(e)} for e in members])
+            assert resp.status_code == 200, resp.text
     expected = normalized_groups(emulator.state())
+    assert len(expected) == 4
 
     export_file = str(tmp_path / "exported.yml")
     emulator.clear_requests()
