@@ -19,7 +19,7 @@ description:
     by email (case-insensitive), id and status itself. Resolve many emails with one task, not one task per email.
   - Never changes anything.
 author:
-  - cfiam.user_groups maintainers (!UNKNOWN)
+  - cfiam.user_groups maintainers (@cfiam)
 options:
   email:
     description:

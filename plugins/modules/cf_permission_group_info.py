@@ -22,7 +22,7 @@ description:
   - These are the roles of account members and user groups (C(/iam/permission_groups)). They are not the
     permissions of API tokens.
 author:
-  - cfiam.user_groups maintainers (!UNKNOWN)
+  - cfiam.user_groups maintainers (@cfiam)
 options:
   name:
     description:

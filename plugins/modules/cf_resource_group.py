@@ -22,7 +22,7 @@ description:
   - Every zone is resolved before the first write. Unknown zones fail the task, all of them named in one message,
     and nothing is changed.
 author:
-  - cfiam.user_groups maintainers (!UNKNOWN)
+  - cfiam.user_groups maintainers (@cfiam)
 options:
   name:
     description:

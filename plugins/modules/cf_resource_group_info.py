@@ -19,7 +19,7 @@ description:
   - Resource groups that Cloudflare created for inline policy scopes have no name of their own and are not listed.
   - Never changes anything.
 author:
-  - cfiam.user_groups maintainers (!UNKNOWN)
+  - cfiam.user_groups maintainers (@cfiam)
 options:
   name:
     description:

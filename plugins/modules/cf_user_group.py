@@ -28,7 +28,7 @@ description:
   - A group pushed by SCIM from an identity provider belongs to the provider. Cloudflare refuses to rename or delete
     it, and the task fails with Cloudflare's reason. Its policies can be set.
 author:
-  - cfiam.user_groups maintainers
+  - cfiam.user_groups maintainers (@cfiam)
 options:
   name:
     description:

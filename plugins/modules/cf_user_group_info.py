@@ -19,7 +19,7 @@ description:
   - Filters combine. A filter that matches nothing returns an empty list and does not fail.
   - Never changes anything.
 author:
-  - cfiam.user_groups maintainers
+  - cfiam.user_groups maintainers (@cfiam)
 options:
   name:
     description:

@@ -23,7 +23,7 @@ description:
   - The members of a group pushed by SCIM from an identity provider belong to the provider. Cloudflare refuses to
     change them, and the task fails with Cloudflare's reason.
 author:
-  - cfiam.user_groups maintainers
+  - cfiam.user_groups maintainers (@cfiam)
 options:
   group:
     description:

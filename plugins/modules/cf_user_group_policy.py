@@ -28,7 +28,7 @@ description:
   - Works on groups pushed by SCIM from an identity provider. Their name and members belong to the provider, but
     their policies can be changed. The module sends only the policies.
 author:
-  - cfiam.user_groups maintainers (!UNKNOWN)
+  - cfiam.user_groups maintainers (@cfiam)
 options:
   group:
     description:

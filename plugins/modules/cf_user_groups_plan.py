@@ -26,7 +26,7 @@ description:
     (fetched concurrently, at most 8 at a time), and a catalogue (roles, account members, zones, resource groups)
     only when a declared name was not already seen in those listings."
 author:
-  - cfiam.user_groups maintainers
+  - cfiam.user_groups maintainers (@cfiam)
 options:
   user_groups:
     description:

@@ -20,7 +20,7 @@ description:
   - The API token needs the C(Zone Read) permission.
   - Never changes anything.
 author:
-  - cfiam.user_groups maintainers (!UNKNOWN)
+  - cfiam.user_groups maintainers (@cfiam)
 options:
   name:
     description:
