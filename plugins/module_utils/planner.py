@@ -89,8 +89,10 @@ def flatten(tree, problems, path=None, ancestors=None, out=None, seen=None):
                                 % where)
                 members = None
         policies = node.get("policies")
-        if policies is not None:
+        if policies is not None and not isinstance(policies, list):
+            # Other shape problems of the items are reported by resolve_policies, with the unknown names.
             problems.extend(validate_policy_items(policies, "%s policies" % where))
+            policies = None
         flat = FlatGroup(name, scim, policies, list(members) if members is not None else None, seen[name])
         out.append(flat)
         children = node.get("children")

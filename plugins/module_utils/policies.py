@@ -221,14 +221,17 @@ def resolve_policies(items, lookups, account_id, verify=True, where="policies"):
     ResolutionError, before anything is written.
     """
     problems = validate_policy_items(items, where)
-    if problems:
+    if problems and not isinstance(items, list):
         raise ResolutionError(problems)
+    # Items with shape problems are skipped; the names in the others are still resolved, so that one
+    # run reports every problem.
+    valid = [(index, item) for index, item in enumerate(items or []) if not validate_policy_items([item])]
     # With verify=False zone ids are trusted as given: only names need the zone listing.
-    zone_refs = [z for item in items or [] for z in (item.get("zones") or []) if verify or not is_id(z.strip())]
+    zone_refs = [z for _, item in valid for z in (item.get("zones") or []) if verify or not is_id(z.strip())]
     if zone_refs:
         lookups.prefetch_zones(zone_refs)
     desired = []
-    for index, item in enumerate(items or []):
+    for index, item in valid:
         label = "%s[%d]" % (where, index)
         pgs = []
         for ref in item["permission_groups"]:
