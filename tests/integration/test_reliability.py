@@ -202,6 +202,7 @@ def test_two_role_runs_at_once(emulator, tmp_path):
     rcs = [p.returncode for p in procs]
     state = emulator.state()
     duplicates = sorted(set(n for n in names(state) if names(state).count(n) > 1))
+    print("concurrent role runs: rc=%s, duplicate groups=%s" % (rcs, duplicates))
     if duplicates:
         # A lost race may create a group twice: the next run must then fail clearly, naming the duplicates,
         # and never guess which one to keep.
