@@ -257,8 +257,7 @@ def test_non_exclusive_members_keep_extra_members(emulator, run_playbook):
 def _flat(nodes):
     for node in nodes:
         yield {"name": node["name"], "members": node["members"], "policies": node["policies"]}
-        for child in _flat(node["children"]):
-            yield child
+        yield from _flat(node["children"])
 
 
 def test_no_change_run_on_30_groups_stays_within_budget(emulator, run_playbook):
