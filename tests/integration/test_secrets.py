@@ -174,3 +174,54 @@ def test_no_secret_in_output_results_or_requests(emulator, run_playbook):
             assert secret not in text, "%s leaked into %s" % (secret, where)
         # nor a recognisable part of it
         assert secret[-10:] not in run.output
+
+
+def test_no_secret_in_role_runs_or_ansible_runner_artefacts(emulator, tmp_path):
+    """The role at -vvvv --diff through ansible-runner: check mode, a real run through retried faults, a failure
+    with a wrong token. Nothing under the runner's artefacts, nor its events, shows a secret."""
+    import ansible_runner
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from conftest import ansible_bin, ansible_env  # noqa: E402
+
+    project = tmp_path / "project"
+    project.mkdir()
+    role = {"name": "role", "ansible.builtin.include_role": {"name": NS + "user_groups"}}
+    declaration = [{"name": "Secret Role Group", "members": ["alice@example.com"],
+                    "policies": [{"permission_groups": ["admin_readonly"]}],
+                    "children": [{"name": "Secret Role Child", "members": ["bob@example.com"],
+                                  "policies": [{"permission_groups": ["domain_dns"], "zones": ["example.com"]}]}]}]
+    for name, token in (("site.yml", TOKEN), ("wrong.yml", WRONG_TOKEN)):
+        (project / ("secret-" + name)).write_text(json.dumps({"user_groups_api_token": token}))
+        play = {"hosts": "localhost", "connection": "local", "gather_facts": False, "tasks": [role],
+                "vars": {"user_groups": declaration}, "vars_files": ["secret-" + name]}
+        (project / name).write_text(json.dumps([play]))
+    env = ansible_env(emulator)
+    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
+    # ansible-runner records its environment in artifacts/<ident>/command, and ansible-playbook -vvvv prints
+    # every -e value: the token comes from a vars file of the project (a vaulted file in real life).
+    env.pop("CLOUDFLARE_API_TOKEN")
+    env["PATH"] = os.path.dirname(ansible_bin("ansible-playbook")) + os.pathsep + env.get("PATH", "")
+    emulator.faults(rate=0.3, kinds=["429", "500", "drop_after"], retry_after=1, seed=3)
+
+    texts = []
+    for ident, playbook, cmdline in (("check", "site.yml", "--check --diff -vvvv"),
+                                     ("apply", "site.yml", "--diff -vvvv"),
+                                     ("wrong", "wrong.yml", "--diff -vvvv")):
+        runner = ansible_runner.run(private_data_dir=str(tmp_path), project_dir=str(project), playbook=playbook,
+                                    ident=ident, inventory="localhost", cmdline=cmdline, envvars=env,
+                                    quiet=True, json_mode=False)
+        expected = "failed" if ident == "wrong" else "successful"
+        assert runner.status == expected, (ident, runner.status, runner.stdout.read()[-3000:])
+        texts.append(json.dumps(list(runner.events)))
+    assert emulator.group_by_name("Secret Role Child") is not None
+    assert any(e["fault"] for e in emulator.requests())
+    artefacts = tmp_path / "artifacts"
+    for path in artefacts.rglob("*"):
+        if path.is_file():
+            texts.append(path.read_text(errors="replace"))
+    texts.append(json.dumps(emulator.requests()))
+    assert any("Authentication error" in text for text in texts)
+    for secret in SECRETS:
+        for text in texts:
+            assert secret not in text
