@@ -49,7 +49,7 @@ def suggest(value, candidates, limit=3):
     value = str(value).lower()
     pool = sorted(set(c for c in candidates if c))
     if "@" in value:
-        local, _, domain = value.partition("@")
+        local, _at, domain = value.partition("@")
         keyed = dict((c.lower().partition("@")[0], c) for c in pool if c.lower().partition("@")[2] == domain)
         if not keyed:
             keyed = dict((c.lower(), c) for c in pool)

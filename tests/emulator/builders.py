@@ -228,7 +228,7 @@ def _tree(n_groups, depth):
     while sum(b ** k for k in range(1, depth + 1)) < n_groups:
         b += 1
     nodes, level = [], [()]
-    for _ in range(depth):
+    for _level in range(depth):
         nxt = [p + (i,) for p in level for i in range(1, b + 1)]
         nodes.extend(nxt)
         level = nxt
@@ -253,18 +253,18 @@ def _plan(n_groups, n_members, depth, members_per_group, policies_per_group, see
     rng = random.Random(seed)
     emails = [f"user{i:05d}@example.com" for i in range(1, n_members + 1)]
     zones = [f"zone{i:03d}.example.com" for i in range(1, n_zones + 1)]
-    account_pgs = [(lbl, name) for name, lbl, sc, _ in PERMISSION_GROUPS if sc == ACCOUNT_SCOPE and lbl != "super_admin"]
-    zone_pgs = [(lbl, name) for name, lbl, sc, _ in PERMISSION_GROUPS if sc == ZONE_SCOPE]
+    account_pgs = [(lbl, name) for name, lbl, sc, _desc in PERMISSION_GROUPS if sc == ACCOUNT_SCOPE and lbl != "super_admin"]
+    zone_pgs = [(lbl, name) for name, lbl, sc, _desc in PERMISSION_GROUPS if sc == ZONE_SCOPE]
     groups = []
     for path in _tree(n_groups, depth):
         members = sorted(rng.sample(emails, min(members_per_group, len(emails))))
         policies = []
         for k in range(policies_per_group):
             if k % 2 == 0 or not zones:
-                lbls = sorted({rng.choice(account_pgs)[0] for _ in range(rng.randint(1, 2))})
+                lbls = sorted({rng.choice(account_pgs)[0] for _pick in range(rng.randint(1, 2))})
                 policies.append({"access": "allow", "permission_groups": lbls})
             else:
-                lbls = sorted({rng.choice(zone_pgs)[0] for _ in range(rng.randint(1, 2))})
+                lbls = sorted({rng.choice(zone_pgs)[0] for _pick in range(rng.randint(1, 2))})
                 zs = sorted(rng.sample(zones, min(len(zones), rng.randint(1, 3))))
                 policies.append({"access": "allow", "permission_groups": lbls, "zones": zs})
         groups.append({"path": path, "name": _full_name(path), "segment": _segment(path),
@@ -310,7 +310,7 @@ def generated_declaration(n_groups: int = 100, n_members: int = 1000, depth: int
                           policies_per_group: int = 2, seed: int = 0, n_zones: int = 10,
                           full_names: bool = True, **_ignored) -> list:
     """Nested desired-state declaration matching ``generated_state`` (same args)."""
-    _, _, groups = _plan(n_groups, n_members, depth, members_per_group, policies_per_group, seed, n_zones)
+    _emails, _zones, groups = _plan(n_groups, n_members, depth, members_per_group, policies_per_group, seed, n_zones)
     by_path = {}
     roots = []
     for g in groups:
@@ -325,4 +325,3 @@ def generated_declaration(n_groups: int = 100, n_members: int = 1000, depth: int
 
 def generated_group_names(n_groups: int = 100, depth: int = 3) -> list:
     return [_full_name(p) for p in _tree(n_groups, depth)]
-

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Cloudflare API emulator (IAM user groups and their lookups).
 
 Run:  python tests/emulator/cloudflare_emulator.py --host 127.0.0.1 --port 0 \
@@ -192,7 +192,7 @@ class Spec:
             if m:
                 if method not in methods:
                     raise ApiError(405, 7001, f"Method {method} not available for that URI.")
-                return methods[method], tpl, {k: v for k, v in m.groupdict().items()}
+                return methods[method], tpl, dict(m.groupdict())
         raise ApiError(404, 7003, "No route for the URI")
 
     def validate(self, op_id, method, path, tpl, path_params, query_items, raw_body, content_type):
@@ -216,7 +216,7 @@ class Spec:
 
 
 def _describe(exc) -> str:
-    parts = [str(exc).split(": Value ")[0].strip() or type(exc).__name__]
+    parts = [str(exc).split(": Value ", maxsplit=1)[0].strip() or type(exc).__name__]
     cause = exc.__cause__
     errs = getattr(cause, "schema_errors", None) or getattr(exc, "schema_errors", None) or []
     details = []
@@ -444,10 +444,10 @@ def _int(v, default):
 
 def _match_op(value, expr):
     """Cloudflare name filter: 'equal' default, or 'op:value'."""
-    op, _, arg = expr.partition(":")
+    op, sep, arg = expr.partition(":")
     ops = {"equal", "not_equal", "starts_with", "ends_with", "contains", "starts_with_case_sensitive",
            "ends_with_case_sensitive", "contains_case_sensitive"}
-    if op not in ops or not _:
+    if op not in ops or not sep:
         op, arg = "equal", expr
     cs = op.endswith("_case_sensitive")
     base = op.replace("_case_sensitive", "")
@@ -1005,7 +1005,7 @@ class Handler(BaseHTTPRequestHandler):
             status, body = emu.handle_admin(self.command, path[len(ADMIN_PREFIX):].strip("/"), raw)
             self._send(status, body)
             return
-        query_items = [(k, v) for k, v in _parse_qsl(split.query)]
+        query_items = list(_parse_qsl(split.query))
         query = {}
         for k, v in query_items:
             if k in query:

@@ -12,7 +12,6 @@ Known spec discrepancies (documented, not validated):
 """
 
 import json
-import math
 import os
 import sys
 import time
@@ -431,7 +430,7 @@ def test_zones(emulator):
 def _fault_sequence(emulator, seed, n=30):
     emulator.faults(rate=0.3, kinds=["429", "500", "503"], seed=seed, retry_after=2)
     out = []
-    for _ in range(n):
+    for _i in range(n):
         r = emulator.api("GET", UG)
         out.append(r.status_code)
         if r.status_code == 429:
@@ -452,7 +451,7 @@ def test_faults_reproducible(emulator):
     log = emulator.requests()
     assert [e["status"] for e in log[:30]] == s1
     emulator.faults(rate=0)
-    assert all(emulator.api("GET", UG).status_code == 200 for _ in range(10))
+    assert all(emulator.api("GET", UG).status_code == 200 for _i in range(10))
 
 
 def test_fault_methods_filter_and_502(emulator):
@@ -497,7 +496,7 @@ def test_slow_fault_and_latency(emulator):
 
 def test_rate_limit_blocks_and_recovers(emulator):
     emulator.rate_limit(limit=5, window=1, block=1.5)
-    codes = [emulator.api("GET", UG).status_code for _ in range(5)]
+    codes = [emulator.api("GET", UG).status_code for _i in range(5)]
     assert codes == [200] * 5
     r = emulator.api("GET", UG)
     assert r.status_code == 429 and r.headers["Retry-After"] == "2"
@@ -509,7 +508,7 @@ def test_rate_limit_blocks_and_recovers(emulator):
     time.sleep(1.6)
     assert emulator.api("GET", UG).status_code == 200
     emulator.rate_limit(limit=0)
-    assert all(emulator.api("GET", UG).status_code == 200 for _ in range(10))
+    assert all(emulator.api("GET", UG).status_code == 200 for _i in range(10))
 
 
 def test_state_roundtrip_and_log(emulator):
@@ -554,7 +553,7 @@ def test_token_never_printed_and_cli_options(tmp_path):
         assert secret not in json.dumps(c.requests()) and key not in json.dumps(c.requests())
     finally:
         proc.proc.terminate()
-        out, _ = proc.proc.communicate(timeout=5)
+        out, _err = proc.proc.communicate(timeout=5)
         proc._stderr.seek(0)
         err_out = proc._stderr.read().decode()
         proc.stop()
@@ -572,7 +571,7 @@ def test_in_process_server_and_overhead():
         s.get(url, headers=h)
         n = 100
         t = time.perf_counter()
-        for _ in range(n):
+        for _i in range(n):
             assert s.get(url, headers=h, params={"per_page": 50}).status_code == 200
         per_req = (time.perf_counter() - t) / n * 1000
         print(f"\nround trip per GET request: {per_req:.2f} ms")
