@@ -24,6 +24,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.policies import 
     normalize_policies,
     normalize_policy,
     plan_policies,
+    readable_policies,
     readable_policy,
     resolve_policies,
     validate_policy_items,
@@ -157,8 +158,7 @@ def _emails(lookups, ids):
 
 
 def _readable(policies, lookups, account_id):
-    return sorted((readable_policy(p) for p in normalize_policies(policies, lookups, account_id)),
-                  key=lambda v: repr(sorted(v.items())))
+    return readable_policies(normalize_policies(policies, lookups, account_id))
 
 
 def plan_account(service, tree, exclusive_members=True, exclusive_policies=True, purge=False, purge_exclude=None):

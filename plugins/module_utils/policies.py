@@ -19,6 +19,7 @@ __metaclass__ = type
 
 import json
 
+from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareAPIError
 from ansible_collections.cfiam.user_groups.plugins.module_utils.lookups import (
     ACCOUNT_SCOPE,
     ZONE_OBJECT_PREFIX,
@@ -33,6 +34,30 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.lookups import (
 ACCESS_VALUES = ("allow", "deny")
 POLICY_KEYS = ("access", "permission_groups", "zones", "resource_groups", "scope")
 TARGET_KEYS = ("zones", "resource_groups", "scope")
+
+# The argument spec of a policy item, shared by every module that takes policies. Deliberately lenient
+# (no choices, nothing required): validate_policy_items checks every item and reports every problem of
+# every item at once, where the argument spec would stop at the first one.
+POLICY_OPTIONS = dict(
+    access=dict(type="str", default="allow"),
+    permission_groups=dict(type="list", elements="str"),
+    zones=dict(type="list", elements="str"),
+    resource_groups=dict(type="list", elements="str"),
+    scope=dict(type="dict"),
+)
+
+
+def clean_policy_items(items):
+    """Policy items with None-valued keys dropped (the argument spec and Jinja fill in explicit nulls)."""
+    if items is None:
+        return None
+    out = []
+    for item in items:
+        if isinstance(item, dict):
+            out.append(dict((k, v) for k, v in item.items() if v is not None))
+        else:
+            out.append(item)
+    return out
 
 
 def account_scope_key(account_id):
@@ -472,7 +497,10 @@ def learn_zone_names(policies, lookups):
     Lets ``normalize_policies`` show zone names instead of ids; sends no request when every name is known.
     """
     if any(lookups.zone_name(zone_id) is None for zone_id in policy_zone_ids(policies)):
-        lookups.zones()
+        try:
+            lookups.zones()
+        except CloudflareAPIError:
+            pass  # a token without Zone Read: zone ids are shown instead of names
 
 
 def readable_policy(normalised):
@@ -490,6 +518,11 @@ def readable_policy(normalised):
     else:
         view["scope"] = [rg["scope"] for rg in rgs]
     return view
+
+
+def readable_policies(normalised_policies):
+    """Diff views of normalised policies, sorted by what they show so before and after line up."""
+    return sorted((readable_policy(p) for p in normalised_policies or []), key=lambda v: json.dumps(v, sort_keys=True))
 
 
 def policy_item_from_normalized(normalised):

@@ -62,44 +62,36 @@ options:
     suboptions:
       access:
         description:
-          - V(allow) grants the permission groups, V(deny) withholds them.
+          - V(allow) grants the permission groups, V(deny) denies them.
         type: str
-        choices: [allow, deny]
         default: allow
       permission_groups:
         description:
-          - Roles, each a permission group name (V(Administrator Read Only)), label (V(admin_readonly)) or id.
-          - Account roles apply to the whole account. Domain roles (such as V(domain_dns)) apply to zones. A role on
-            a target it does not fit fails before anything is changed.
+          - Permission groups (roles), each a name such as V(Administrator Read Only), a C(meta.label) such as
+            V(admin_readonly), or an id. Names and labels are matched exactly first, then case-insensitively.
+          - Use M(cfiam.user_groups.cf_permission_group_info) to list them.
+          - Required in every policy, and must not be empty.
         type: list
         elements: str
-        required: true
       zones:
         description:
-          - Zone names or zone ids the policy applies to.
+          - Zones of the account, each a name such as V(example.com) or a zone id.
+          - The policy scope is then C(com.cloudflare.api.account.<account_id>) with one object
+            C(com.cloudflare.api.account.zone.<zone_id>) per zone. Only domain roles apply to zones.
         type: list
         elements: str
       resource_groups:
         description:
-          - Names or ids of named resource groups the policy applies to (see M(cfiam.user_groups.cf_resource_group)).
+          - Existing named resource groups of the account, each a name or an id.
         type: list
         elements: str
       scope:
         description:
-          - A raw Cloudflare scope, for targets that have no shortcut (for example Workers).
+          - A raw resource scope, for targets that the other options do not cover, such as specific Workers.
+          - The value is a dictionary with C(key), for example C(com.cloudflare.api.account.<account_id>), and a
+            non-empty list C(objects), for example C(com.cloudflare.api.account.worker.<worker_id>). Each object is
+            a string or a dictionary with a C(key).
         type: dict
-        suboptions:
-          key:
-            description:
-              - Scope key, for example C(com.cloudflare.api.account.<account id>).
-            type: str
-            required: true
-          objects:
-            description:
-              - Scope object keys, for example C(com.cloudflare.api.account.worker.<worker id>) or C(*).
-            type: list
-            elements: raw
-            required: true
   verify_ids:
     description:
       - When V(false), permission group ids and zone ids in O(policies) are trusted as given. The permission group
@@ -227,10 +219,12 @@ api_requests:
 from ansible_collections.cfiam.user_groups.plugins.module_utils.lookups import ResolutionError, is_id
 from ansible_collections.cfiam.user_groups.plugins.module_utils.module import CloudflareModule
 from ansible_collections.cfiam.user_groups.plugins.module_utils.policies import (
+    POLICY_OPTIONS,
+    clean_policy_items,
     learn_zone_names,
     needs_named_rg_listing,
     plan_policies,
-    readable_policy,
+    readable_policies,
     resolve_policies,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.services import (
@@ -246,16 +240,7 @@ def main():
             name=dict(type="str"),
             id=dict(type="str"),
             state=dict(type="str", default="present", choices=["present", "absent"]),
-            policies=dict(type="list", elements="dict", options=dict(
-                access=dict(type="str", default="allow", choices=["allow", "deny"]),
-                permission_groups=dict(type="list", elements="str", required=True),
-                zones=dict(type="list", elements="str"),
-                resource_groups=dict(type="list", elements="str"),
-                scope=dict(type="dict", options=dict(
-                    key=dict(type="str", required=True, no_log=False),
-                    objects=dict(type="list", elements="raw", required=True),
-                )),
-            )),
+            policies=dict(type="list", elements="dict", options=POLICY_OPTIONS),
             verify_ids=dict(type="bool", default=True),
         ),
         required_one_of=[["name", "id"]],
@@ -268,7 +253,7 @@ def readable(view):
     if view is None:
         return {}
     out = diff_view(view)
-    out["policies"] = sorted((readable_policy(p) for p in view.get("policies") or []), key=repr)
+    out["policies"] = readable_policies(view.get("policies"))
     return out
 
 
@@ -317,7 +302,7 @@ def ensure_group(cf):
     if p["policies"] is not None:
         cf.doing("resolve the policies of user group '%s'" % ref)
         try:
-            desired = resolve_policies(p["policies"], cf.lookups, account_id, verify=p["verify_ids"])
+            desired = resolve_policies(clean_policy_items(p["policies"]), cf.lookups, account_id, verify=p["verify_ids"])
         except ResolutionError as exc:
             problems.extend(exc.problems)
     if problems:

@@ -239,37 +239,26 @@ api_requests:
   sample: {"GET": 2, "PUT": 1, "total": 3, "retries": 0}
 """
 
-import json
-
-from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareAPIError
-from ansible_collections.cfiam.user_groups.plugins.module_utils.lookups import ResolutionError, ZONE_OBJECT_PREFIX
+from ansible_collections.cfiam.user_groups.plugins.module_utils.lookups import ResolutionError
 from ansible_collections.cfiam.user_groups.plugins.module_utils.module import CloudflareModule
 from ansible_collections.cfiam.user_groups.plugins.module_utils.policies import (
+    POLICY_OPTIONS,
+    clean_policy_items,
+    learn_zone_names,
     needs_named_rg_listing,
     normalize_policies,
     plan_policies,
-    readable_policy,
+    readable_policies,
     resolve_policies,
     validate_policy_items,
 )
-
-# Deliberately lenient (no choices, nothing required): validate_policy_items checks every item and reports
-# every problem of every item at once, where the argument spec would stop at the first one.
-POLICY_SPEC = dict(
-    access=dict(type="str", default="allow"),
-    permission_groups=dict(type="list", elements="str"),
-    zones=dict(type="list", elements="str"),
-    resource_groups=dict(type="list", elements="str"),
-    scope=dict(type="dict"),
-)
-
 
 def main():
     cf = CloudflareModule(
         argument_spec=dict(
             group=dict(type="str"),
             group_id=dict(type="str"),
-            policies=dict(type="list", elements="dict", required=True, options=POLICY_SPEC),
+            policies=dict(type="list", elements="dict", required=True, options=POLICY_OPTIONS),
             state=dict(type="str", default="present", choices=["present", "absent"]),
             exclusive=dict(type="bool", default=False),
             verify_ids=dict(type="bool", default=True),
@@ -280,44 +269,10 @@ def main():
     cf.run(ensure_policies)
 
 
-def _policy_items(items):
-    """The user's items with None-valued keys dropped (Jinja may pass explicit nulls)."""
-    out = []
-    for item in items or []:
-        if isinstance(item, dict):
-            out.append(dict((k, v) for k, v in item.items() if v is not None))
-        else:
-            out.append(item)
-    return out
-
-
-def readable_policies(normalised):
-    """Diff views sorted by what they show (access, role names, scope), so the diff lines up."""
-    return sorted((readable_policy(x) for x in normalised), key=lambda v: json.dumps(v, sort_keys=True))
-
-
-def _learn_zone_names(cf, policies):
-    """Read the zone listing once when a policy shows zone ids whose name is unknown (best effort)."""
-    for policy in policies:
-        for rg in policy.get("resource_groups") or []:
-            scopes = rg.get("scope")
-            scopes = scopes if isinstance(scopes, list) else [scopes or {}]
-            for scope in scopes:
-                keys = [scope.get("key") or ""] + [(o.get("key") if isinstance(o, dict) else o) or ""
-                                                   for o in scope.get("objects") or []]
-                for key in keys:
-                    if key.startswith(ZONE_OBJECT_PREFIX) and cf.lookups.zone_name(key[len(ZONE_OBJECT_PREFIX):]) is None:
-                        try:
-                            cf.lookups.zones()
-                        except CloudflareAPIError:
-                            pass  # no Zone Read permission: zone ids are shown instead of names
-                        return
-
-
 def ensure_policies(cf):
     p = cf.params
     ref = p["group"] if p["group"] is not None else p["group_id"]
-    items = _policy_items(p["policies"])
+    items = clean_policy_items(p["policies"])
     state = p["state"]
     exclusive = p["exclusive"] and state == "present"
 
@@ -365,7 +320,7 @@ def ensure_policies(cf):
             after = result.get("policies") or []
 
     if p["verify_ids"]:
-        _learn_zone_names(cf, list(current) + list(after))
+        learn_zone_names(list(current) + list(after), cf.lookups)
     lookups = cf.lookups
     before_norm = normalize_policies(current, lookups, account_id)
     after_norm = normalize_policies(after, lookups, account_id)
