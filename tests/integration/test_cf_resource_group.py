@@ -47,8 +47,8 @@ def test_create_with_zones_four_steps(emulator, run_playbook):
     res = run.task("create")
     assert res["resource_group"]["name"] == "Shop zones"
     assert res["resource_group"]["zones"] == ["example.org", "shop.example.com"]
-    assert res["resource_group"]["scope"] == {"key": account_key(emulator),
-                                               "objects": zone_keys(emulator, "example.org", "shop.example.com")}
+    assert res["resource_group"]["scope"] == {
+        "key": account_key(emulator), "objects": zone_keys(emulator, "example.org", "shop.example.com")}
     assert res["diff"]["before"] == {}
     assert res["diff"]["after"]["zones"] == ["example.org", "shop.example.com"]
     assert emulator.writes() == []

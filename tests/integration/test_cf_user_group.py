@@ -217,7 +217,7 @@ def test_delete_and_delete_absent(run_playbook, emulator):
         task("delete by name", name="Leaving", state="absent"),
         task("delete by id", id=by_id, state="absent"),
     ]
-    check1, real1, _, real2, writes = four_steps(run_playbook, emulator, tasks, {"delete by name", "delete by id"},
+    check1, real1, _check2, real2, writes = four_steps(run_playbook, emulator, tasks, {"delete by name", "delete by id"},
                                                  diff=True)
     assert sorted((w["method"], w["path"].rsplit("/", 1)[1]) for w in writes) == sorted(
         [("DELETE", by_name), ("DELETE", by_id)])

@@ -77,7 +77,7 @@ def test_add_replace_empty_remove_four_steps(run_playbook, emulator):
             assert len([r for r in reqs if r["method"] != "GET"]) <= 1, (key, reqs)
         runs.append((run, log))
 
-    (check1, _), (real1, log1), _, (real2, _) = runs
+    (check1, _log0), (real1, log1), _run2, (real2, _log3) = runs
     writes = dict((key, [r for r in group_requests(log1, gid) if r["method"] != "GET"][0]) for key, gid in g.items())
     mid = emulator.member_id
     assert (writes["add"]["method"], writes["add"]["body"]) == (
@@ -170,8 +170,8 @@ def test_verify_ids_false_trusts_ids(run_playbook, emulator):
     account_members = "/client/v4/accounts/%s/members" % emulator.account_id
     assert [r for r in log if r["path"] == account_members] == []
     # the group, its member listing, then one write
-    assert [(r["method"], r["path"].rsplit("/", 1)[1]) for r in log] == [("GET", gid), ("GET", "members"),
-                                                                          ("POST", "members")]
+    assert [(r["method"], r["path"].rsplit("/", 1)[1]) for r in log] == [
+        ("GET", gid), ("GET", "members"), ("POST", "members")]
     assert member_emails(emulator, gid) == ["alice@example.com", "bob@example.com"]
     assert sorted(m["email"] for m in run.task("trusted")["members"]) == ["alice@example.com", "bob@example.com"]
 

@@ -195,8 +195,8 @@ class TestPagination(object):
         assert len(members) == 1200
         assert len(set(m["id"] for m in members)) == 1200
         gets = api_log(emulator, "GET", "/members")
-        assert [(e["query"]["page"], e["query"]["per_page"]) for e in gets] == [("1", "500"), ("2", "500"),
-                                                                                 ("3", "500")]
+        assert [(e["query"]["page"], e["query"]["per_page"]) for e in gets] == [
+            ("1", "500"), ("2", "500"), ("3", "500")]
         assert client.request_counts() == {"GET": 3, "total": 3, "retries": 0}
 
     def test_total_count_avoids_an_empty_last_page(self, emulator, make_client, builders):
@@ -377,7 +377,7 @@ class TestPostRecovery(object):
         def on_call(n):
             calls.append(n)
             emulator.faults(rate=0)
-        client = make_client(sleep=lambda s: on_call(s))
+        client = make_client(sleep=on_call)
         emulator.faults(rate=1.0, kinds=["500"], methods=["POST"])
         UserGroupService(client).create_group("After 500")
         assert len(emulator.groups_by_name("After 500")) == 1
@@ -515,7 +515,7 @@ class TestConcurrencyAndCounts(object):
     def test_map_concurrent_keeps_input_order(self, make_client):
         client = make_client()
         rng = random.Random(5)
-        delays = [rng.uniform(0, 0.03) for _ in range(20)]
+        delays = [rng.uniform(0, 0.03) for _i in range(20)]
         threads = set()
 
         def work(n):

@@ -51,8 +51,9 @@ ZONES = [{"id": hexid(100), "name": "example.com"}, {"id": hexid(101), "name": "
 ZONE_IDS = dict((z["name"], z["id"]) for z in ZONES)
 
 RG_PROD = {"id": hexid(200), "name": "Production zones",
-           "scope": {"key": ACCOUNT_KEY, "objects": [{"key": "com.cloudflare.api.account.zone." + hexid(100)},
-                                                      {"key": "com.cloudflare.api.account.zone." + hexid(101)}]},
+           "scope": {"key": ACCOUNT_KEY, "objects": [
+               {"key": "com.cloudflare.api.account.zone." + hexid(100)},
+               {"key": "com.cloudflare.api.account.zone." + hexid(101)}]},
            "meta": {"editable": "true"}}
 RG_DUP1 = {"id": hexid(201), "name": "Twin", "scope": {"key": ACCOUNT_KEY, "objects": [{"key": "*"}]}}
 RG_DUP2 = {"id": hexid(202), "name": "Twin", "scope": {"key": ACCOUNT_KEY, "objects": [{"key": "*"}]}}
@@ -66,10 +67,10 @@ def zkey(name):
 class FakeLookups(object):
     """The subset of Lookups that policies.py uses, over fixed catalogues."""
 
-    def __init__(self, pgs=PGS, zones=ZONES, rgs=RGS):
-        self.pgs = list(pgs)
-        self.zones = list(zones)
-        self.rgs = list(rgs)
+    def __init__(self, pgs=None, zones=None, rgs=None):
+        self.pgs = list(PGS if pgs is None else pgs)
+        self.zones = list(ZONES if zones is None else zones)
+        self.rgs = list(RGS if rgs is None else rgs)
         self.calls = []
 
     def find_permission_group(self, ref):
@@ -157,7 +158,8 @@ def zones_policy(policy_id=hexid(901), pgs=(PG_DOMAIN_DNS,), zones=("example.com
     return api_policy(policy_id, "allow", list(pgs), [anon_rg(rg_id, ACCOUNT_KEY, [zkey(z) for z in zones])])
 
 
-def rg_policy(policy_id=hexid(902), pgs=(PG_DOMAIN_ADMIN,), rg=RG_PROD):
+def rg_policy(policy_id=hexid(902), pgs=(PG_DOMAIN_ADMIN,), rg=None):
+    rg = RG_PROD if rg is None else rg
     return api_policy(policy_id, "allow", list(pgs), [named_rg(rg)])
 
 
@@ -239,9 +241,8 @@ class TestResolution(object):
     def test_zones_become_one_inline_scope(self, lookups):
         (policy,) = resolve([{"permission_groups": ["domain_dns"], "zones": ["example.net", "EXAMPLE.com"]}], lookups)
         assert policy.body()["resource_groups"] == [
-            {"scope": {"key": ACCOUNT_KEY, "objects": sorted([{"key": zkey("example.com")},
-                                                               {"key": zkey("example.net")}],
-                                                              key=lambda o: o["key"])}}]
+            {"scope": {"key": ACCOUNT_KEY, "objects": sorted(
+                [{"key": zkey("example.com")}, {"key": zkey("example.net")}], key=lambda o: o["key"])}}]
 
     def test_named_resource_group_is_sent_by_id(self, lookups):
         (policy,) = resolve([{"permission_groups": ["domain_admin"], "resource_groups": ["Production zones"]}], lookups)
