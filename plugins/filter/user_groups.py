@@ -146,6 +146,8 @@ def user_groups_run_summary(plan, created=None, policies=None, members=None, new
     if groups:
         unchanged = len([g for g in groups if g.get("name") not in touched])
     summary["unchanged"] = unchanged if unchanged is not None else 0
+    # Declared SCIM groups the identity provider has not pushed yet (nothing the role can do about them).
+    summary["missing_scim_groups"] = list(planned.get("missing_scim_groups") or [])
     summary["changed"] = bool(touched or summary["members_added"] or summary["members_removed"])
     return summary
 
