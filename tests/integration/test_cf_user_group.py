@@ -218,7 +218,7 @@ def test_delete_and_delete_absent(run_playbook, emulator):
         task("delete by id", id=by_id, state="absent"),
     ]
     check1, real1, _check2, real2, writes = four_steps(run_playbook, emulator, tasks, {"delete by name", "delete by id"},
-                                                 diff=True)
+                                                       diff=True)
     assert sorted((w["method"], w["path"].rsplit("/", 1)[1]) for w in writes) == sorted(
         [("DELETE", by_name), ("DELETE", by_id)])
     assert state_group(emulator, by_name) is None and state_group(emulator, by_id) is None
