@@ -253,6 +253,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.policies import 
     validate_policy_items,
 )
 
+
 def main():
     cf = CloudflareModule(
         argument_spec=dict(
