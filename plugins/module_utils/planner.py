@@ -104,7 +104,7 @@ def flatten(tree, problems, path=None, ancestors=None, out=None, seen=None):
             if not scim:
                 for child in out[start:]:
                     if child.members:
-                        flat.members = (flat.members or []) + [m for m in child.members]
+                        flat.members = (flat.members or []) + list(child.members)
     return out
 
 

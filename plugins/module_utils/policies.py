@@ -252,7 +252,7 @@ def resolve_policies(items, lookups, account_id, verify=True, where="policies"):
     # run reports every problem.
     valid = [(index, item) for index, item in enumerate(items or []) if not validate_policy_items([item])]
     # With verify=False zone ids are trusted as given: only names need the zone listing.
-    zone_refs = [z for _, item in valid for z in (item.get("zones") or []) if verify or not is_id(z.strip())]
+    zone_refs = [z for _index, item in valid for z in (item.get("zones") or []) if verify or not is_id(z.strip())]
     if zone_refs:
         lookups.prefetch_zones(zone_refs)
     desired = []

@@ -145,7 +145,7 @@ def test_every_bad_input_fails_clearly_without_writing(emulator, run_playbook, t
     matrix = cases(emulator, tls_server)
     assert len(matrix) >= 25
     before = emulator.state()
-    tasks = [{"name": kind, NS + module: args, "ignore_errors": True} for kind, module, args, _ in matrix]
+    tasks = [{"name": kind, NS + module: args, "ignore_errors": True} for kind, module, args, _expected in matrix]
     emulator.clear_requests()
     run = run_playbook(tasks=tasks)
     problems = []
@@ -180,7 +180,7 @@ def test_bad_declaration_fails_the_role_with_every_problem_and_no_write(emulator
                            {"permission_groups": []}]},
              {"name": "Platform Typo", "member": ["bob@example.com"]},                 # unknown key
              {"members": ["carol@example.com"]},                                        # no name
-         ]},
+        ]},
     ]
     emulator.clear_requests()
     run = run_playbook(tasks=[{"name": "role", "ansible.builtin.include_role": {"name": ROLE}}],
