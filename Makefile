@@ -40,6 +40,14 @@ AT_PYTHON    = $(shell $(BIN)/python -c 'import sys; print("%d.%d" % sys.version
 #   (none so far)
 SANITY_SKIP ?=
 SANITY_ARGS ?=
+# Every other Python the modules support (ansible-core 2.19 targets 3.8-3.13): ansible-test's
+# `compile` and `import` sanity tests run once per version (the full sanity run is on AT_PYTHON).
+# A version with no interpreter here (python3.X on PATH or pyenv's versions/3.X.*) is reported, not run.
+SANITY_EXTRA_PYTHONS ?= 3.8 3.9 3.10 3.12 3.13
+PYENV_ROOT ?= $(HOME)/.pyenv
+# ansible-test (sanity, units) and molecule share state (.build/ansible-test, molecule's
+# scenario state): one run at a time per checkout, later ones wait for the lock.
+LOCK = flock $(BUILD)/$(1).lock
 PYTEST_WORKERS ?= 2
 
 # Tools from the dev venv come first; collections resolve from the checkout via the symlink.
@@ -132,10 +140,20 @@ test-pytest: venv collection ## pytest over tests/emulator tests/unit tests/inte
 # --local: the controller side runs in .venv itself; every sanity test that needs tools
 # (pylint, pep8, yamllint, validate-modules, ...) still gets its own pinned virtualenv under
 # ~/.ansible/test/venv. Same findings as --venv at half the time (no delegation venv).
-sanity: venv ansible-test-bootstrap ansible-test-tree ## ansible-test sanity (--local, python of .venv)
+sanity: venv ansible-test-bootstrap ## ansible-test sanity (--local; all tests on .venv's python, compile+import on the others)
 	$(call banner,ansible-test sanity --python $(AT_PYTHON) --local)
-	cd $(AT_COLL) && $(BIN)/ansible-test sanity --python $(AT_PYTHON) --local --color no \
-	    $(foreach t,$(SANITY_SKIP),--skip-test $(t)) $(SANITY_ARGS)
+	@mkdir -p $(BUILD)
+	$(call LOCK,ansible-test) bash -c 'set -euo pipefail; scripts/stage_collection.sh $(AT_COLL); cd $(AT_COLL); \
+	    $(BIN)/ansible-test sanity --python $(AT_PYTHON) --local --color no \
+	        $(foreach t,$(SANITY_SKIP),--skip-test $(t)) $(SANITY_ARGS); \
+	    for v in $(SANITY_EXTRA_PYTHONS); do \
+	        dir=""; \
+	        if command -v python$$v >/dev/null 2>&1 && python$$v -c "" >/dev/null 2>&1; then dir=$$(dirname $$(command -v python$$v)); \
+	        else for d in $(PYENV_ROOT)/versions/$$v.*/bin; do [ -x $$d/python$$v ] && dir=$$d; done; fi; \
+	        if [ -z "$$dir" ]; then echo "!! sanity: no python$$v here - compile/import NOT checked on $$v"; continue; fi; \
+	        echo "---- ansible-test sanity --test compile --test import --python $$v ($$dir/python$$v)"; \
+	        PATH=$$dir:$$PATH $(BIN)/ansible-test sanity --python $$v --local --color no --test compile --test import; \
+	    done'
 
 # --venv (not --local): the units requirements (pytest-mock, coverage, constraints) must
 # not be installed into .venv, where they would change the dev tool versions.
@@ -144,8 +162,9 @@ units: venv ## ansible-test units (--venv; only if tests/unit/plugins exists)
 	@if [ ! -d tests/unit/plugins ]; then \
 	    printf '\n!! units: tests/unit/plugins does not exist - NO ansible-test units were run\n\n'; \
 	    mkdir -p $(SKIPPED); echo "no tests/unit/plugins" > $(SKIPPED)/units; exit 0; fi; \
-	$(MAKE) ansible-test-bootstrap ansible-test-tree && \
-	cd $(AT_COLL) && $(BIN)/ansible-test units --python $(AT_PYTHON) --venv --color no
+	$(MAKE) ansible-test-bootstrap && mkdir -p $(BUILD) && \
+	$(call LOCK,ansible-test) bash -c 'set -euo pipefail; scripts/stage_collection.sh $(AT_COLL); cd $(AT_COLL); \
+	    $(BIN)/ansible-test units --python $(AT_PYTHON) --venv --color no'
 
 lint: venv collection ## ansible-lint --offline, profile production
 	$(call banner,ansible-lint)
@@ -207,7 +226,7 @@ molecule: venv collection ## molecule test for every scenario (each with its own
 	    esac; \
 	    echo "---- molecule test -s $$s (in $$dir)"; \
 	    if ! ( cd $$dir && ANSIBLE_PYTHON_INTERPRETER=$(BIN)/python \
-	           $(ROOT)/scripts/with_emulator.sh $(BIN)/molecule test -s $$s ); then failed="$$failed $$f"; fi; \
+	           $(call LOCK,molecule) $(ROOT)/scripts/with_emulator.sh $(BIN)/molecule test -s $$s ); then failed="$$failed $$f"; fi; \
 	done; \
 	if [ -n "$$failed" ]; then echo "molecule: FAILED:$$failed"; exit 1; fi
 
