@@ -66,7 +66,7 @@ define banner
 	@printf '\n\033[1m==== %s ====\033[0m\n' "$(1)"
 endef
 
-.PHONY: help venv collection ansible-test-tree demo test $(TEST_SUITES) compat-venv \
+.PHONY: help venv collection ansible-test-tree demo docs test $(TEST_SUITES) compat-venv \
         ansible-test-bootstrap clean clean-all
 
 help: ## list targets
@@ -184,6 +184,16 @@ docs-lint: venv collection ## antsibull-docs lint + ansible-doc renders every mo
 	@set -e; for r in $(ROLES_WITH_SPEC); do \
 	    echo "ansible-doc -t role $(FQCN).$$r"; \
 	    $(BIN)/ansible-doc -t role $(FQCN).$$r > /dev/null; done
+	@# docs/modules/ (committed Markdown) must be what scripts/gen_docs.py makes of the current docs.
+	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
+	$(BIN)/python scripts/gen_docs.py $$tmp/modules > /dev/null; \
+	if ! diff -ru docs/modules $$tmp/modules; then \
+	    echo "docs-lint: docs/modules/ is out of date: run 'make docs' and commit the result"; exit 1; fi; \
+	echo "docs-lint: docs/modules/ is up to date ($$(ls $$tmp/modules | wc -l) pages)"
+
+docs: venv collection ## regenerate docs/modules/*.md (Markdown per module, filter and role)
+	$(call banner,docs: scripts/gen_docs.py docs/modules)
+	$(BIN)/python scripts/gen_docs.py docs/modules
 
 changelog-lint: venv ## antsibull-changelog lint (fragments + changelog.yaml)
 	$(call banner,antsibull-changelog lint)
