@@ -86,11 +86,11 @@ $(VENV_STAMP): requirements-dev.txt requirements.txt
 
 compat-venv: $(COMPAT_STAMP) ## create .venv-2.16 (oldest supported ansible-core)
 
-$(COMPAT_STAMP): requirements.txt
+$(COMPAT_STAMP): requirements.txt Makefile
 	$(call banner,compat venv: $(COMPAT_VENV) with $(COMPAT_CORE))
 	@test -x $(COMPAT_BIN)/python || $(PYTHON) -m venv $(COMPAT_VENV)
 	$(COMPAT_BIN)/python -m pip install --upgrade pip
-	$(COMPAT_BIN)/python -m pip install '$(COMPAT_CORE)' -r requirements.txt requests pytest pytest-xdist openapi-core
+	$(COMPAT_BIN)/python -m pip install '$(COMPAT_CORE)' -r requirements.txt requests pytest pytest-xdist openapi-core 'ansible-runner>=2.4,<3'
 	@echo "compat-venv: ansible-core $$($(COMPAT_BIN)/python -c 'import ansible.release as r; print(r.__version__)')"
 	@touch $@
 
