@@ -10,6 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -58,11 +59,50 @@ class PlaybookRun(object):
         return [r for r in self.records if r["task"] == name][-1]["status"]
 
     @property
+    def recap_changed(self):
+        """``changed=`` of the PLAY RECAP (one ansible-playbook run, one host)."""
+        found = re.findall(r"localhost\s+:\s+ok=\d+\s+changed=(\d+)", self.stdout)
+        assert found, self
+        return int(found[-1])
+
+    def role_summary(self):
+        """The ``user_groups_result`` fact the user_groups role set last."""
+        found = [r for r in self.records if r["task"].endswith("Record what changed")]
+        assert found, self
+        return found[-1]["result"]["ansible_facts"]["user_groups_result"]
+
+    @property
     def failed(self):
         return [r for r in self.records if r["status"] == "failed"]
 
     def __repr__(self):
         return "PlaybookRun(rc=%s)\n%s" % (self.rc, self.output[-4000:])
+
+
+def normalized_groups(state):
+    """{group name: {members: [emails], policies: [(access, labels, targets)]}} from the emulator state."""
+    labels = dict((pg["id"], pg["meta"]["label"]) for pg in state["permission_groups"])
+    emails = dict((m["id"], m["email"]) for m in state["members"])
+    zones = dict((z["id"], z["name"]) for z in state["zones"])
+    rgs = dict((rg["id"], rg) for rg in state["resource_groups"])
+    out = {}
+    for group in state["user_groups"]:
+        policies = []
+        for pol in group["policies"]:
+            targets = []
+            for rid in pol["resource_groups"]:
+                rg = rgs[rid]
+                if not rg.get("anonymous"):
+                    targets.append("rg:" + rg["name"])
+                    continue
+                for obj in rg["scope"]["objects"]:
+                    key = obj["key"]
+                    targets.append("account" if key == "*" else "zone:" + zones.get(key.rsplit(".", 1)[-1], key))
+            policies.append((pol["access"], tuple(sorted(labels[p] for p in pol["permission_groups"])),
+                             tuple(sorted(targets))))
+        out[group["name"]] = {"members": sorted(emails[m["id"]] for m in group["members"]),
+                              "policies": sorted(policies)}
+    return out
 
 
 def ansible_env(emulator, extra=None):

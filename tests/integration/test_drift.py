@@ -8,7 +8,6 @@ the run after that changes nothing.
 """
 from __future__ import absolute_import, division, print_function
 
-import re
 
 ROLE = "cfiam.user_groups.user_groups"
 UG = "/accounts/{account_id}/iam/user_groups"
@@ -31,18 +30,6 @@ def apply(run_playbook, check=False, diff=False):
                         vars={"user_groups": DECLARATION, "user_groups_purge": True,
                               "user_groups_purge_exclude": ["Okta Contractors"]},
                         check=check, diff=diff)
-
-
-def summary(run):
-    found = [r for r in run.records if r["task"].endswith("Record what changed")]
-    assert found, run
-    return found[-1]["result"]["ansible_facts"]["user_groups_result"]
-
-
-def recap_changed(run):
-    found = re.findall(r"localhost\s+:\s+ok=\d+\s+changed=(\d+)", run.stdout)
-    assert found, run
-    return int(found[-1])
 
 
 def snapshot(emulator):
@@ -82,7 +69,7 @@ def test_out_of_band_changes_are_reported_and_repaired(emulator, run_playbook):
     assert run.rc == 0, run
     assert emulator.writes() == []
     assert snapshot(emulator) == drifted
-    predicted = summary(run)
+    predicted = run.role_summary()
     assert predicted["members_added"] == {"Drift SRE": ["carol@example.com"], "Drift Billing": ["erin@example.com"]}
     assert predicted["members_removed"] == {}
     assert "Drift Web" in predicted["updated"]
@@ -109,9 +96,9 @@ def test_out_of_band_changes_are_reported_and_repaired(emulator, run_playbook):
     # --- and then nothing to do
     emulator.clear_requests()
     run = apply(run_playbook, check=True)
-    assert run.rc == 0 and recap_changed(run) == 0, run
+    assert run.rc == 0 and run.recap_changed == 0, run
     run = apply(run_playbook)
-    assert run.rc == 0 and recap_changed(run) == 0, run
+    assert run.rc == 0 and run.recap_changed == 0, run
     assert emulator.writes() == []
 
 
@@ -125,7 +112,7 @@ def test_member_added_by_hand_is_reported_and_removed(emulator, run_playbook):
     run = apply(run_playbook, check=True, diff=True)
     assert run.rc == 0, run
     assert emulator.writes() == []
-    assert summary(run)["members_removed"] == {"Drift Web": ["mallory@example.com"]}
+    assert run.role_summary()["members_removed"] == {"Drift Web": ["mallory@example.com"]}
     assert "mallory@example.com" in run.stdout
     run = apply(run_playbook)
     assert run.rc == 0, run

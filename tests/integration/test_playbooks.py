@@ -3,9 +3,9 @@
 from __future__ import absolute_import, division, print_function
 
 import os
-import re
 
 import yaml
+from conftest import normalized_groups
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOKS = os.path.join(REPO, "playbooks")
@@ -15,38 +15,6 @@ SCIM_GROUP = "Okta Contractors"
 
 def playbook(name):
     return os.path.join(PLAYBOOKS, name)
-
-
-def recap_changed(run):
-    found = re.findall(r"localhost\s+:\s+ok=\d+\s+changed=(\d+)", run.stdout)
-    assert found, run
-    return sum(int(n) for n in found)
-
-
-def normalized_groups(state):
-    """{group name: {members: [emails], policies: [(access, labels, targets)]}} from the emulator state."""
-    labels = dict((pg["id"], pg["meta"]["label"]) for pg in state["permission_groups"])
-    emails = dict((m["id"], m["email"]) for m in state["members"])
-    zones = dict((z["id"], z["name"]) for z in state["zones"])
-    rgs = dict((rg["id"], rg) for rg in state["resource_groups"])
-    out = {}
-    for group in state["user_groups"]:
-        policies = []
-        for pol in group["policies"]:
-            targets = []
-            for rid in pol["resource_groups"]:
-                rg = rgs[rid]
-                if not rg.get("anonymous"):
-                    targets.append("rg:" + rg["name"])
-                    continue
-                for obj in rg["scope"]["objects"]:
-                    key = obj["key"]
-                    targets.append("account" if key == "*" else "zone:" + zones.get(key.rsplit(".", 1)[-1], key))
-            policies.append((pol["access"], tuple(sorted(labels[p] for p in pol["permission_groups"])),
-                             tuple(sorted(targets))))
-        out[group["name"]] = {"members": sorted(emails[m["id"]] for m in group["members"]),
-                              "policies": sorted(policies)}
-    return out
 
 
 def test_demo_applies_a_hierarchy_twice(emulator, run_playbook):
@@ -77,7 +45,7 @@ def test_seed_workflows(emulator, run_playbook):
     assert normalized_groups(emulator.state())[name]["policies"] == [("allow", ("admin",), ("account",))]
     emulator.clear_requests()
     run = run_playbook(playbook=playbook("attach_policy.yml"), extra_vars={"group_name": name})
-    assert run.rc == 0 and recap_changed(run) == 0, run
+    assert run.rc == 0 and run.recap_changed == 0, run
     assert emulator.writes() == []
 
     # Reset the policies to an empty state; members stay
@@ -151,7 +119,7 @@ def test_export_reproduces_the_account(emulator, run_playbook, tmp_path):
     emulator.clear_requests()
     run = run_playbook(tasks=apply, args=["-e", "@" + export_file])
     assert run.rc == 0, run
-    assert recap_changed(run) == 0
+    assert run.recap_changed == 0
     assert emulator.writes() == []
 
     # Empty account (demo state without groups): the same groups, policies and members come back

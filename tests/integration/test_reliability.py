@@ -77,21 +77,8 @@ def actual_groups(state):
     return out
 
 
-def summary(run):
-    found = [r for r in run.records if r["task"].endswith("Record what changed")]
-    assert found, run
-    return found[-1]["result"]["ansible_facts"]["user_groups_result"]
-
-
 def names(state):
     return [g["name"] for g in state["user_groups"]]
-
-
-def recap_changed(run):
-    import re
-    found = re.findall(r"localhost\s+:\s+ok=\d+\s+changed=(\d+)", run.stdout)
-    assert found, run
-    return int(found[-1])
 
 
 def account(emulator, n_groups, n_members, with_groups=False, members_per_group=3):
@@ -113,7 +100,7 @@ def test_role_converges_30_groups_through_faults(emulator, run_playbook):
     run = apply(run_playbook, declaration, check=True, **retry)
     assert run.rc == 0, run
     assert emulator.writes() == []
-    predicted = summary(run)
+    predicted = run.role_summary()
     assert sorted(predicted["created"]) == sorted(expected)
 
     # 2. real run through faults: exactly the declared state, no duplicate, nothing lost
@@ -132,13 +119,13 @@ def test_role_converges_30_groups_through_faults(emulator, run_playbook):
     emulator.clear_requests()
     run = apply(run_playbook, declaration, check=True, **retry)
     assert run.rc == 0, run
-    assert recap_changed(run) == 0
+    assert run.recap_changed == 0
     assert emulator.writes() == []
 
     # 4. real again through faults: no change, no write
     run = apply(run_playbook, declaration, **retry)
     assert run.rc == 0, run
-    assert recap_changed(run) == 0
+    assert run.recap_changed == 0
     assert emulator.writes() == []
     assert actual_groups(emulator.state()) == expected
 
@@ -245,7 +232,7 @@ def test_no_change_run_on_100_groups_sends_at_most_130_gets(emulator, run_playbo
     emulator.clear_requests()
     run = apply(run_playbook, flat)
     assert run.rc == 0, run
-    assert recap_changed(run) == 0
+    assert run.recap_changed == 0
     log = emulator.requests()
     assert set(e["method"] for e in log) == {"GET"}
     assert len(log) <= 130, len(log)

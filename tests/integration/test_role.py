@@ -7,9 +7,9 @@ correct) -> check mode again (no change) -> real again (no change, zero writes).
 from __future__ import absolute_import, division, print_function
 
 import copy
-import re
 
 from builders import generated_declaration, generated_state
+from conftest import normalized_groups
 
 UG = "/accounts/{account_id}/iam/user_groups"
 ROLE = "cfiam.user_groups.user_groups"
@@ -61,44 +61,6 @@ def plan_result(run):
     return found[-1]
 
 
-def run_summary(run):
-    found = records(run, FACT_TASK)
-    assert found, run
-    return found[-1]["result"]["ansible_facts"]["user_groups_result"]
-
-
-def recap_changed(run):
-    found = re.findall(r"localhost\s+:\s+ok=\d+\s+changed=(\d+)", run.stdout)
-    assert found, run
-    return int(found[-1])
-
-
-def normalized_groups(state):
-    """{group name: {members: [emails], policies: [(access, labels, targets)]}} from the emulator state."""
-    labels = dict((pg["id"], pg["meta"]["label"]) for pg in state["permission_groups"])
-    emails = dict((m["id"], m["email"]) for m in state["members"])
-    zones = dict((z["id"], z["name"]) for z in state["zones"])
-    rgs = dict((rg["id"], rg) for rg in state["resource_groups"])
-    out = {}
-    for group in state["user_groups"]:
-        policies = []
-        for pol in group["policies"]:
-            targets = []
-            for rid in pol["resource_groups"]:
-                rg = rgs[rid]
-                if not rg.get("anonymous"):
-                    targets.append("rg:" + rg["name"])
-                    continue
-                for obj in rg["scope"]["objects"]:
-                    key = obj["key"]
-                    targets.append("account" if key == "*" else "zone:" + zones.get(key.rsplit(".", 1)[-1], key))
-            policies.append((pol["access"], tuple(sorted(labels[p] for p in pol["permission_groups"])),
-                             tuple(sorted(targets))))
-        out[group["name"]] = {"members": sorted(emails[m["id"]] for m in group["members"]),
-                              "policies": sorted(policies)}
-    return out
-
-
 def make_group(emulator, name, members=()):
     resp = emulator.api("POST", UG, json={"name": name})
     assert resp.status_code == 200, resp.text
@@ -122,7 +84,7 @@ def test_hierarchy_converges_in_four_steps(emulator, run_playbook):
     for text in ("Engineering SRE On-call", "Administrator Read Only", "Domain DNS", "example.com",
                  "alice@example.com", "bob@example.com", "carol@example.com", "Analytics"):
         assert text in run.stdout, text
-    predicted = run_summary(run)
+    predicted = run.role_summary()
     assert predicted["check_mode"] is True
     assert sorted(predicted["created"]) == ["Engineering", "Engineering SRE", "Engineering SRE On-call",
                                             "Engineering Web"]
@@ -142,7 +104,7 @@ def test_hierarchy_converges_in_four_steps(emulator, run_playbook):
     assert groups["Engineering SRE On-call"]["policies"] == [("allow", ("domain_admin",), ("rg:Production zones",))]
     assert groups["Engineering Web"]["policies"] == []
     assert groups[SCIM_GROUP] == {"members": SCIM_MEMBERS, "policies": [("allow", ("analytics",), ("account",))]}
-    done = run_summary(run)
+    done = run.role_summary()
     assert done["changed"] is True
     assert done["created"] == predicted["created"]
     assert done["updated"] == [SCIM_GROUP]
@@ -157,15 +119,15 @@ def test_hierarchy_converges_in_four_steps(emulator, run_playbook):
     emulator.clear_requests()
     run = apply(run_playbook, HIERARCHY, check=True, diff=True)
     assert run.rc == 0, run
-    assert recap_changed(run) == 0
+    assert run.recap_changed == 0
     assert emulator.writes() == []
 
     # 4. real again: no change, no write, few requests
     run = apply(run_playbook, HIERARCHY)
     assert run.rc == 0, run
-    assert recap_changed(run) == 0
+    assert run.recap_changed == 0
     assert emulator.writes() == []
-    assert run_summary(run)["changed"] is False
+    assert run.role_summary()["changed"] is False
     assert normalized_groups(emulator.state()) == groups
 
 
@@ -199,7 +161,7 @@ def test_purge_with_exclusions(emulator, run_playbook):
     run = apply(run_playbook, declaration, check=True, diff=True, **switches)
     assert run.rc == 0, run
     assert emulator.writes() == []
-    predicted = run_summary(run)
+    predicted = run.role_summary()
     assert predicted["deleted"] == ["Legacy Admins"]
     assert predicted["created"] == ["Engineering"]
 
@@ -207,13 +169,13 @@ def test_purge_with_exclusions(emulator, run_playbook):
     assert run.rc == 0, run
     names = sorted(g["name"] for g in emulator.state()["user_groups"])
     assert names == ["Engineering", "Keep Me 1", SCIM_GROUP, "keep-static"]
-    assert run_summary(run)["deleted"] == ["Legacy Admins"]
+    assert run.role_summary()["deleted"] == ["Legacy Admins"]
 
     emulator.clear_requests()
     run = apply(run_playbook, declaration, check=True, **switches)
-    assert run.rc == 0 and recap_changed(run) == 0, run
+    assert run.rc == 0 and run.recap_changed == 0, run
     run = apply(run_playbook, declaration, **switches)
-    assert run.rc == 0 and recap_changed(run) == 0, run
+    assert run.rc == 0 and run.recap_changed == 0, run
     assert emulator.writes() == []
 
 
@@ -224,7 +186,7 @@ def test_purge_reports_a_refused_scim_delete(emulator, run_playbook):
     assert run.rc == 0, run
     # writes, a tolerated failure and -vvv output: the token never shows
     assert emulator.token not in run.output
-    result = run_summary(run)
+    result = run.role_summary()
     assert result["deleted"] == ["Legacy Admins"]
     assert [r["name"] for r in result["delete_refused"]] == [SCIM_GROUP]
     assert result["delete_refused"][0]["error_codes"]
@@ -246,14 +208,14 @@ def test_non_exclusive_members_keep_extra_members(emulator, run_playbook):
     assert run.rc == 0, run
     members = normalized_groups(emulator.state())["Engineering"]["members"]
     assert members == ["alice@example.com", "bob@example.com", "frank@example.com"]
-    assert run_summary(run)["members_added"] == {"Engineering": ["bob@example.com"]}
-    assert run_summary(run)["members_removed"] == {}
+    assert run.role_summary()["members_added"] == {"Engineering": ["bob@example.com"]}
+    assert run.role_summary()["members_removed"] == {}
 
     emulator.clear_requests()
     run = apply(run_playbook, declaration, check=True, **switches)
-    assert run.rc == 0 and recap_changed(run) == 0, run
+    assert run.rc == 0 and run.recap_changed == 0, run
     run = apply(run_playbook, declaration, **switches)
-    assert run.rc == 0 and recap_changed(run) == 0, run
+    assert run.rc == 0 and run.recap_changed == 0, run
     assert emulator.writes() == []
 
 
@@ -272,7 +234,7 @@ def test_no_change_run_on_30_groups_stays_within_budget(emulator, run_playbook):
     emulator.clear_requests()
     run = apply(run_playbook, declaration)
     assert run.rc == 0, run
-    assert recap_changed(run) == 0
+    assert run.recap_changed == 0
     log = emulator.requests()
     assert [e for e in log if e["method"] != "GET"] == []
     assert len(log) <= 30 + 5, len(log)
