@@ -336,6 +336,27 @@ def member_view(member):
     return {"id": member.get("id"), "email": member_email(member), "status": member.get("status")}
 
 
+# --------------------------------------------------------------------------- info filters
+def select_by_name_or_id(items, names, ids, name_key="name"):
+    """Items whose ``name_key`` (case-insensitive) or id was asked for, and the asked values that matched nothing.
+
+    ``names`` and ``ids`` are option values (lists or None); with both None every item is selected.
+    """
+    filtering = names is not None or ids is not None
+    names = [n.strip() for n in names or [] if n and n.strip()]
+    ids = [i.strip() for i in ids or [] if i and i.strip()]
+    wanted_names = set(n.lower() for n in names)
+    wanted_ids = set(ids)
+    known_names = set((item.get(name_key) or "").lower() for item in items)
+    known_ids = set(item.get("id") for item in items)
+    not_found = [n for n in names if n.lower() not in known_names] + [i for i in ids if i not in known_ids]
+    found = list(items)
+    if filtering:
+        found = [item for item in items
+                 if (item.get(name_key) or "").lower() in wanted_names or item.get("id") in wanted_ids]
+    return found, list(dict.fromkeys(not_found))
+
+
 # --------------------------------------------------------------------------- group views and diffs
 def group_view(group, lookups=None, account_id=None, members=None):
     """The normalised, readable state of a group as modules return it."""

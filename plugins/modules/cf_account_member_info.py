@@ -118,6 +118,7 @@ api_requests:
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.lookups import member_email
 from ansible_collections.cfiam.user_groups.plugins.module_utils.module import CloudflareModule
+from ansible_collections.cfiam.user_groups.plugins.module_utils.services import select_by_name_or_id
 
 
 def main():
@@ -139,25 +140,13 @@ def member_info(member):
 
 def list_members(cf):
     p = cf.params
-    emails = [e.strip() for e in p["email"] or [] if e and e.strip()]
-    ids = [i.strip() for i in p["id"] or [] if i and i.strip()]
     cf.doing("list the members of account %s" % cf.client.account_id)
     members = [member_info(m) for m in cf.lookups.account_members()]
-
-    wanted_emails = set(e.lower() for e in emails)
-    wanted_ids = set(ids)
-    known_emails = set(m["email"] for m in members if m["email"])
-    known_ids = set(m["id"] for m in members)
-    not_found = [e for e in emails if e.lower() not in known_emails]
-    not_found += [i for i in ids if i not in known_ids]
-
-    found = members
-    if p["email"] is not None or p["id"] is not None:
-        found = [m for m in found if (m["email"] in wanted_emails) or (m["id"] in wanted_ids)]
+    found, not_found = select_by_name_or_id(members, p["email"], p["id"], name_key="email")
     if p["status"] is not None:
         found = [m for m in found if m["status"] == p["status"]]
     found.sort(key=lambda m: (m["email"] or "", m["id"] or ""))
-    cf.exit(changed=False, account_members=found, not_found=list(dict.fromkeys(not_found)))
+    cf.exit(changed=False, account_members=found, not_found=not_found)
 
 
 if __name__ == "__main__":

@@ -97,6 +97,7 @@ api_requests:
 """
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.module import CloudflareModule
+from ansible_collections.cfiam.user_groups.plugins.module_utils.services import select_by_name_or_id
 
 
 def main():
@@ -111,23 +112,12 @@ def main():
 
 def list_zones(cf):
     p = cf.params
-    names = [n.strip() for n in p["name"] or [] if n and n.strip()]
-    ids = [i.strip() for i in p["id"] or [] if i and i.strip()]
     cf.doing("list the zones of account %s" % cf.client.account_id)
     zones = [{"id": z.get("id"), "name": z.get("name") or "", "status": z.get("status")}
              for z in cf.lookups.zones()]
-
-    wanted_names = set(n.lower() for n in names)
-    wanted_ids = set(ids)
-    known_names = set(z["name"].lower() for z in zones)
-    known_ids = set(z["id"] for z in zones)
-    not_found = [n for n in names if n.lower() not in known_names] + [i for i in ids if i not in known_ids]
-
-    found = zones
-    if p["name"] is not None or p["id"] is not None:
-        found = [z for z in zones if z["name"].lower() in wanted_names or z["id"] in wanted_ids]
+    found, not_found = select_by_name_or_id(zones, p["name"], p["id"])
     found.sort(key=lambda z: (z["name"].lower(), z["id"] or ""))
-    cf.exit(changed=False, zones=found, not_found=list(dict.fromkeys(not_found)))
+    cf.exit(changed=False, zones=found, not_found=not_found)
 
 
 if __name__ == "__main__":
