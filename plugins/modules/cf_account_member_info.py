@@ -115,39 +115,3 @@ api_requests:
   type: dict
   sample: {"GET": 1, "total": 1, "retries": 0}
 """
-
-from ansible_collections.cfiam.user_groups.plugins.module_utils.lookups import member_email
-from ansible_collections.cfiam.user_groups.plugins.module_utils.module import CloudflareModule
-from ansible_collections.cfiam.user_groups.plugins.module_utils.services import select_by_name_or_id
-
-
-def main():
-    cf = CloudflareModule(
-        argument_spec=dict(
-            email=dict(type="list", elements="str"),
-            id=dict(type="list", elements="str"),
-            status=dict(type="str", choices=["accepted", "pending"]),
-        ),
-    )
-    cf.run(list_members)
-
-
-def member_info(member):
-    user = member.get("user") or {}
-    return {"id": member.get("id"), "email": member_email(member), "status": member.get("status"),
-            "user_id": user.get("id"), "first_name": user.get("first_name"), "last_name": user.get("last_name")}
-
-
-def list_members(cf):
-    p = cf.params
-    cf.doing("list the members of account %s" % cf.client.account_id)
-    members = [member_info(m) for m in cf.lookups.account_members()]
-    found, not_found = select_by_name_or_id(members, p["email"], p["id"], name_key="email")
-    if p["status"] is not None:
-        found = [m for m in found if m["status"] == p["status"]]
-    found.sort(key=lambda m: (m["email"] or "", m["id"] or ""))
-    cf.exit(changed=False, account_members=found, not_found=not_found)
-
-
-if __name__ == "__main__":
-    main()

@@ -96,39 +96,3 @@ api_requests:
   type: dict
   sample: {"GET": 1, "total": 1, "retries": 0}
 """
-
-from ansible_collections.cfiam.user_groups.plugins.module_utils.lookups import ResolutionError, is_id
-from ansible_collections.cfiam.user_groups.plugins.module_utils.module import CloudflareModule
-from ansible_collections.cfiam.user_groups.plugins.module_utils.services import resource_group_view
-
-
-def main():
-    cf = CloudflareModule(
-        argument_spec=dict(
-            name=dict(type="str"),
-            id=dict(type="str"),
-        ),
-    )
-    cf.run(list_resource_groups)
-
-
-def list_resource_groups(cf):
-    p = cf.params
-    cf.doing("validate the resource group filters")
-    if p["id"] is not None and not is_id(p["id"]):
-        raise ResolutionError(["id '%s' is not a resource group id (32 hexadecimal characters)" % p["id"]])
-    cf.doing("list the resource groups of account %s" % cf.client.account_id)
-    found = cf.resource_groups.list(name=p["name"], rg_id=p["id"])
-    # The API filters already; filter again so a looser server-side match never leaks through.
-    if p["name"] is not None:
-        found = [rg for rg in found if rg.get("name") == p["name"]]
-    if p["id"] is not None:
-        found = [rg for rg in found if rg.get("id") == p["id"]]
-    cf.doing("resolve the zone names of the resource groups of account %s" % cf.client.account_id)
-    views = [resource_group_view(rg, cf.lookups, cf.client.account_id) for rg in found]
-    views.sort(key=lambda v: (v.get("name") or "", v.get("id") or ""))
-    cf.exit(changed=False, resource_groups=views)
-
-
-if __name__ == "__main__":
-    main()

@@ -95,30 +95,3 @@ api_requests:
   type: dict
   sample: {"GET": 1, "total": 1, "retries": 0}
 """
-
-from ansible_collections.cfiam.user_groups.plugins.module_utils.module import CloudflareModule
-from ansible_collections.cfiam.user_groups.plugins.module_utils.services import select_by_name_or_id
-
-
-def main():
-    cf = CloudflareModule(
-        argument_spec=dict(
-            name=dict(type="list", elements="str"),
-            id=dict(type="list", elements="str"),
-        ),
-    )
-    cf.run(list_zones)
-
-
-def list_zones(cf):
-    p = cf.params
-    cf.doing("list the zones of account %s" % cf.client.account_id)
-    zones = [{"id": z.get("id"), "name": z.get("name") or "", "status": z.get("status")}
-             for z in cf.lookups.zones()]
-    found, not_found = select_by_name_or_id(zones, p["name"], p["id"])
-    found.sort(key=lambda z: (z["name"].lower(), z["id"] or ""))
-    cf.exit(changed=False, zones=found, not_found=not_found)
-
-
-if __name__ == "__main__":
-    main()

@@ -1,0 +1,178 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cfiam.user_groups contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""cfiam.user_groups.cf_user_group: create, rename or delete a user group; set its policies and members.
+
+Documentation: plugins/modules/cf_user_group.py.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
+
+try:
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_group
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, is_id
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
+        POLICY_OPTIONS,
+        name_problems,
+        parse_policies,
+        policies_from_api,
+        resolve_members,
+    )
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_group
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
+        diff,
+        group_diff_side,
+        group_view,
+        member_views,
+        policy_zone_ids,
+    )
+except ImportError:  # requests missing: the base class reports it
+    POLICY_OPTIONS = {}
+
+
+class ActionModule(CloudflareAction):
+    MODULE = "cf_user_group"
+    ARGUMENT_SPEC = dict(
+        name=dict(type="str"),
+        id=dict(type="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        policies=dict(type="list", elements="dict", options=POLICY_OPTIONS),
+        exclusive_policies=dict(type="bool", default=True),
+        members=dict(type="list", elements="str"),
+        exclusive_members=dict(type="bool", default=True),
+        verify_ids=dict(type="bool", removed_in_version="2.0.0", removed_from_collection="cfiam.user_groups"),
+    )
+    REQUIRED_ONE_OF = [["name", "id"]]
+
+    def run_task(self, run):
+        p = run.params
+        name, group_id, state = p["name"], p["id"], p["state"]
+        ref = group_id if group_id is not None else name
+        catalogue = run.catalogue
+        if p["verify_ids"] is not None:
+            run.warn("verify_ids is ignored: ids are resolved once per task and cached for a loop's items")
+
+        run.doing("find user group '%s'" % ref)
+        problems = name_problems(name, "name") if name is not None else []
+        group, found = catalogue.find_user_group(name=None if group_id is not None else name, group_id=group_id)
+        problems.extend(found)
+        if state == "present" and group is None and group_id is not None:
+            problems.append("user group id '%s' does not exist in account %s%s; a group cannot be created with a "
+                            "chosen id (omit id to create a group by name)" % (
+                                group_id, run.account_id, "" if is_id(group_id) else
+                                " (an id has 32 hexadecimal characters)"))
+
+        if state == "absent":
+            if problems:
+                raise ResolutionError(problems)
+            for option in ("policies", "members"):
+                if p[option] is not None:
+                    run.warn("%s is ignored with state=absent" % option)
+            return self.delete(run, group, ref)
+
+        rename = group is not None and name is not None and name != group.get("name")
+        if rename:
+            taken = [g for g in catalogue.user_groups_named(name) if g.get("id") != group["id"]]
+            if taken:
+                problems.append("cannot rename user group '%s' (%s) to '%s': user group %s already has that name" % (
+                    group.get("name"), group["id"], name, ", ".join(sorted(g["id"] for g in taken))))
+
+        desired = None
+        if p["policies"] is not None:
+            run.doing("resolve the policies of user group '%s'" % ref)
+            try:
+                desired = parse_policies(p["policies"], catalogue, warnings=run.warnings)
+            except ResolutionError as exc:
+                problems.extend(exc.problems)
+        member_ids = None
+        if p["members"] is not None:
+            run.doing("resolve the members of user group '%s'" % ref)
+            try:
+                member_ids = [m["id"] for m in resolve_members(p["members"], catalogue)]
+            except ResolutionError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            run.doing("validate user group '%s'" % ref)
+            raise ResolutionError(problems)
+
+        if group is None:
+            for other in catalogue.user_groups_like(name):
+                run.warn("user group '%s' is created next to '%s' (%s): their names differ only by case, spaces or "
+                         "Unicode form" % (name, other.get("name"), other.get("id")))
+        else:
+            label = "user group '%s' (%s)" % (group.get("name"), group["id"])
+            if desired is not None:
+                run.doing("read the policies of %s" % label)
+                group = catalogue.fresh_user_group(group["id"]) or group
+        current_members = None
+        if group is not None and member_ids is not None:
+            run.doing("read the members of user group '%s' (%s)" % (group.get("name"), group["id"]))
+            current_members = run.api.list_group_members(group["id"])
+            catalogue.seed_members(current_members)
+
+        plan = plan_group(group, name if group is None or rename else None,
+                          current_policies=policies_from_api((group or {}).get("policies")),
+                          desired_policies=desired, exclusive_policies=p["exclusive_policies"],
+                          current_member_ids=[m["id"] for m in current_members or []],
+                          desired_member_ids=member_ids, exclusive_members=p["exclusive_members"])
+        written = group
+        if plan.changed and not run.check_mode:
+            written = apply_group(run, plan)
+        return self.report(run, plan.changed, group, current_members, plan, written or {})
+
+    @staticmethod
+    def report(run, changed, before, before_members, plan=None, written=None):
+        """The result: the group before and after (computed from the plan, never taken from a reply)."""
+        catalogue = run.catalogue
+        known = dict((m["id"], m) for m in before_members or [])
+        before_policies = policies_from_api((before or {}).get("policies"))
+        after = None
+        if plan is not None:
+            after_policies = plan.policies.after if plan.policies is not None else before_policies
+            after_members = plan.members.after if plan.members is not None else None
+            after = dict((k, written.get(k)) for k in ("id", "created_on", "modified_on"))
+            after.update(name=plan.name, policies=after_policies, members=after_members)
+        catalogue.learn_zone_names(policy_zone_ids(before_policies + (after or {}).get("policies", []), catalogue))
+        show_members = plan is None and before_members is not None or plan is not None and plan.members is not None
+        before_view = None
+        if before is not None:
+            before_view = group_view(before, before_policies, catalogue,
+                                     member_views([m["id"] for m in before_members or []], catalogue, known)
+                                     if show_members else None)
+        after_view = None
+        if after is not None:
+            after_view = group_view(after, after["policies"], catalogue,
+                                    member_views(after["members"], catalogue, known) if show_members else None)
+        header = "user group '%s'" % ((after or before or {}).get("name") or run.params.get("name") or run.params["id"])
+        if (after or before or {}).get("id"):
+            header += " (%s)" % (after or before)["id"]
+        data = {"user_group": after_view}
+        if plan is not None and plan.members is not None:
+            data["added"] = member_views(plan.members.to_add, catalogue, known)
+            data["removed"] = member_views(plan.members.to_remove, catalogue, known)
+        return run.result(changed=changed, diff=diff(group_diff_side(before_view), group_diff_side(after_view), header),
+                          **data)
+
+    def delete(self, run, group, ref):
+        if group is None:
+            return self.report(run, False, None, None)
+        label = "user group '%s' (%s)" % (group.get("name"), group["id"])
+        members = None
+        if run.diff_mode:
+            run.doing("read the members of %s" % label)
+            members = run.api.list_group_members(group["id"])
+            run.catalogue.seed_members(members)
+        changed = True
+        if not run.check_mode:
+            run.doing("delete %s" % label)
+            changed = run.api.delete_user_group(group["id"])
+            if changed:
+                run.wrote("deleted %s" % label)
+            run.catalogue.note_user_group(group, deleted=True)
+        return self.report(run, changed, group, members)

@@ -1,0 +1,169 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cfiam.user_groups contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The shared base of every cfiam task: one session per task, one failure path, one result shape.
+
+Layer 7 of 7 (client -> api -> catalogue -> model -> planning -> views -> **runtime**). It may import every
+layer below; the action plugins (``plugins/action/*.py``, through ``plugins/plugin_utils/action.py``) are the
+only code above it. Nothing here knows about Ansible's plugin classes, so it runs the same in a unit test.
+
+* ``Session``: the client (connection pool, retries, rate limiter), the account's API and its catalogue. The
+  items of one loop share one session, so the 2nd..Nth item sends no request the 1st already made; different
+  tasks, accounts or credentials never share one (``session_for``).
+* ``TaskRun``: one execution of one task item: validated options, check and diff mode, warnings, what the
+  task is doing (for messages), and ``run(func)``, the single failure path: every message names the object,
+  carries Cloudflare's status and error codes, lists every problem at once, and never contains a secret.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import threading
+import traceback
+
+from ansible_collections.cfiam.user_groups.plugins.module_utils.api import AccountAPI
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import Catalogue, ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
+    CloudflareAPIError,
+    CloudflareConfigError,
+)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
+    build_client,
+    connection_settings,
+    mask_secrets,
+)
+
+
+class Session(object):
+    """The client, API and catalogue of one account, shared by the items of one task."""
+
+    def __init__(self, client, account_id):
+        self.client = client
+        self.account_id = account_id
+        self.api = AccountAPI(client, account_id)
+        self.catalogue = Catalogue(self.api)
+
+
+_SESSIONS = {}
+_SESSIONS_LOCK = threading.Lock()
+
+
+def _fingerprint(settings):
+    """A key for the session cache that holds no secret in the clear."""
+    digest = hashlib.sha256()
+    for key in sorted(settings):
+        digest.update(("%s=%r;" % (key, settings[key])).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def session_for(scope, settings, warn):
+    """The session of ``scope`` (the task and host: items of one loop share it) and these connection settings."""
+    key = (scope, _fingerprint(settings))
+    with _SESSIONS_LOCK:
+        session = _SESSIONS.get(key)
+        if session is None:
+            # A new task starts: forget every other task's session (a worker process runs one task).
+            for old in [k for k in _SESSIONS if k[0] != scope]:
+                del _SESSIONS[old]
+            session = Session(build_client(settings, warn), settings.get("account_id"))
+            _SESSIONS[key] = session
+        else:
+            session.client.warn = warn
+        return session
+
+
+class TaskRun(object):
+    """One execution of one task (or loop item)."""
+
+    def __init__(self, name, params, check_mode=False, diff_mode=False, scope=None, needs_account=True,
+                 secrets=()):
+        self.name = name
+        self.params = params
+        self.check_mode = bool(check_mode)
+        self.diff_mode = bool(diff_mode)
+        self.scope = scope if scope is not None else object()
+        self.needs_account = needs_account
+        self.secrets = [s for s in secrets if s]
+        self.warnings = []
+        self.action = "run %s" % name
+        self._session = None
+        self._settings = None
+        self._writes = []
+
+    # ------------------------------------------------------------------ the account
+    @property
+    def session(self):
+        if self._session is None:
+            self._settings, notes = connection_settings(self.params, needs_account=self.needs_account)
+            for note in notes:
+                self.warn(note)
+            self._session = session_for(self.scope, self._settings, self.warn)
+            self._session.catalogue.begin_item()
+        return self._session
+
+    @property
+    def api(self):
+        return self.session.api
+
+    @property
+    def catalogue(self):
+        return self.session.catalogue
+
+    @property
+    def account_id(self):
+        return self.session.account_id
+
+    # ------------------------------------------------------------------ reporting
+    def doing(self, action):
+        """Name what the task is about to do: a failure then says 'Failed to <action>: ...'."""
+        self.action = action
+
+    def wrote(self, what):
+        """Record a write that reached Cloudflare: a failure after it says what was already written."""
+        self._writes.append(what)
+
+    def warn(self, message):
+        if message not in self.warnings:
+            self.warnings.append(message)
+
+    def _counts(self):
+        if self._session is None:
+            return {"total": 0, "retries": 0}
+        return self._session.client.request_counts()
+
+    def result(self, changed=False, diff=None, **data):
+        """The task's result; ``diff`` only in diff mode."""
+        data["changed"] = bool(changed)
+        if self.diff_mode and diff is not None:
+            data["diff"] = diff
+        return data
+
+    def failure(self, msg, **data):
+        if self._writes:
+            msg = "%s. Already written before the failure: %s" % (msg, "; ".join(self._writes))
+            data["changed"] = True
+            data["written"] = list(self._writes)
+        data.update(failed=True, msg=msg)
+        return data
+
+    def run(self, func):
+        """``func(self)`` returns the result dict; every error becomes one failure result."""
+        try:
+            result = func(self)
+        except ResolutionError as exc:
+            result = self.failure("Failed to %s: %s" % (self.action, "; ".join(exc.problems)), problems=exc.problems)
+        except CloudflareAPIError as exc:
+            result = self.failure("Failed to %s: %s" % (self.action, exc.describe()), **exc.to_dict())
+        except CloudflareConfigError as exc:
+            result = self.failure("Failed to %s: %s" % (self.action, exc))
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            result = self.failure("Failed to %s: unexpected %s: %s" % (self.action, exc.__class__.__name__, exc),
+                                  exception=traceback.format_exc())
+        result["api_requests"] = self._counts()
+        if self.warnings:
+            result["warnings"] = list(self.warnings)
+        return mask_secrets(result, self.secrets)

@@ -1,0 +1,246 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cfiam.user_groups contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Views: how model values and API objects are shown to people (return values, diffs, declarations).
+
+Layer 6 of 7 (client -> api -> catalogue -> model -> planning -> **views** -> runtime). It may import the
+layers below it; it sends no request except the catalogue's lazy reads of names it is asked to show.
+
+Three renderings of a policy, all from one ``Policy`` value:
+
+* ``policy_view``: the normalised form modules return (ids, names and labels, scopes, ``target``);
+* ``readable_policy``: the compact form diffs show (role names, zone names, no ids);
+* ``policy_item``: the item form the modules and the role take (``to_declaration`` writes it).
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import member_email, pg_label, pg_scopes
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
+    ACCOUNT,
+    ACCOUNT_SCOPE,
+    ZONE_PREFIX,
+    ZONES,
+    Policy,
+    ResourceGroupRef,
+    Scope,
+    scopes_of,
+)
+
+
+def _json_key(value):
+    return json.dumps(value, sort_keys=True)
+
+
+# --------------------------------------------------------------------------- members
+def member_view(member):
+    """``{id, email, status}`` of a member, whichever listing it came from."""
+    return {"id": member.get("id"), "email": member_email(member), "status": member.get("status")}
+
+
+def sorted_members(views):
+    return sorted(views, key=lambda m: (m.get("email") or "", m.get("id") or ""))
+
+
+def member_views(ids, catalogue, known=None):
+    """Views of member ids: from ``known`` ({id: member}) or the catalogue; an unknown id shows as itself."""
+    out = []
+    for mid in ids:
+        member = (known or {}).get(mid) or catalogue.describe_member(mid) or {"id": mid}
+        out.append(member_view(member))
+    return sorted_members(out)
+
+
+def member_labels(views):
+    return [m.get("email") or m.get("id") for m in views]
+
+
+# --------------------------------------------------------------------------- policies
+def policy_zone_ids(policies, catalogue=None):
+    """Ids of the zones the policies (Policy values) scope to, including through named resource groups."""
+    ids = set()
+    for policy in policies or []:
+        for target in policy.resource_groups:
+            if isinstance(target, Scope):
+                ids.update(target.zone_ids())
+            elif catalogue is not None:
+                for scope in scopes_of(catalogue.describe_resource_group(target.id)):
+                    ids.update(scope.zone_ids())
+    return ids
+
+
+def _scope_entry(scope, catalogue):
+    entry = {"scope": {"key": scope.key, "objects": sorted(scope.objects)}}
+    if scope.kind(catalogue.account_id) == ZONES:
+        entry["zones"] = sorted(catalogue.zone_name(z) or z for z in scope.zone_ids())
+    return entry
+
+
+def policy_view(policy, catalogue):
+    """The normalised view of a Policy: ``{access, permission_groups, resource_groups, target}``.
+
+    ``permission_groups``: ``[{id, name, label}]`` sorted by name; ``resource_groups``: ``[{scope: {key,
+    objects}, id?, name?, zones?}]`` (``id``/``name`` for named resource groups, ``zones`` for zone scopes);
+    ``target``: ``account``, ``zones``, ``resource_groups``, ``scope``, ``mixed`` or ``none``.
+    """
+    pgs = []
+    for pg_id in policy.permission_groups:
+        known = catalogue.describe_permission_group(pg_id) or {}
+        pgs.append({"id": pg_id, "name": known.get("name"), "label": pg_label(known)})
+    pgs.sort(key=lambda p: (p.get("name") or "", p.get("id") or ""))
+    rgs = []
+    kinds = set()
+    for target in policy.resource_groups:
+        if isinstance(target, ResourceGroupRef):
+            rg = catalogue.describe_resource_group(target.id) or {}
+            for scope in scopes_of(rg) or [Scope(None, frozenset())]:
+                entry = _scope_entry(scope, catalogue)
+                entry.update({"id": target.id, "name": rg.get("name")})
+                rgs.append(entry)
+            kinds.add("resource_groups")
+        else:
+            rgs.append(_scope_entry(target, catalogue))
+            kind = target.kind(catalogue.account_id)
+            kinds.add(kind if kind in (ACCOUNT, ZONES) else "scope")
+    rgs.sort(key=_json_key)
+    target = kinds.pop() if len(kinds) == 1 else ("mixed" if kinds else "none")
+    return {"access": policy.access, "permission_groups": pgs, "resource_groups": rgs, "target": target}
+
+
+def policy_views(policies, catalogue):
+    return sorted((policy_view(p, catalogue) for p in policies or []), key=_json_key)
+
+
+def readable_policy(view):
+    """A compact view of a normalised policy for diffs: role names and scopes, no ids."""
+    out = {"access": view["access"],
+           "permission_groups": sorted(pg.get("name") or pg.get("id") for pg in view["permission_groups"])}
+    target = view.get("target")
+    rgs = view.get("resource_groups") or []
+    if target == "account":
+        out["scope"] = "account"
+    elif target == "zones":
+        out["zones"] = sorted(z for rg in rgs for z in rg.get("zones") or [])
+    elif target == "resource_groups":
+        out["resource_groups"] = sorted(rg.get("name") or rg.get("id") for rg in rgs)
+    else:
+        out["scope"] = [dict((k, v) for k, v in rg.items() if k in ("name", "scope", "zones")) for rg in rgs]
+    return out
+
+
+def readable_policies(views):
+    """Diff views of normalised policies, sorted by what they show so that before and after line up."""
+    return sorted((readable_policy(v) for v in views or []), key=_json_key)
+
+
+def policy_from_view(view):
+    """The Policy a normalised view (``policy_view``, as the info modules return it) shows."""
+    targets = []
+    for rg in view.get("resource_groups") or []:
+        if rg.get("id"):
+            targets.append(ResourceGroupRef(rg["id"]))
+        else:
+            scope = rg.get("scope") or {}
+            targets.append(Scope.of(scope.get("key"), scope.get("objects")))
+    return Policy.of(view.get("access"), [pg.get("id") for pg in view.get("permission_groups") or []], targets)
+
+
+def policy_item(policy, account_id, pg_ref=None, zone_ref=None, rg_ref=None):
+    """The item (as the modules and the role take it) that parses back to exactly ``policy``.
+
+    ``pg_ref``/``zone_ref``/``rg_ref`` turn an id into what the item shows (a label, a zone name, a resource
+    group name); by default ids. One inline scope of zones becomes ``zones``, named resource groups
+    ``resource_groups``, the account scope alone no target, and every other scope a raw ``scope`` entry, so
+    a policy of several scopes (inline and named, mixed) comes back exactly.
+    """
+    pg_ref = pg_ref or (lambda pg_id: pg_id)
+    zone_ref = zone_ref or (lambda zone_id: zone_id)
+    rg_ref = rg_ref or (lambda rg_id: rg_id)
+    item = {"access": policy.access, "permission_groups": sorted(pg_ref(p) for p in policy.permission_groups)}
+    refs = sorted(t.id for t in policy.resource_groups if isinstance(t, ResourceGroupRef))
+    scopes = sorted((t for t in policy.resource_groups if isinstance(t, Scope)), key=lambda s: s.sort_key())
+    zone_scopes = [s for s in scopes if s.key == "%s.%s" % (ACCOUNT_SCOPE, account_id) and s.kind(account_id) == ZONES]
+    if zone_scopes:
+        item["zones"] = sorted(zone_ref(z) for z in zone_scopes[0].zone_ids())
+        scopes.remove(zone_scopes[0])
+    if refs:
+        item["resource_groups"] = sorted(rg_ref(r) for r in refs)
+    only_account = len(scopes) == 1 and scopes[0].kind(account_id) == ACCOUNT and "zones" not in item and not refs
+    if scopes and not only_account:
+        raw = [s.body() for s in scopes]
+        item["scope"] = [dict(s, objects=[o["key"] for o in s["objects"]]) for s in raw]
+        if any(s.kind(account_id) is None for s in scopes):
+            item["allow_unknown_scope"] = True
+    return item
+
+
+def account_id_of_views(views):
+    """The account id that the scope keys of normalised policy views name (None when none does)."""
+    prefix = ACCOUNT_SCOPE + "."
+    for view in views or []:
+        for rg in view.get("resource_groups") or []:
+            key = (rg.get("scope") or {}).get("key") or ""
+            if key.startswith(prefix) and not key.startswith(ZONE_PREFIX):
+                return key[len(prefix):]
+    return None
+
+
+# --------------------------------------------------------------------------- groups
+def group_view(group, policies, catalogue, members=None):
+    """The normalised state of a group as modules return it (``members`` only when asked for)."""
+    view = {"id": group.get("id"), "name": group.get("name"), "created_on": group.get("created_on"),
+            "modified_on": group.get("modified_on"), "policies": policy_views(policies, catalogue)}
+    if members is not None:
+        view["members"] = sorted_members(members)
+    return view
+
+
+def group_diff_side(view):
+    """One side of a group's diff: its name, readable policies and (when known) member emails; {} when absent."""
+    if not view:
+        return {}
+    out = {"name": view.get("name"), "policies": readable_policies(view.get("policies"))}
+    if view.get("members") is not None:
+        out["members"] = member_labels(view["members"])
+    return out
+
+
+def diff(before, after, header):
+    return {"before": before, "after": after, "before_header": header, "after_header": header}
+
+
+# --------------------------------------------------------------------------- roles and resource groups
+def _editable(meta):
+    value = meta.get("editable")
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() == "true"
+
+
+def permission_group_view(pg):
+    meta = pg.get("meta") or {}
+    view = {"id": pg.get("id"), "name": pg.get("name"), "label": pg_label(pg), "description": meta.get("description"),
+            "scopes": pg_scopes(pg), "editable": _editable(meta)}
+    deprecated = meta.get("deprecated")
+    view["deprecated"] = deprecated is True or str(deprecated).strip().lower() == "true"
+    view["eol_at"] = meta.get("eol_at") if view["deprecated"] else None
+    return view
+
+
+def resource_group_view(rg, catalogue, scope=None):
+    """``{id, name, scope: {key, objects}, zones?, meta, created_on, modified_on}`` (``zones``: zone names)."""
+    scopes = [scope] if scope is not None else scopes_of(rg)
+    first = scopes[0] if scopes else Scope(None, frozenset())
+    view = {"id": rg.get("id"), "name": rg.get("name"),
+            "scope": {"key": first.key, "objects": sorted(first.objects)},
+            "meta": rg.get("meta") or {}, "created_on": rg.get("created_on"), "modified_on": rg.get("modified_on")}
+    if first.kind(catalogue.account_id) == ZONES:
+        catalogue.learn_zone_names(first.zone_ids())
+        view["zones"] = sorted(catalogue.zone_name(z) or z for z in first.zone_ids())
+    return view

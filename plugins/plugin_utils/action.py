@@ -1,0 +1,168 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cfiam.user_groups contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The one base of every cfiam.user_groups action plugin: the modules run in the controller process.
+
+Each ``plugins/action/<module>.py`` declares its options (``ARGUMENT_SPEC`` and the rules between them, as
+an AnsibleModule would) and implements ``run_task(run)``; ``plugins/modules/<module>.py`` holds only its
+documentation. This base does what AnsibleModule did in the module process:
+
+* the task's arguments (``module_defaults`` already merged by ansible-core) are validated against the spec
+  with ansible-core's own ``ArgumentSpecValidator``, so errors read exactly as AnsibleModule's;
+* environment fallbacks (``CLOUDFLARE_*``) read the controller's environment plus the task's
+  ``environment:`` keyword, as the module process saw them;
+* every ``no_log`` value is masked from the result, warnings, failures and ``invocation`` (ansible-core's
+  ``remove_values``), after the runtime's own masking of every encoded form of each secret;
+* check mode and diff mode come from the task; ``delegate_to`` and the interpreter play no part (the API is
+  called from the controller).
+
+The items of one loop share one session (client, connection pool, catalogues): see ``runtime.session_for``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.errors import UnsupportedError
+from ansible.plugins.action import ActionBase
+
+try:
+    import requests  # noqa: F401 pylint: disable=unused-import
+    HAS_REQUESTS = True
+except ImportError:
+    HAS_REQUESTS = False
+
+if HAS_REQUESTS:
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
+        CONNECTION_REQUIRED_TOGETHER,
+        connection_argument_spec,
+    )
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
+
+COLLECTION = "cfiam.user_groups"
+
+
+def _env_names(option):
+    fallback = option.get("fallback")
+    if fallback and len(fallback) > 1 and getattr(fallback[0], "__name__", "") == "env_fallback":
+        return list(fallback[1])
+    return []
+
+
+class CloudflareAction(ActionBase):
+    """Base class of the collection's action plugins (see the module docstring)."""
+
+    _requires_connection = False
+    _supports_check_mode = True
+    _supports_async = False
+    TRANSFERS_FILES = False
+
+    MODULE = None  # the short module name, e.g. "cf_user_group"
+    ARGUMENT_SPEC = {}
+    MUTUALLY_EXCLUSIVE = []
+    REQUIRED_TOGETHER = []
+    REQUIRED_ONE_OF = []
+    REQUIRED_IF = []
+    REQUIRED_BY = {}
+    NEEDS_ACCOUNT = True
+
+    @classmethod
+    def argument_spec(cls):
+        """The connection options and the module's own, exactly as AnsibleModule would receive them."""
+        spec = connection_argument_spec()
+        spec.update(cls.ARGUMENT_SPEC)
+        return spec
+
+    def run_task(self, run):
+        """Implemented by each action plugin: return ``run.result(...)``."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ plumbing
+    def _module_name(self):
+        return "%s.%s" % (COLLECTION, self.MODULE)
+
+    def _task_environment(self):
+        """The task's ``environment:`` keyword, templated (later entries win, as for a module)."""
+        merged = {}
+        environments = self._task.environment
+        if not environments:
+            return merged
+        if not isinstance(environments, list):
+            environments = [environments]
+        for environment in environments:
+            if not environment:
+                continue
+            value = self._templar.template(environment)
+            if not isinstance(value, dict):
+                raise AnsibleError("environment must be a dictionary, received %s" % type(value).__name__)
+            merged.update(value)
+        return merged
+
+    def _arguments(self, spec):
+        """The task's arguments plus environment fallbacks taken from the task's ``environment:``."""
+        args = dict(self._task.args)
+        task_env = self._task_environment()
+        for name, option in spec.items():
+            if name in args:
+                continue
+            for var in _env_names(option):
+                if var in task_env:
+                    args[name] = task_env[var]
+                    break
+        return args
+
+    def run(self, tmp=None, task_vars=None):
+        super(CloudflareAction, self).run(tmp, task_vars)
+        del tmp
+        name = self._module_name()
+        if not HAS_REQUESTS:
+            import sys
+            return {"failed": True, "msg": (
+                "%s runs in the Ansible controller and needs the Python library 'requests' in the controller's "
+                "Python (%s): install it with '%s -m pip install requests' (or add it to the execution "
+                "environment)" % (name, sys.executable, sys.executable))}
+        spec = self.argument_spec()
+        validator = ArgumentSpecValidator(
+            spec,
+            mutually_exclusive=self.MUTUALLY_EXCLUSIVE or None,
+            required_together=(list(self.REQUIRED_TOGETHER) + CONNECTION_REQUIRED_TOGETHER),
+            required_one_of=self.REQUIRED_ONE_OF or None,
+            required_if=self.REQUIRED_IF or None,
+            required_by=self.REQUIRED_BY or None,
+        )
+        args = self._arguments(spec)
+        validation = validator.validate(args)
+        params = dict(args)
+        params.update(validation.validated_parameters)
+        no_log_values = set(validation._no_log_values)
+        warnings = ["Both option {option} and its alias {alias} are set.".format(option=w["option"], alias=w["alias"])
+                    for w in validation._warnings]
+        try:
+            error = validation.errors[0]
+        except IndexError:
+            error = None
+        if error:
+            msg = validation.errors.msg
+            if isinstance(error, UnsupportedError):
+                msg = "Unsupported parameters for (%s) module: %s" % (name, msg)
+            result = {"failed": True, "msg": msg}
+            if warnings:
+                result["warnings"] = warnings
+        else:
+            run = TaskRun(name, params, check_mode=self._task.check_mode, diff_mode=self._task.diff,
+                          scope=(self._task._uuid, (task_vars or {}).get("inventory_hostname")),
+                          needs_account=self.NEEDS_ACCOUNT, secrets=no_log_values)
+            for warning in warnings:
+                run.warn(warning)
+            result = run.run(self.run_task)
+        result["invocation"] = {"module_args": params}
+        # As AnsibleModule does: strip every no_log value, keep booleans and None as they are.
+        preserved = dict((k, v) for k, v in result.items() if v is None or isinstance(v, bool))
+        result = remove_values(result, no_log_values)
+        result.update(preserved)
+        return result
