@@ -28,7 +28,9 @@ try:
     from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
         diff,
         group_diff_side,
+        group_plan_views,
         group_view,
+        member_view,
         member_views,
         policy_zone_ids,
     )
@@ -131,27 +133,19 @@ class ActionModule(CloudflareAction):
         """The result: the group before and after (computed from the plan, never taken from a reply)."""
         catalogue = run.catalogue
         known = dict((m["id"], m) for m in before_members or [])
-        before_policies = policies_from_api((before or {}).get("policies"))
-        after = None
         if plan is not None:
-            after_policies = plan.policies.after if plan.policies is not None else before_policies
-            after_members = plan.members.after if plan.members is not None else None
-            after = dict((k, written.get(k)) for k in ("id", "created_on", "modified_on"))
-            after.update(name=plan.name, policies=after_policies, members=after_members)
-        catalogue.learn_zone_names(policy_zone_ids(before_policies + (after or {}).get("policies", []), catalogue))
-        show_members = plan is None and before_members is not None or plan is not None and plan.members is not None
-        before_view = None
-        if before is not None:
-            before_view = group_view(before, before_policies, catalogue,
-                                     member_views([m["id"] for m in before_members or []], catalogue, known)
-                                     if show_members else None)
-        after_view = None
-        if after is not None:
-            after_view = group_view(after, after["policies"], catalogue,
-                                    member_views(after["members"], catalogue, known) if show_members else None)
-        header = "user group '%s'" % ((after or before or {}).get("name") or run.params.get("name") or run.params["id"])
-        if (after or before or {}).get("id"):
-            header += " (%s)" % (after or before)["id"]
+            before_view, after_view = group_plan_views(plan, catalogue, known, written)
+        else:
+            policies = policies_from_api((before or {}).get("policies"))
+            catalogue.learn_zone_names(policy_zone_ids(policies, catalogue))
+            before_view = group_view(before, policies, catalogue, [member_view(m) for m in before_members]
+                                     if before_members is not None else None) if before is not None else None
+            after_view = None
+        # The header names the group as it was (a new group's id is not known in check mode).
+        if before_view is not None:
+            header = "user group '%s' (%s)" % (before_view["name"], before_view["id"])
+        else:
+            header = "user group '%s'" % ((after_view or {}).get("name") or run.params.get("name") or run.params.get("id"))
         data = {"user_group": after_view}
         if plan is not None and plan.members is not None:
             data["added"] = member_views(plan.members.to_add, catalogue, known)

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) cfiam.user_groups contributors
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
@@ -13,6 +13,15 @@ class ModuleDocFragment(object):
     # Modules that change things.
     DOCUMENTATION = r"""
 attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+    details:
+      - The whole task runs in the Ansible controller process (no module is copied to or started on a host), so the
+        controller's Python needs C(requests). C(delegate_to), C(become) and the interpreter settings have no effect.
+  async:
+    description: Supports being used with the C(async) keyword.
+    support: none
   check_mode:
     description: Can run in C(check_mode) and return changed status prediction without modifying target.
     support: full
@@ -29,6 +38,15 @@ attributes:
     # Read-only modules.
     INFO_MODULE = r"""
 attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+    details:
+      - The whole task runs in the Ansible controller process (no module is copied to or started on a host), so the
+        controller's Python needs C(requests). C(delegate_to), C(become) and the interpreter settings have no effect.
+  async:
+    description: Supports being used with the C(async) keyword.
+    support: none
   check_mode:
     description: Can run in C(check_mode) and return changed status prediction without modifying target.
     support: full
@@ -39,6 +57,29 @@ attributes:
     support: N/A
     details:
       - This module never changes anything.
+"""
+
+    # The planner: reads only, but shows the planned change.
+    PLAN = r"""
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+    details:
+      - The whole task runs in the Ansible controller process; the controller's Python needs C(requests).
+  async:
+    description: Supports being used with the C(async) keyword.
+    support: none
+  check_mode:
+    description: Can run in C(check_mode) and return changed status prediction without modifying target.
+    support: full
+    details:
+      - This module never changes anything; it reports whether applying the plan would.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
+    support: full
+    details:
+      - One diff section per group that would be created, updated or deleted.
 """
 
     ACTIONGROUP = r"""

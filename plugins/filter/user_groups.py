@@ -1,14 +1,15 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) cfiam.user_groups contributors
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """Filters of the cfiam.user_groups collection (documented in the adjacent <filter>.yml files).
 
 * ``to_declaration``: the ``user_groups`` list of ``cf_user_group_info`` (with members) -> the role's
-  ``user_groups`` declaration (used by ``playbooks/export.yml``).
-* ``user_groups_run_summary``: what the ``user_groups`` role actually did, from the registered results of
-  its write loops.
+  ``user_groups`` declaration, every policy exactly (several scopes, inline and named, mixed).
+* ``to_unsafe_yaml``: YAML text in which every string value is tagged ``!unsafe``, so that a file written from
+  API data can never be evaluated as a template when it is read back (``-e @file``, ``vars_files``).
+* ``user_groups_run_summary``: what the ``user_groups`` role did, from its plan and the results of its writes.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -20,33 +21,65 @@ import re
 
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_native
+from ansible.utils.display import Display
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.policies import policy_item_from_normalized
+try:
+    import yaml
+    HAS_YAML = True
+except ImportError:  # pragma: no cover - PyYAML is a dependency of ansible-core
+    HAS_YAML = False
+
+from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
+    account_id_of_views,
+    policy_from_view,
+    policy_item,
+)
+
+display = Display()
 
 
-def _policy_sort_key(item):
-    return json.dumps(item, sort_keys=True)
-
-
-def _matches(name, patterns):
+def _protects(patterns, name):
+    """A name/regex list matches a group when an entry equals the name or is found in it (as the purge does)."""
     for pattern in patterns or []:
         if name == pattern:
             return True
         try:
-            if re.fullmatch(pattern, name):
+            if re.search(pattern, name):
                 return True
         except re.error:
             continue
     return False
 
 
-def to_declaration(user_groups, scim_groups=None, include_empty=True):
+def _names(views, zones):
+    """id -> shown reference maps for roles (label), zones (name) and named resource groups (name)."""
+    pgs, rgs, zone_names = {}, {}, {}
+    for zone in zones or []:
+        if isinstance(zone, dict) and zone.get("id") and zone.get("name"):
+            zone_names[zone["id"]] = zone["name"]
+    for view in views:
+        for pg in view.get("permission_groups") or []:
+            pgs[pg.get("id")] = pg.get("label") or pg.get("name") or pg.get("id")
+        for rg in view.get("resource_groups") or []:
+            if rg.get("id") and rg.get("name"):
+                rgs[rg["id"]] = rg["name"]
+            objects = (rg.get("scope") or {}).get("objects") or []
+            names = rg.get("zones") or []
+            if len(objects) == 1 and len(names) == 1:  # one zone: the pairing is certain
+                zone_names.setdefault(objects[0].rsplit(".", 1)[-1], names[0])
+    return pgs, rgs, zone_names
+
+
+def to_declaration(user_groups, scim_groups=None, include_empty=True, zones=None):
     """Turn cf_user_group_info's ``user_groups`` (with members) into the role's ``user_groups`` list."""
     if user_groups is None:
         return []
     if not isinstance(user_groups, list):
         raise AnsibleFilterError("to_declaration expects the user_groups list returned by "
                                  "cfiam.user_groups.cf_user_group_info, got %s" % type(user_groups).__name__)
+    views = [p for g in user_groups if isinstance(g, dict) for p in g.get("policies") or [] if isinstance(p, dict)]
+    account_id = account_id_of_views(views)
+    pgs, rgs, zone_names = _names(views, zones)
     declaration = []
     seen = set()
     for index, group in enumerate(user_groups):
@@ -61,14 +94,16 @@ def to_declaration(user_groups, scim_groups=None, include_empty=True):
             raise AnsibleFilterError("to_declaration: group '%s' has no members key; read the groups with "
                                      "cf_user_group_info include_members=true" % name)
         try:
-            policies = [policy_item_from_normalized(p) for p in group.get("policies") or []]
-        except (KeyError, TypeError) as exc:
+            policies = [policy_item(policy_from_view(p), account_id, pg_ref=lambda i: pgs.get(i, i),
+                                    zone_ref=lambda i: zone_names.get(i, i), rg_ref=lambda i: rgs.get(i, i))
+                        for p in group.get("policies") or []]
+        except (KeyError, TypeError, AttributeError) as exc:
             raise AnsibleFilterError("to_declaration: group '%s' has a policy that is not in the normalised form of "
                                      "cf_user_group_info: %s" % (name, to_native(exc)))
-        # One stable order, duplicates (same item twice) folded.
-        unique = dict((_policy_sort_key(p), p) for p in policies)
+        # One stable order, repeats (the same policy twice) folded.
+        unique = dict((json.dumps(p, sort_keys=True), p) for p in policies)
         item = {"name": name}
-        if _matches(name, scim_groups):
+        if _protects(scim_groups, name):
             item["scim"] = True
         else:
             item["members"] = sorted(set((m.get("email") or m.get("id") or "").lower()
@@ -81,74 +116,114 @@ def to_declaration(user_groups, scim_groups=None, include_empty=True):
     return declaration
 
 
-def _ok_results(registered):
+# --------------------------------------------------------------------------- !unsafe YAML
+class _Unsafe(str):
+    """A string value to be written with the ``!unsafe`` tag."""
+
+
+def _mark(value):
+    if isinstance(value, dict):
+        return dict((str(k), _mark(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_mark(v) for v in value]
+    if isinstance(value, str):
+        return _Unsafe(value)
+    return value
+
+
+if HAS_YAML:
+    class _UnsafeDumper(yaml.SafeDumper):  # pylint: disable=too-many-ancestors
+        """A safe dumper that writes plain dicts, lists and scalars, and ``_Unsafe`` strings as ``!unsafe``."""
+
+        def ignore_aliases(self, data):
+            return True
+
+    def _represent_unsafe(dumper, data):
+        style = "'" if "\n" not in data else "|"
+        return dumper.represent_scalar("!unsafe", str(data), style=style)
+
+    _UnsafeDumper.add_representer(_Unsafe, _represent_unsafe)
+
+
+def to_unsafe_yaml(data, indent=2):
+    """YAML text of ``data`` where every string value (not the keys) carries the ``!unsafe`` tag."""
+    if not HAS_YAML:
+        raise AnsibleFilterError("to_unsafe_yaml needs PyYAML")
+    try:
+        data = json.loads(json.dumps(data))  # plain types only, whatever Ansible wrapped them in
+    except (TypeError, ValueError) as exc:
+        raise AnsibleFilterError("to_unsafe_yaml: the data is not plain JSON-like data: %s" % to_native(exc))
+    return yaml.dump(_mark(data), Dumper=_UnsafeDumper, indent=indent, default_flow_style=False, sort_keys=False,
+                     allow_unicode=True, width=1000)
+
+
+# --------------------------------------------------------------------------- the role's summary
+def _results(registered):
     if not registered:
         return []
     results = registered.get("results") if isinstance(registered, dict) else registered
     return [r for r in results or [] if isinstance(r, dict) and not r.get("skipped")]
 
 
-def _item_name(result):
-    item = result.get("item") or {}
-    if isinstance(item, dict):
-        if isinstance(item.get("item"), dict):  # loop over the results of an earlier loop
-            return item["item"].get("name")
-        return item.get("name")
-    return None
-
-
-def _emails(members):
+def _labels(members):
     return sorted((m.get("email") or m.get("id")) for m in members or [] if isinstance(m, dict))
 
 
-def user_groups_run_summary(plan, created=None, policies=None, members=None, new_members=None, deleted=None):
-    """What the role did: created/updated/deleted group names, members added/removed per group, failures."""
+def user_groups_run_summary(plan, applied=None, deleted=None, check_mode=False):
+    """What the role did (or, in check mode, would do): names and emails from the plan and the write results."""
     if not isinstance(plan, dict):
         raise AnsibleFilterError("user_groups_run_summary expects the registered result of cf_user_groups_plan")
-    planned = plan.get("summary") or {}
-    summary = {"created": [], "updated": [], "deleted": [], "delete_refused": [],
-               "members_added": {}, "members_removed": {}}
-    for result in _ok_results(created):
-        if result.get("changed") and not result.get("failed"):
-            summary["created"].append(_item_name(result) or (result.get("user_group") or {}).get("name"))
-    updated = set()
-    for result in _ok_results(policies):
-        if result.get("changed") and not result.get("failed"):
-            updated.add(_item_name(result))
-    for result in _ok_results(members) + _ok_results(new_members):
-        if not result.get("changed") or result.get("failed"):
+    planned = dict(plan.get("summary") or {})
+    if check_mode:
+        planned.update(check_mode=True, delete_refused=[], failed=[], written=[], changed=bool(plan.get("changed")))
+        return planned
+    summary = {"created": [], "updated": [], "deleted": [], "delete_refused": [], "members_added": {},
+               "members_removed": {}, "failed": [], "written": [],
+               "missing_scim_groups": list(planned.get("missing_scim_groups") or []),
+               "protected": planned.get("protected") or {}, "look_alikes": planned.get("look_alikes") or {}}
+    for result in _results(applied):
+        item = result.get("item") or {}
+        name = item.get("name")
+        summary["written"].extend(result.get("written") or [])
+        if result.get("failed"):
+            summary["failed"].append({"name": name, "msg": result.get("msg"), "status": result.get("status"),
+                                      "error_codes": result.get("error_codes") or []})
             continue
-        name = _item_name(result) or (result.get("user_group") or {}).get("name")
-        # With resolved ids (verify_ids=false) a write reply may carry ids only; the plan knows the emails.
-        for key, planned_key in (("added", "members_added"), ("removed", "members_removed")):
-            if result.get(key):
-                emails = _emails(result[key])
-                known = (planned.get(planned_key) or {}).get(name)
-                if known and len(known) == len(emails):
-                    emails = sorted(known)
-                summary[planned_key][name] = emails
-        if name not in summary["created"]:
-            updated.add(name)
-    summary["updated"] = sorted(n for n in updated if n and n not in summary["created"])
-    for result in _ok_results(deleted):
-        name = _item_name(result)
-        # A refusal the role tolerates (failed_when) keeps its msg and error_codes but is not failed.
-        if result.get("failed") or result.get("error_codes"):
-            summary["delete_refused"].append({"name": name, "msg": result.get("msg"),
-                                              "error_codes": result.get("error_codes") or []})
+        if not result.get("changed"):
+            continue
+        summary["created" if item.get("id") is None else "updated"].append(name)
+        if result.get("added"):
+            summary["members_added"][name] = _labels(result["added"])
+        if result.get("removed"):
+            summary["members_removed"][name] = _labels(result["removed"])
+        written = "created" if item.get("id") is None else "updated"
+        summary["written"].append("%s user group '%s'" % (written, name))
+    for result in _results(deleted):
+        name = (result.get("item") or {}).get("name")
+        status = result.get("status")
+        refused = status is not None and 400 <= int(status) < 500 and int(status) not in (401, 404, 429)
+        if refused and result.get("msg"):
+            refusal = {"name": name, "status": status, "error_codes": result.get("error_codes") or [],
+                       "msg": result.get("msg")}
+            summary["delete_refused"].append(refusal)
+            display.warning("Cloudflare refused to delete user group '%s' (HTTP %s%s): %s. A group pushed by an "
+                            "identity provider cannot be deleted through the API; exclude it with "
+                            "user_groups_purge_exclude or declare it with scim: true"
+                            % (name, status, ", codes %s" % refusal["error_codes"] if refusal["error_codes"] else "",
+                               result.get("msg")))
+        elif result.get("failed"):
+            summary["failed"].append({"name": name, "msg": result.get("msg"), "status": status,
+                                      "error_codes": result.get("error_codes") or []})
         elif result.get("changed"):
             summary["deleted"].append(name)
-    summary["created"] = sorted(n for n in summary["created"] if n)
-    summary["deleted"] = sorted(n for n in summary["deleted"] if n)
-    touched = set(summary["created"]) | set(summary["updated"]) | set(summary["deleted"])
+            summary["written"].append("deleted user group '%s'" % name)
+    for key in ("created", "updated", "deleted"):
+        summary[key] = sorted(n for n in summary[key] if n)
+    touched = set(summary["created"]) | set(summary["updated"])
     groups = plan.get("groups") or []
-    unchanged = planned.get("unchanged")
-    if groups:
-        unchanged = len([g for g in groups if g.get("name") not in touched])
-    summary["unchanged"] = unchanged if unchanged is not None else 0
-    # Declared SCIM groups the identity provider has not pushed yet (nothing the role can do about them).
-    summary["missing_scim_groups"] = list(planned.get("missing_scim_groups") or [])
-    summary["changed"] = bool(touched or summary["members_added"] or summary["members_removed"])
+    failed = set(f["name"] for f in summary["failed"])
+    summary["unchanged"] = len([g for g in groups if g.get("name") not in touched and g.get("name") not in failed])
+    summary["changed"] = bool(touched or summary["deleted"])
     return summary
 
 
@@ -158,5 +233,6 @@ class FilterModule(object):
     def filters(self):
         return {
             "to_declaration": to_declaration,
+            "to_unsafe_yaml": to_unsafe_yaml,
             "user_groups_run_summary": user_groups_run_summary,
         }

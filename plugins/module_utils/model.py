@@ -503,10 +503,10 @@ class DesiredGroup(object):
 
 
 def parse_declaration(tree, catalogue, warnings=None):
-    """The role's ``user_groups`` tree as DesiredGroup values, depth-first, names resolved.
+    """``(groups, problems)``: the role's ``user_groups`` tree as DesiredGroup values, depth-first, names resolved.
 
     Every problem is reported once, where it is written (a child's unknown email under the child, not again
-    under each ancestor), all at once in one ResolutionError.
+    under each ancestor); the caller adds what only the account reveals and reports them all at once.
     """
     problems = []
     out = []
@@ -578,6 +578,24 @@ def parse_declaration(tree, catalogue, warnings=None):
         return mine
 
     walk(tree, "user_groups", [])
-    if problems:
-        raise ResolutionError(problems)
-    return out
+    return out, problems
+
+
+def declared_with_members(tree):
+    """Names of the declared groups whose membership the declaration manages (own or a descendant's members)."""
+    names = set()
+
+    def walk(nodes):
+        any_members = False
+        for node in nodes if isinstance(nodes, list) else []:
+            if not isinstance(node, dict):
+                continue
+            mine = node.get("members") is not None
+            below = walk(node.get("children"))
+            if (mine or below) and isinstance(node.get("name"), str) and not node.get("scim"):
+                names.add(node["name"])
+            any_members = any_members or mine or below
+        return any_members
+
+    walk(tree)
+    return names

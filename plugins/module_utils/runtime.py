@@ -167,3 +167,23 @@ class TaskRun(object):
         if self.warnings:
             result["warnings"] = list(self.warnings)
         return mask_secrets(result, self.secrets)
+
+
+def target_group(run, name, group_id):
+    """The group a member or policy task works on; in check mode a group an earlier task would create.
+
+    Returns ``(group, label, problems)``; ``group`` is ``{"id": None, "name": name}`` when the group does not
+    exist and check mode assumes that an earlier task of the play creates it (a warning says so).
+    """
+    catalogue = run.catalogue
+    ref = name if name is not None else group_id
+    group, problems = catalogue.find_user_group(name=name, group_id=group_id)
+    if group is None and not problems:
+        if run.check_mode and name is not None:
+            run.warn("user group '%s' does not exist in account %s; check mode assumes an earlier task creates it "
+                     "and predicts this task's change on an empty group" % (name, run.account_id))
+            return {"id": None, "name": name, "policies": []}, "user group '%s'" % name, []
+        problems.append(catalogue.unknown_group_problem(ref))
+    if group is None:
+        return None, "user group '%s'" % ref, problems
+    return group, "user group '%s' (%s)" % (group.get("name"), group.get("id")), problems

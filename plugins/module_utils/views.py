@@ -30,6 +30,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     Policy,
     ResourceGroupRef,
     Scope,
+    policies_from_api,
     scopes_of,
 )
 
@@ -244,3 +245,57 @@ def resource_group_view(rg, catalogue, scope=None):
         catalogue.learn_zone_names(first.zone_ids())
         view["zones"] = sorted(catalogue.zone_name(z) or z for z in first.zone_ids())
     return view
+
+
+# --------------------------------------------------------------------------- info filters
+def select_by_name_or_id(items, names, ids, name_key="name"):
+    """Items whose ``name_key`` (case-insensitive) or id was asked for, and the asked values that matched nothing.
+
+    ``names`` and ``ids`` are option values (lists or None); with both None every item is selected.
+    """
+    filtering = names is not None or ids is not None
+    names = [n.strip() for n in names or [] if n and n.strip()]
+    ids = [i.strip() for i in ids or [] if i and i.strip()]
+    wanted_names = set(n.lower() for n in names)
+    wanted_ids = set(ids)
+    known_names = set((item.get(name_key) or "").lower() for item in items)
+    known_ids = set(item.get("id") for item in items)
+    not_found = [n for n in names if n.lower() not in known_names] + [i for i in ids if i not in known_ids]
+    found = list(items)
+    if filtering:
+        found = [item for item in items
+                 if (item.get(name_key) or "").lower() in wanted_names or item.get("id") in wanted_ids]
+    return found, list(dict.fromkeys(not_found))
+
+
+def account_member_view(member):
+    user = member.get("user") or {}
+    return {"id": member.get("id"), "email": member_email(member), "status": member.get("status"),
+            "user_id": user.get("id"), "first_name": user.get("first_name"), "last_name": user.get("last_name")}
+
+
+def zone_view(zone):
+    return {"id": zone.get("id"), "name": zone.get("name") or "", "status": zone.get("status")}
+
+
+def group_plan_views(plan, catalogue, known_members=None, written=None):
+    """``(before, after)`` group views of a GroupPlan (``after`` computed from the plan, ``written`` adds the id).
+
+    Members are shown when the plan manages them; ``known_members`` ({id: member}) gives their emails.
+    """
+    current = plan.current
+    before_policies = plan.policies.before if plan.policies is not None else \
+        policies_from_api((current or {}).get("policies"))
+    after_policies = plan.policies.after if plan.policies is not None else before_policies
+    catalogue.learn_zone_names(policy_zone_ids(before_policies + after_policies, catalogue))
+    managed = plan.members is not None
+    before = None
+    if current is not None:
+        before = group_view(current, before_policies, catalogue,
+                            member_views(plan.members.before, catalogue, known_members) if managed else None)
+    source = written or current or {}
+    after = {"id": source.get("id"), "name": plan.name, "created_on": source.get("created_on"),
+             "modified_on": source.get("modified_on")}
+    after = group_view(after, after_policies, catalogue,
+                       member_views(plan.members.after, catalogue, known_members) if managed else None)
+    return before, after

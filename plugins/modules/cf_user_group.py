@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) cfiam.user_groups contributors
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
@@ -13,20 +13,27 @@ module: cf_user_group
 short_description: Create, rename, delete a Cloudflare user group and set its permission policies
 version_added: 0.1.0
 description:
-  - Creates a Cloudflare account user group, renames it, deletes it, and optionally makes its permission policies
-    exactly a given list.
+  - Creates a Cloudflare account user group, renames it or deletes it, and sets its permission policies and its members.
+    It manages a whole group in one task, as C(amazon.aws.iam_group) manages a group with its users and policies.
   - A group is found by its exact O(name), or by O(id). With O(id), a different O(name) renames the group.
-  - When O(policies) is given, the group's policies become exactly that list. Policies are compared as sets, so the
-    order of policies, permission groups and zones does not matter. When O(policies) is omitted, the group's policies
-    are left alone. To add or remove single policies and keep the others, use M(cfiam.user_groups.cf_user_group_policy).
-  - Every permission group, zone and resource group is resolved before the first write, and every problem is
+  - O(policies) and O(members) are compared as sets, so order and repeats do not matter. A list that is omitted leaves
+    that part of the group alone. A list that is given becomes exactly the group's list when O(exclusive_policies) or
+    O(exclusive_members) is V(true) (the default), and is added to what the group has when it is V(false).
+  - Every permission group, zone, resource group and member is resolved before the first write, and every problem is
     reported at once. Nothing is changed when one of them is unknown.
-  - Uses the fewest API calls. A new group is created with one C(POST) that carries its policies. A rename and a
-    change of policies are one C(PUT). A rename alone sends only the name and leaves the policies untouched.
+  - Uses the fewest API calls. A new group is created with one C(POST) that carries its policies, then one C(POST) of
+    its members. A rename and a change of policies are one C(PUT). Members are added with one C(POST) and removed one
+    by one with C(DELETE), so a member added concurrently by someone else is never lost; only an exclusive list that
+    also removes members replaces the membership with one C(PUT), right after reading it.
+  - The result after a write is computed from what was read and what was planned, never taken from Cloudflare's
+    reply, which may list less than the whole state.
   - Two groups with the same name make the name ambiguous. The task then fails, lists their ids and changes nothing.
-    Address the group by O(id) instead.
+    Address the group by O(id) instead. A new name that differs from an existing group's only by case, spaces or
+    Unicode form is created with a warning naming the look-alike.
   - A group pushed by SCIM from an identity provider belongs to the provider. Cloudflare refuses to rename or delete
-    it, and the task fails with Cloudflare's reason. Its policies can be set.
+    it, or to change its members, and the task fails with Cloudflare's reason. Its policies can be set.
+  - Runs in the Ansible controller. In a loop, the items share one connection and the catalogues read by earlier
+    items, so the 2nd..Nth item sends no request the 1st already made.
 author:
   - cfiam.user_groups maintainers (@cfiam)
 options:
@@ -35,6 +42,7 @@ options:
       - Exact name of the user group.
       - Required to create a group.
       - With O(id), the new name of the group.
+      - A name with a control character (a line break or a tab) is refused. Cloudflare documents no length limit.
     type: str
   id:
     description:
@@ -44,18 +52,20 @@ options:
     type: str
   state:
     description:
-      - V(present) makes sure the group exists, with O(name) and, when given, O(policies).
+      - V(present) makes sure the group exists, with O(name) and, when given, O(policies) and O(members).
       - V(absent) deletes the group. Deleting a group that does not exist changes nothing.
     type: str
     choices: [present, absent]
     default: present
   policies:
     description:
-      - The permission policies of the group. When given, the group's policies become exactly this list, and
-        O(policies=[]) removes every policy. When omitted, the policies are not changed.
-      - Each policy grants (or denies) its permission groups on one target. The target is O(policies[].zones),
-        O(policies[].resource_groups) or O(policies[].scope). A policy with none of them applies to the whole
-        account.
+      - The permission policies of the group. When omitted, the policies are not changed.
+      - With O(exclusive_policies=true) (the default) the group's policies become exactly this list, and
+        O(policies=[]) removes every policy. With O(exclusive_policies=false) the policies that are missing are
+        added and the others are kept.
+      - Each policy grants (or denies) its permission groups on its targets, O(policies[].zones),
+        O(policies[].resource_groups) and O(policies[].scope), which can be combined. A policy with none of them
+        applies to the whole account.
       - Ignored with O(state=absent).
     type: list
     elements: dict
@@ -69,14 +79,17 @@ options:
         description:
           - Permission groups (roles), each a name such as V(Administrator Read Only), a C(meta.label) such as
             V(admin_readonly), or an id. Names and labels are matched exactly first, then case-insensitively.
-          - Use M(cfiam.user_groups.cf_permission_group_info) to list them.
+          - Use M(cfiam.user_groups.cf_permission_group_info) to list them. A role Cloudflare marks deprecated gives a
+            warning with its end-of-life date.
+          - Account roles apply to the whole account, domain roles to zones and resource groups of zones, resource
+            roles to individual resources; any other pairing fails before anything is written.
           - Required in every policy, and must not be empty.
         type: list
         elements: str
       zones:
         description:
           - Zones of the account, each a name such as V(example.com) or a zone id.
-          - The policy scope is then C(com.cloudflare.api.account.<account_id>) with one object
+          - They become one inline scope, C(com.cloudflare.api.account.<account_id>) with one object
             C(com.cloudflare.api.account.zone.<zone_id>) per zone. Only domain roles apply to zones.
         type: list
         elements: str
@@ -87,20 +100,49 @@ options:
         elements: str
       scope:
         description:
-          - A raw resource scope, for targets that the other options do not cover, such as specific Workers.
-          - The value is a dictionary with C(key), for example C(com.cloudflare.api.account.<account_id>), and a
+          - Raw inline scopes for targets the other options do not cover, such as specific Workers. One scope, or a
+            list of scopes.
+          - A scope is a dictionary with C(key), for example C(com.cloudflare.api.account.<account_id>), and a
             non-empty list C(objects), for example C(com.cloudflare.api.account.worker.<worker_id>). Each object is
             a string or a dictionary with a C(key).
-        type: dict
-  verify_ids:
+          - Only the forms Cloudflare documents are accepted, and the account in the key must be this account; the
+            error lists the accepted forms. See O(policies[].allow_unknown_scope).
+        type: raw
+      allow_unknown_scope:
+        description:
+          - Send a raw O(policies[].scope) of a form this collection does not know, for a form Cloudflare added
+            later. Cloudflare still validates it.
+        type: bool
+        default: false
+  exclusive_policies:
     description:
-      - When V(false), permission group ids and zone ids in O(policies) are trusted as given. The permission group
-        and zone catalogues are then not read to check them, and Cloudflare still rejects unknown ids without
-        changing anything. Names and labels are always resolved.
-      - With V(false), zones may show as ids in the result and the diff when their names are not known otherwise.
-      - The C(cfiam.user_groups.user_groups) role passes ids it has already resolved with this set to V(false).
+      - With V(true), O(policies) becomes exactly the group's policies. With V(false), missing policies are added and
+        the others are kept.
+      - A task with an exact list undoes what another task (for example M(cfiam.user_groups.cf_user_group_policy))
+        adds to the same group; give every policy in one list, or set V(false).
     type: bool
     default: true
+  members:
+    description:
+      - Members of the group, each an email (case-insensitive) or an account member id.
+      - With O(exclusive_members=true) (the default) they become exactly the group's members, and O(members=[])
+        empties the group. With O(exclusive_members=false) they are added and nobody is removed.
+      - When omitted, the members are not changed. Ignored with O(state=absent).
+    type: list
+    elements: str
+  exclusive_members:
+    description:
+      - With V(true), O(members) becomes exactly the group's members. With V(false), they are added to it.
+    type: bool
+    default: true
+  verify_ids:
+    description:
+      - Ignored. Ids are resolved once per task and, in a loop, cached for every item.
+    type: bool
+    deprecated:
+      why: The catalogues are read at most once per task, so trusting ids saves nothing.
+      version: 2.0.0
+      alternatives: Remove the option.
 notes:
   - Cloudflare regenerates policy ids on every change, so policies are compared by their content (access, permission
     groups and target), never by id.
@@ -149,6 +191,21 @@ EXAMPLES = r"""
   cfiam.user_groups.cf_user_group:
     name: DNS Operators
     policies: []
+
+- name: A group with exactly these members (emails or member ids)
+  cfiam.user_groups.cf_user_group:
+    name: DNS Operators
+    members: [alice@example.com, bob@example.com]
+
+- name: Add members and a policy, keeping what the group already has
+  cfiam.user_groups.cf_user_group:
+    name: DNS Operators
+    members: [carol@example.com]
+    exclusive_members: false
+    policies:
+      - permission_groups: [domain_dns]
+        zones: [example.net]
+    exclusive_policies: false
 
 - name: Delete a group
   cfiam.user_groups.cf_user_group:
@@ -209,6 +266,28 @@ user_group:
           resource_groups: [{"scope": {"key": "com.cloudflare.api.account.a3324a084cd290080b563ab39c91545a",
                                        "objects": ["*"]}}]
           target: account
+    members:
+      description: The members, each with C(id), C(email) and C(status), sorted by email.
+      returned: when O(members) is given, or with O(state=absent) in diff mode
+      type: list
+      elements: dict
+      sample: [{"id": "01f90766919e743d4dd307c8cdd016c0", "email": "alice@example.com", "status": "accepted"}]
+added:
+  description: Members added by the task (predicted in check mode), each with C(id), C(email) and C(status).
+  returned: when O(members) is given
+  type: list
+  elements: dict
+removed:
+  description: Members removed by the task (predicted in check mode).
+  returned: when O(members) is given
+  type: list
+  elements: dict
+written:
+  description:
+    - On a failure after some writes reached Cloudflare, what was written (the task then also reports C(changed)).
+  returned: on failure after a write
+  type: list
+  elements: str
 api_requests:
   description: Number of API requests the task sent, by HTTP method, with C(total) and C(retries).
   returned: always

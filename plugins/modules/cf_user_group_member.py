@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) cfiam.user_groups contributors
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
@@ -17,9 +17,14 @@ description:
     given list.
   - Members are given by email (matched case-insensitively against the account's members) or by account member id.
     Every email and id is resolved before the first write; an unknown one fails the task and nothing is changed.
-  - Uses the fewest API calls. One member listing of the group, then at most one write, which is a bulk C(POST) for
-    additions or a C(PUT) of the whole list for an exclusive list or for several removals. A single removal uses
-    C(DELETE).
+  - Uses the fewest API calls. One member listing of the group, then a bulk C(POST) for additions and one C(DELETE)
+    per removal, so a member that someone else adds in the meantime is never removed. Only O(exclusive=true) with
+    members to remove replaces the whole membership with one C(PUT), sent right after the listing (the read-to-write
+    window is that of one request).
+  - The result is computed from the listing and the plan, never taken from Cloudflare's reply, which may list only
+    the members a request added.
+  - In check mode, a O(group) that does not exist yet (because an earlier task of the play creates it) gives a
+    warning and the change this task would make on an empty group.
   - The members of a group pushed by SCIM from an identity provider belong to the provider. Cloudflare refuses to
     change them, and the task fails with Cloudflare's reason.
 author:
@@ -40,6 +45,7 @@ options:
       - Account members, each an email address (contains C(@)) or a 32-character account member id (not a user id).
       - Members whose invitation is still pending trigger a warning, because the dashboard only offers accepted
         members. The module still does what it was asked.
+      - O(members=[]) with O(exclusive=true) empties the group.
     type: list
     elements: str
     required: true
@@ -58,11 +64,12 @@ options:
     default: false
   verify_ids:
     description:
-      - When V(false), member ids that are not in the group yet are trusted as given. The account member listing
-        is then not read to check them, and Cloudflare still rejects unknown ids without changing anything.
-      - The C(cfiam.user_groups.user_groups) role passes ids it has already resolved with this set to V(false).
+      - Ignored. Ids are resolved once per task and, in a loop, cached for every item.
     type: bool
-    default: true
+    deprecated:
+      why: The catalogues are read at most once per task, so trusting ids saves nothing.
+      version: 2.0.0
+      alternatives: Remove the option.
 extends_documentation_fragment:
   - cfiam.user_groups.connection
   - cfiam.user_groups.attributes

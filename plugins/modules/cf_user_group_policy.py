@@ -1,7 +1,7 @@
 #!/usr/bin/python
 # -*- coding: utf-8 -*-
 # Copyright (c) cfiam.user_groups contributors
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 from __future__ import absolute_import, division, print_function
@@ -15,8 +15,8 @@ version_added: 0.1.0
 description:
   - Attaches permission policies to a Cloudflare account user group, detaches them, or makes the group's policies
     exactly a given list.
-  - A policy grants (or denies) one or more permission groups (roles) on one scope. The scope is the whole account,
-    a list of zones, a list of named resource groups, or a raw resource scope.
+  - A policy grants (or denies) one or more permission groups (roles) on its targets: the whole account, a list of
+    zones, named resource groups, raw resource scopes, or a combination of the last three.
   - Permission groups are given by name, C(meta.label) or id. Zones are given by name or id, and resource groups
     by name or id. Every name is resolved and every policy is checked before the first write. This includes
     whether each role can apply to its scope, because a domain role cannot apply to the whole account and an
@@ -27,6 +27,9 @@ description:
     C(PUT). A run whose policies are already in place sends no write.
   - Works on groups pushed by SCIM from an identity provider. Their name and members belong to the provider, but
     their policies can be changed. The module sends only the policies.
+  - The group's policies are read right before the C(PUT), so a concurrent change made before that read is kept.
+  - In check mode, a O(group) that does not exist yet (because an earlier task of the play creates it) gives a
+    warning and the change this task would make on an empty group.
 author:
   - cfiam.user_groups maintainers (@cfiam)
 options:
@@ -43,8 +46,8 @@ options:
   policies:
     description:
       - The policies to attach (O(state=present)) or detach (O(state=absent)).
-      - Each policy sets at most one of O(policies[].zones), O(policies[].resource_groups) and
-        O(policies[].scope). A policy without any of them applies to the whole account, which is the scope key
+      - A policy's targets are O(policies[].zones), O(policies[].resource_groups) and O(policies[].scope), which
+        can be combined. A policy without any of them applies to the whole account, which is the scope key
         C(com.cloudflare.api.account.<account_id>) with the objects V([*]).
       - O(policies=[]) with O(exclusive=true) resets the group to no policies.
     type: list
@@ -60,14 +63,17 @@ options:
         description:
           - Permission groups (roles), each a name such as V(Administrator Read Only), a C(meta.label) such as
             V(admin_readonly), or an id. Names and labels are matched exactly first, then case-insensitively.
-          - Use M(cfiam.user_groups.cf_permission_group_info) to list them.
+          - Use M(cfiam.user_groups.cf_permission_group_info) to list them. A role Cloudflare marks deprecated gives a
+            warning with its end-of-life date.
+          - Account roles apply to the whole account, domain roles to zones and resource groups of zones, resource
+            roles to individual resources; any other pairing fails before anything is written.
           - Required in every policy, and must not be empty.
         type: list
         elements: str
       zones:
         description:
           - Zones of the account, each a name such as V(example.com) or a zone id.
-          - The policy scope is then C(com.cloudflare.api.account.<account_id>) with one object
+          - They become one inline scope, C(com.cloudflare.api.account.<account_id>) with one object
             C(com.cloudflare.api.account.zone.<zone_id>) per zone. Only domain roles apply to zones.
         type: list
         elements: str
@@ -78,11 +84,20 @@ options:
         elements: str
       scope:
         description:
-          - A raw resource scope, for targets that the other options do not cover, such as specific Workers.
-          - The value is a dictionary with C(key), for example C(com.cloudflare.api.account.<account_id>), and a
+          - Raw inline scopes for targets the other options do not cover, such as specific Workers. One scope, or a
+            list of scopes.
+          - A scope is a dictionary with C(key), for example C(com.cloudflare.api.account.<account_id>), and a
             non-empty list C(objects), for example C(com.cloudflare.api.account.worker.<worker_id>). Each object is
             a string or a dictionary with a C(key).
-        type: dict
+          - Only the forms Cloudflare documents are accepted, and the account in the key must be this account; the
+            error lists the accepted forms. See O(policies[].allow_unknown_scope).
+        type: raw
+      allow_unknown_scope:
+        description:
+          - Send a raw O(policies[].scope) of a form this collection does not know, for a form Cloudflare added
+            later. Cloudflare still validates it.
+        type: bool
+        default: false
   state:
     description:
       - V(present) makes sure each of O(policies) is attached to the group.
@@ -99,12 +114,12 @@ options:
     default: false
   verify_ids:
     description:
-      - When V(false), permission group ids and zone ids are trusted as given. The permission group catalogue and
-        the zone listing are then not read to check them. Cloudflare still rejects unknown ids without changing
-        anything, but the module cannot check that a role fits its scope for roles it has not seen.
-      - The C(cfiam.user_groups.user_groups) role passes ids it has already resolved with this set to V(false).
+      - Ignored. Ids are resolved once per task and, in a loop, cached for every item.
     type: bool
-    default: true
+    deprecated:
+      why: The catalogues are read at most once per task, so trusting ids saves nothing.
+      version: 2.0.0
+      alternatives: Remove the option.
 notes:
   - The token needs C(Account Settings Write) to change the policies, and C(Zone Read) to resolve zone names.
 extends_documentation_fragment:

@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cfiam.user_groups contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""cfiam.user_groups.cf_user_group_member: add or remove members of a user group.
+
+Documentation: plugins/modules/cf_user_group_member.py.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
+
+try:
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_members
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.model import resolve_members
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_members
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import target_group
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.views import diff, member_labels, member_views
+except ImportError:  # requests missing: the base class reports it
+    pass
+
+
+class ActionModule(CloudflareAction):
+    MODULE = "cf_user_group_member"
+    ARGUMENT_SPEC = dict(
+        group=dict(type="str"),
+        group_id=dict(type="str"),
+        members=dict(type="list", elements="str"),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        exclusive=dict(type="bool", default=False),
+        verify_ids=dict(type="bool", removed_in_version="2.0.0", removed_from_collection="cfiam.user_groups"),
+    )
+    MUTUALLY_EXCLUSIVE = [["group", "group_id"]]
+    REQUIRED_ONE_OF = [["group", "group_id"]]
+
+    def run_task(self, run):
+        p = run.params
+        if p["verify_ids"] is not None:
+            run.warn("verify_ids is ignored: ids are resolved once per task and cached for a loop's items")
+        ref = p["group"] if p["group"] is not None else p["group_id"]
+        run.doing("check the members for user group '%s'" % ref)
+        if p["members"] is None:
+            raise ResolutionError(["members is required: list the members as emails or member ids%s" % (
+                "; with exclusive: true, members: [] empties the group" if p["exclusive"] else
+                "; to empty the group give members: [] with exclusive: true")])
+        run.doing("find user group '%s'" % ref)
+        group, label, problems = target_group(run, p["group"], p["group_id"])
+        run.doing("resolve the members for %s" % label)
+        wanted = []
+        try:
+            wanted = resolve_members(p["members"], run.catalogue)
+        except ResolutionError as exc:
+            problems.extend(exc.problems)
+        if problems:
+            raise ResolutionError(problems)
+
+        current = []
+        if group.get("id"):
+            run.doing("read the members of %s" % label)
+            current = run.api.list_group_members(group["id"])
+            run.catalogue.seed_members(current)
+        plan = plan_members([m["id"] for m in current], [m["id"] for m in wanted], p["state"], p["exclusive"])
+        known = dict((m["id"], m) for m in wanted)
+        known.update((m["id"], m) for m in current)
+        for mid in plan.to_add:
+            if (known[mid] or {}).get("status") == "pending":
+                run.warn("%s has not accepted the invitation to the account yet (status pending); the dashboard only "
+                         "offers accepted members, but it is added to %s as asked" % (
+                             member_views([mid], run.catalogue, known)[0]["email"] or mid, label))
+        if plan.changed and not run.check_mode:
+            apply_members(run, group["id"], label, plan)
+
+        before = member_views(plan.before, run.catalogue, known)
+        after = member_views(plan.after, run.catalogue, known)
+        return run.result(
+            changed=plan.changed,
+            diff=diff({"user_group": group["name"], "members": member_labels(before)},
+                      {"user_group": group["name"], "members": member_labels(after)}, "%s members" % label),
+            user_group={"id": group.get("id"), "name": group.get("name")},
+            members=after,
+            added=member_views(plan.to_add, run.catalogue, known),
+            removed=member_views(plan.to_remove, run.catalogue, known),
+        )

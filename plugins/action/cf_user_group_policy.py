@@ -1,0 +1,96 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cfiam.user_groups contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""cfiam.user_groups.cf_user_group_policy: attach or detach permission policies of a user group.
+
+Documentation: plugins/modules/cf_user_group_policy.py.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
+
+try:
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
+        POLICY_OPTIONS,
+        parse_policies,
+        policies_from_api,
+    )
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_policies
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import target_group
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
+        diff,
+        policy_views,
+        policy_zone_ids,
+        readable_policies,
+    )
+except ImportError:  # requests missing: the base class reports it
+    POLICY_OPTIONS = {}
+
+
+class ActionModule(CloudflareAction):
+    MODULE = "cf_user_group_policy"
+    ARGUMENT_SPEC = dict(
+        group=dict(type="str"),
+        group_id=dict(type="str"),
+        policies=dict(type="list", elements="dict", options=POLICY_OPTIONS),
+        state=dict(type="str", default="present", choices=["present", "absent"]),
+        exclusive=dict(type="bool", default=False),
+        verify_ids=dict(type="bool", removed_in_version="2.0.0", removed_from_collection="cfiam.user_groups"),
+    )
+    MUTUALLY_EXCLUSIVE = [["group", "group_id"]]
+    REQUIRED_ONE_OF = [["group", "group_id"]]
+
+    def run_task(self, run):
+        p = run.params
+        if p["verify_ids"] is not None:
+            run.warn("verify_ids is ignored: ids are resolved once per task and cached for a loop's items")
+        ref = p["group"] if p["group"] is not None else p["group_id"]
+        state = p["state"]
+        exclusive = p["exclusive"] and state == "present"
+        run.doing("check the policies for user group '%s'" % ref)
+        if p["policies"] is None:
+            raise ResolutionError(["policies is required: list the policies%s" % (
+                "; with exclusive: true, policies: [] removes every policy" if p["exclusive"] else
+                "; to remove every policy give policies: [] with exclusive: true")])
+        run.doing("find user group '%s'" % ref)
+        group, label, problems = target_group(run, p["group"], p["group_id"])
+        run.doing("resolve the policies for %s" % label)
+        desired = []
+        try:
+            desired = parse_policies(p["policies"], run.catalogue, warnings=run.warnings)
+        except ResolutionError as exc:
+            problems.extend(exc.problems)
+        if problems:
+            raise ResolutionError(problems)
+
+        if group.get("id"):
+            run.doing("read the policies of %s" % label)
+            group = run.catalogue.fresh_user_group(group["id"]) or group
+        plan = plan_policies(policies_from_api(group.get("policies")), desired, state=state, exclusive=exclusive)
+        if plan.changed and not run.check_mode:
+            run.doing("set the policies of %s" % label)
+            # Only the policies: the name of a group pushed by SCIM belongs to the identity provider.
+            reply = run.api.update_user_group(group["id"], policies=plan.bodies()) or {}
+            run.wrote("set the policies of %s" % label)
+            run.catalogue.note_user_group(dict(group, policies=plan.bodies(),
+                                               modified_on=reply.get("modified_on", group.get("modified_on"))))
+
+        catalogue = run.catalogue
+        catalogue.learn_zone_names(policy_zone_ids(plan.before + plan.after, catalogue))
+        before = policy_views(plan.before, catalogue)
+        after = policy_views(plan.after, catalogue)
+        return run.result(
+            changed=plan.changed,
+            diff=diff({"user_group": group["name"], "policies": readable_policies(before)},
+                      {"user_group": group["name"], "policies": readable_policies(after)}, "%s policies" % label),
+            user_group={"id": group.get("id"), "name": group.get("name")},
+            policies=after,
+            added=policy_views(plan.added, catalogue),
+            removed=policy_views(plan.removed, catalogue),
+        )
