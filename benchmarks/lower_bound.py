@@ -1,33 +1,39 @@
-"""(e) The lower bound: the same work in one Python process, using plugins/module_utils directly.
+"""(e) The lower bound: the same work in one Python process, with the collection's own code and no Ansible.
 
-Plan with the planner (the account read once, names resolved), then write only what differs with the
-services, exactly as the role's modules would, but without Ansible and without a process per group.
+The planner action's logic (read the account once, resolve every name, plan), then cf_user_group's logic for each
+item of the plan's ``apply`` list, exactly as the role runs them, sharing one session (connection and catalogues)
+as the items of the role's loop do, but without ansible-playbook, templating or callbacks.
 """
 from __future__ import absolute_import, division, print_function
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareClient
-from ansible_collections.cfiam.user_groups.plugins.module_utils.lookups import Lookups
-from ansible_collections.cfiam.user_groups.plugins.module_utils.planner import plan_account
-from ansible_collections.cfiam.user_groups.plugins.module_utils.policies import resolve_policies
-from ansible_collections.cfiam.user_groups.plugins.module_utils.services import UserGroupService
+from ansible_collections.cfiam.user_groups.plugins.action.cf_user_group import ActionModule as GroupAction
+from ansible_collections.cfiam.user_groups.plugins.action.cf_user_groups_plan import ActionModule as PlanAction
+from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import connection_argument_spec
+from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
+
+
+def _params(emu, spec, **options):
+    params = dict((name, option.get("default")) for name, option in spec.items())
+    params.update(dict((name, None) for name in connection_argument_spec()))
+    params.update(dict((name, option.get("default")) for name, option in connection_argument_spec().items()
+                       if "default" in option))
+    params.update(api_token=emu.token, account_id=emu.account_id, base_url=emu.base_url)
+    params.update(options)
+    return params
+
+
+def _run(action, name, params, scope):
+    result = TaskRun(name, params, scope=scope).run(lambda run: action.run_task(action, run))
+    if result.get("failed"):
+        raise RuntimeError(result["msg"])
+    return result
 
 
 def run(emu, declaration):
-    client = CloudflareClient(api_token=emu.token, account_id=emu.account_id, base_url=emu.base_url)
-    lookups = Lookups(client)
-    service = UserGroupService(client, lookups)
-    plan = plan_account(service, declaration)
-
-    def bodies(items):
-        return [p.body() for p in resolve_policies(items, lookups, client.account_id, verify=False)]
-
-    for group in plan.create:
-        created = service.create_group(group["name"], policies=bodies(group["policies"])
-                                       if group["policies"] is not None else None)
-        if group["members"]:
-            service.replace_members(created["id"], group["members"])
-    for group in plan.update_policies:
-        service.update_group(group["id"], name=group["name"], policies=bodies(group["policies"]))
-    for group in plan.update_members:
-        service.replace_members(group["id"], group["members"])
-    return {"changed": plan.changed}
+    plan = _run(PlanAction, "plan", _params(emu, PlanAction.ARGUMENT_SPEC, user_groups=declaration), "plan")
+    for item in plan["apply"]:
+        options = dict((k, v) for k, v in item.items() if k not in ("scim",))
+        if "id" in options:
+            options.pop("name")
+        _run(GroupAction, "apply", _params(emu, GroupAction.ARGUMENT_SPEC, **options), "apply")
+    return {"changed": plan["changed"]}
