@@ -22,8 +22,9 @@ def _params(emu, spec, **options):
     return params
 
 
-def _run(action, name, params, scope):
-    result = TaskRun(name, params, scope=scope).run(lambda run: action.run_task(action, run))
+def _run(action_class, name, params, scope):
+    action = action_class.__new__(action_class)  # only run_task is used: no Ansible task or connection needed
+    result = TaskRun(name, params, scope=scope).run(action.run_task)
     if result.get("failed"):
         raise RuntimeError(result["msg"])
     return result
