@@ -75,6 +75,7 @@ class ActionModule(CloudflareAction):
         plan = plan_policies(policies_from_api(group.get("policies")), desired, state=state, exclusive=exclusive)
         if plan.changed and not run.check_mode:
             run.doing("set the policies of %s" % label)
+            run.sending_policies(plan.after)
             # Only the policies: the name of a group pushed by SCIM belongs to the identity provider.
             reply = run.api.update_user_group(group["id"], policies=plan.bodies()) or {}
             run.wrote("set the policies of %s" % label)

@@ -42,6 +42,7 @@ def apply_group(run, plan):
         label = "user group '%s'" % plan.name
         run.doing("create %s" % label)
         bodies = plan.policies.bodies() if plan.policies is not None else None
+        run.sending_policies(plan.policies.after if plan.policies is not None else None)
         known = [g["id"] for g in catalogue.user_groups_named(plan.name)]
         reply = run.api.create_user_group(plan.name, policies=bodies, known_ids=known) or {}
         if not reply.get("id"):
@@ -66,6 +67,7 @@ def apply_group(run, plan):
             run.doing("rename %s to '%s'" % (label, plan.rename))
         else:
             run.doing("set the policies of %s" % label)
+        run.sending_policies(plan.policies.after if policies_change else None)
         # A rename alone sends only the name; policies alone never send the name (an IdP-pushed group's
         # name belongs to the identity provider).
         reply = run.api.update_user_group(current["id"], name=plan.rename,

@@ -377,11 +377,13 @@ def parse_policies(items, catalogue, where="policies", warnings=None):
             pgs.append(pg)
         targets = []
         kinds = []
+        unresolved = False  # a target that did not resolve: no account default, no role check on a guess
         if item.get("zones") is not None:
             zone_ids = []
             for ref in item["zones"]:
                 zone = catalogue.find_zone(ref)
                 if zone is None:
+                    unresolved = True
                     problems.append("%s: unknown zone '%s' in account %s%s" % (
                         label, ref.strip(), account_id, suggest(ref, catalogue.zone_names())))
                 else:
@@ -391,9 +393,11 @@ def parse_policies(items, catalogue, where="policies", warnings=None):
         for ref in item.get("resource_groups") or []:
             found = catalogue.find_resource_group(ref)
             if isinstance(found, list):
+                unresolved = True
                 problems.append("%s: resource group name '%s' is ambiguous, ids: %s; give the id" % (
                     label, ref.strip(), ", ".join(sorted(rg["id"] for rg in found))))
             elif found is None:
+                unresolved = True
                 problems.append("%s: unknown resource group '%s'%s" % (
                     label, ref.strip(), suggest(ref, [rg.get("name") for rg in catalogue.resource_groups()])))
             else:
@@ -408,6 +412,8 @@ def parse_policies(items, catalogue, where="policies", warnings=None):
                     problems.append(problem)
             targets.append(scope)
             kinds.append(scope.kind(account_id))
+        if unresolved:
+            continue
         if not targets:
             targets.append(Scope.account(account_id))
             kinds.append(ACCOUNT)

@@ -36,6 +36,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.connection impor
     connection_settings,
     mask_secrets,
 )
+from ansible_collections.cfiam.user_groups.plugins.module_utils.views import policy_views, readable_policies
 
 
 class Session(object):
@@ -93,6 +94,7 @@ class TaskRun(object):
         self._session = None
         self._settings = None
         self._writes = []
+        self._sending = None  # the Policy values of the policy write under way (to explain a refusal)
 
     # ------------------------------------------------------------------ the account
     @property
@@ -126,6 +128,18 @@ class TaskRun(object):
         """Record a write that reached Cloudflare: a failure after it says what was already written."""
         self._writes.append(what)
 
+    def sending_policies(self, policies):
+        """Say which policies the next write sends: a 1006 refusal then shows them."""
+        self._sending = list(policies or [])
+
+    def _explain(self, exc):
+        """Cloudflare's 1006 answers both a role/scope mismatch and a malformed scope: say so, show the policies."""
+        if 1006 not in exc.codes or not self._sending or self._session is None:
+            return ""
+        shown = readable_policies(policy_views(self._sending, self._session.catalogue))
+        return (". Cloudflare's code 1006 means a role/scope mismatch or a malformed scope (a role that cannot apply to "
+                "its scope, an unknown scope form or object) in the policies sent: %s" % shown)
+
     def warn(self, message):
         if message not in self.warnings:
             self.warnings.append(message)
@@ -157,7 +171,8 @@ class TaskRun(object):
         except ResolutionError as exc:
             result = self.failure("Failed to %s: %s" % (self.action, "; ".join(exc.problems)), problems=exc.problems)
         except CloudflareAPIError as exc:
-            result = self.failure("Failed to %s: %s" % (self.action, exc.describe()), **exc.to_dict())
+            result = self.failure("Failed to %s: %s%s" % (self.action, exc.describe(), self._explain(exc)),
+                                  **exc.to_dict())
         except CloudflareConfigError as exc:
             result = self.failure("Failed to %s: %s" % (self.action, exc))
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:

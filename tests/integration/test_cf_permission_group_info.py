@@ -13,8 +13,10 @@ def task(title, **args):
 
 def view(pg):
     meta = pg.get("meta") or {}
+    deprecated = meta.get("deprecated") == "true"
     return {"id": pg["id"], "name": pg["name"], "label": meta.get("label"), "description": meta.get("description"),
-            "scopes": [meta["scopes"]], "editable": meta.get("editable") == "true"}
+            "scopes": [meta["scopes"]], "editable": meta.get("editable") == "true", "deprecated": deprecated,
+            "eol_at": meta.get("eol_at") if deprecated else None}
 
 
 def pg_requests(emulator):

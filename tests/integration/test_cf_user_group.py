@@ -28,6 +28,12 @@ def api_policy(emulator, pgs, scope, access="allow"):
             "resource_groups": [{"scope": scope}]}
 
 
+def member_emails(emulator, gid):
+    emails = dict((m["id"], m["email"]) for m in emulator.state()["members"])
+    group = [g for g in emulator.state()["user_groups"] if g["id"] == gid][0]
+    return sorted(emails[m["id"]] for m in group["members"])
+
+
 def make_group(emulator, name, policies=None):
     """Create a group through the API (setup), return its id; the request log is cleared."""
     body = {"name": name}
@@ -326,18 +332,31 @@ def test_every_problem_reported_before_any_write(run_playbook, emulator):
         ("allow", frozenset(["admin_readonly"]), frozenset(["account"]))}
 
 
-def test_verify_ids_false_trusts_ids(run_playbook, emulator):
-    pg = emulator.permission_group_id("domain_dns")
-    zone = emulator.zone_id("example.org")
-    tasks = [task("trusted", name="Trusted", verify_ids=False,
-                  policies=[{"permission_groups": [pg], "zones": [zone]}])]
-    run = run_playbook(tasks)
-    assert run.status("trusted") == "changed", run
-    paths = [r["path"] for r in emulator.requests()]
-    assert not any(p.endswith("/iam/permission_groups") or p.endswith("/zones") for p in paths), paths
-    assert policy_set(emulator, emulator.group_by_name("Trusted")) == {
-        ("allow", frozenset(["domain_dns"]), frozenset(["example.org"]))}
+def test_loop_items_share_one_session_and_verify_ids_is_ignored(run_playbook, emulator):
+    """A loop's items share the connection and the catalogues: each listing is read once for the whole loop."""
+    items = [{"name": "Loop %d" % i, "members": ["alice@example.com", "bob@example.com"][: 1 + i % 2],
+              "policies": [{"permission_groups": ["domain_dns"], "zones": ["example.org", "example.com"][: 1 + i % 2]},
+                           {"permission_groups": ["Administrator Read Only"]}]} for i in range(6)]
+    loop = {"name": "loop", MOD: {"name": "{{ item.name }}", "members": "{{ item.members }}",
+                                  "policies": "{{ item.policies }}", "verify_ids": False},
+            "loop": items, "register": "looped"}
+    run = run_playbook([loop])
+    assert run.rc == 0, run
+    paths = [r["path"] for r in emulator.requests() if r["method"] == "GET"]
+    account = "/client/v4/accounts/%s" % emulator.account_id
+    # one listing of each catalogue for the six items (the role catalogue has two pages)
+    assert paths.count(account + "/iam/user_groups") == 1, paths
+    assert paths.count(account + "/iam/permission_groups") == 2, paths
+    assert paths.count(account + "/members") == 1, paths
+    assert paths.count("/client/v4/zones") == 1, paths
+    writes = emulator.writes()
+    assert [w["method"] for w in writes] == ["POST", "POST"] * 6  # a group with its policies, then its members
+    for item in items:
+        assert member_emails(emulator, emulator.group_by_name(item["name"])["id"]) == sorted(item["members"])
+    results = run.task("loop")["results"]
+    assert all("verify_ids is ignored" in " ".join(r.get("warnings") or []) for r in results), results
     emulator.clear_requests()
-    run = run_playbook(tasks)
-    assert run.status("trusted") == "ok", run
+    run = run_playbook([loop])
+    assert run.rc == 0 and run.status("loop") == "ok", run
     assert emulator.writes() == []
+

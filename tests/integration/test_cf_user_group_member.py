@@ -70,15 +70,16 @@ def test_add_replace_empty_remove_four_steps(run_playbook, emulator):
         writes = [r for r in log if r["method"] != "GET"]
         if check or expect == "ok":
             assert writes == [], writes
-        # one member listing and at most one write per group and run
+        # one member listing per group and run; one write per group, except removals: one DELETE per member
         for key, gid in g.items():
             reqs = group_requests(log, gid)
             assert len([r for r in reqs if r["method"] == "GET"]) == 1, (key, reqs)
-            assert len([r for r in reqs if r["method"] != "GET"]) <= 1, (key, reqs)
+            assert len([r for r in reqs if r["method"] != "GET"]) <= (2 if key == "remove many" else 1), (key, reqs)
         runs.append((run, log))
 
     (check1, _log0), (real1, log1), _run2, (real2, _log3) = runs
     writes = dict((key, [r for r in group_requests(log1, gid) if r["method"] != "GET"][0]) for key, gid in g.items())
+    many = [r for r in group_requests(log1, g["remove many"]) if r["method"] != "GET"]
     mid = emulator.member_id
     assert (writes["add"]["method"], writes["add"]["body"]) == (
         "POST", [{"id": mid("alice@example.com")}, {"id": mid("bob@example.com")}])
@@ -88,8 +89,9 @@ def test_add_replace_empty_remove_four_steps(run_playbook, emulator):
     assert (writes["empty"]["method"], writes["empty"]["body"]) == ("PUT", [])
     assert writes["remove one"]["method"] == "DELETE"
     assert writes["remove one"]["path"].endswith("/members/" + mid("alice@example.com"))
-    assert (writes["remove many"]["method"], writes["remove many"]["body"]) == (
-        "PUT", [{"id": mid("carol@example.com")}])
+    # Removing several members never replaces the whole list: a member added meanwhile by someone else stays.
+    assert [(r["method"], r["path"].rsplit("/", 1)[-1]) for r in many] == [
+        ("DELETE", mid("alice@example.com")), ("DELETE", mid("bob@example.com"))]
 
     assert member_emails(emulator, g["add"]) == ["alice@example.com", "bob@example.com"]
     assert member_emails(emulator, g["replace"]) == ["carol@example.com", "dave@example.com"]
@@ -161,25 +163,21 @@ def test_scim_group_members_are_refused(run_playbook, emulator):
     assert len(emulator.writes()) == 2  # the two refused attempts, nothing else
 
 
-def test_verify_ids_false_trusts_ids(run_playbook, emulator):
-    gid = make_group(emulator, "Trusted")
+def test_ids_are_checked_and_the_reply_is_not_taken_for_the_state(run_playbook, emulator):
+    """Member ids are resolved like emails; the result lists every member, not only what the write's reply lists."""
+    gid = make_group(emulator, "Trusted", ["carol@example.com"])
     ids = [emulator.member_id("alice@example.com"), emulator.member_id("bob@example.com")]
-    tasks = [task("trusted", group_id=gid, members=ids, verify_ids=False)]
+    tasks = [task("trusted", group_id=gid, members=ids)]
     run, log = run_logged(run_playbook, emulator, tasks)
     assert run.status("trusted") == "changed", run
-    account_members = "/client/v4/accounts/%s/members" % emulator.account_id
-    assert [r for r in log if r["path"] == account_members] == []
-    # the group, its member listing, then one write
-    assert [(r["method"], r["path"].rsplit("/", 1)[1]) for r in log] == [
-        ("GET", gid), ("GET", "members"), ("POST", "members")]
-    assert member_emails(emulator, gid) == ["alice@example.com", "bob@example.com"]
-    assert sorted(m["email"] for m in run.task("trusted")["members"]) == ["alice@example.com", "bob@example.com"]
-
-    # second run: unchanged, still no account member listing; a wrong id is left to Cloudflare to refuse
+    assert sorted(m["email"] for m in run.task("trusted")["members"]) == [
+        "alice@example.com", "bob@example.com", "carol@example.com"]
+    assert member_emails(emulator, gid) == ["alice@example.com", "bob@example.com", "carol@example.com"]
+    # an unknown id fails before any write, naming it
     run, log = run_logged(run_playbook, emulator, tasks + [
-        task("bogus", ignore_errors=True, group_id=gid, members=["e" * 32], verify_ids=False)])
+        task("bogus", ignore_errors=True, group_id=gid, members=["e" * 32])])
     assert run.status("trusted") == "ok"
-    assert [r for r in log if r["path"] == account_members] == []
     assert run.status("bogus") == "failed"
-    assert "[1004]" in run.task("bogus")["msg"]
-    assert member_emails(emulator, gid) == ["alice@example.com", "bob@example.com"]
+    assert "no account member has the id '%s'" % ("e" * 32) in run.task("bogus")["msg"]
+    assert [r for r in log if r["method"] != "GET"] == []
+

@@ -286,7 +286,7 @@ def test_same_policies_in_another_order_change_nothing(emulator, run_playbook):
         # absent of a policy that is not attached (same roles, other zone): nothing to remove
         task("absent", group="Ordered", state="absent",
              policies=[{"permission_groups": ["domain_dns", "domain_analytics"], "zones": ["example.com"]}]),
-        task("verify_off", group="Ordered", verify_ids=False, policies=[
+        task("by_ids", group="Ordered", policies=[
             {"permission_groups": [emulator.permission_group_id("domain_analytics"),
                                    emulator.permission_group_id("domain_dns")],
              "zones": [emulator.zone_id("example.net"), emulator.zone_id("example.com")]}]),
@@ -297,8 +297,8 @@ def test_same_policies_in_another_order_change_nothing(emulator, run_playbook):
         assert [t["name"] for t in tasks if run.status(t["name"]) != "ok"] == [], run
         assert emulator.writes() == []
     assert emulator.state()["user_groups"] == before["user_groups"]
-    # verify_ids=false trusts ids: the run reads the group and nothing else
-    assert run.task("verify_off")["api_requests"]["total"] == 1
+    # ids of roles and zones already seen in the group's policies need no catalogue request
+    assert run.task("by_ids")["api_requests"]["total"] <= 2, run.task("by_ids")["api_requests"]
     assert len(run.task("present")["policies"]) == 3
 
 
@@ -321,8 +321,8 @@ def test_invalid_input_fails_before_any_write_listing_every_problem(emulator, ru
         task("shape", group="Target", policies=[
             {"permission_groups": []},
             {"access": "maybe", "permission_groups": ["admin"]},
-            {"permission_groups": ["domain_dns"], "zones": ["example.com"], "resource_groups": [RESOURCE_GROUP]},
-            {"permission_groups": ["domain_dns"], "zones": ["example.com"], "scope": {"key": "x", "objects": ["*"]}},
+            {"permission_groups": ["domain_dns"], "zones": []},
+            {"permission_groups": ["admin"], "scope": {"key": "com.cloudflare.api.account.x"}},
         ]),
         task("unknown_group", group="Nope", policies=[{"permission_groups": ["admin_readonly", "Billng"]}]),
         task("scim_zone_role", group=SCIM_GROUP, policies=[{"permission_groups": ["domain_dns"]}]),
@@ -350,8 +350,8 @@ def test_invalid_input_fails_before_any_write_listing_every_problem(emulator, ru
     msg = shape["msg"]
     assert "policies[0] permission_groups must be a non-empty list" in msg
     assert "policies[1] access must be allow or deny, got 'maybe'" in msg
-    assert "policies[2] sets zones and resource_groups" in msg
-    assert "policies[3] sets zones and scope" in msg
+    assert "policies[2] zones must be a non-empty list" in msg
+    assert "policies[3] scope objects must be a non-empty list" in msg
     assert len(shape["problems"]) == 4, shape["problems"]
 
     # an unknown group and an unknown role are reported together
@@ -363,16 +363,22 @@ def test_invalid_input_fails_before_any_write_listing_every_problem(emulator, ru
 
 
 def test_api_error_names_the_group_and_carries_the_code(emulator, run_playbook):
-    """An id trusted with verify_ids=false that Cloudflare rejects: the message has the code, nothing changes."""
+    """A scope form the collection lets through on request (allow_unknown_scope) that Cloudflare refuses: the
+    message names the group, carries Cloudflare's code, says what the code means and shows the policy sent."""
     make_group(emulator, "Trusting")
     before = emulator.state()
     emulator.clear_requests()
-    bogus = "0" * 32
-    run = run_playbook([task("bad", group="Trusting", verify_ids=False, policies=[{"permission_groups": [bogus]}])])
+    odd = {"key": "com.cloudflare.api.account.%s" % emulator.account_id,
+           "objects": ["com.cloudflare.api.account.gadget.0123456789abcdef0123456789abcdef"]}
+    run = run_playbook([task("bad", group="Trusting", policies=[
+        {"permission_groups": ["admin"], "scope": odd, "allow_unknown_scope": True}])])
     assert run.status("bad") == "failed", run
-    msg = run.task("bad")["msg"]
+    result = run.task("bad")
+    msg = result["msg"]
     assert msg.startswith("Failed to set the policies of user group 'Trusting'"), msg
-    assert "1006" in msg and "invalid permission group" in msg
+    assert result["status"] == 400 and result["error_codes"], result
+    assert "role/scope mismatch or malformed scope" in msg or result["error_codes"] != [1006], msg
+    assert "gadget" in msg  # the policy that was sent
     assert [w["method"] for w in emulator.writes()] == ["PUT"]
     assert emulator.state()["user_groups"] == before["user_groups"]
 

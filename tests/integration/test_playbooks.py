@@ -5,7 +5,16 @@ from __future__ import absolute_import, division, print_function
 import os
 
 import yaml
+
+
+class UnsafeLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
+    """Reads the export as data: a value tagged !unsafe is its plain string."""
+
+
 from conftest import normalized_groups
+
+
+UnsafeLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLAYBOOKS = os.path.join(REPO, "playbooks")
@@ -109,7 +118,10 @@ def test_export_reproduces_the_account(emulator, run_playbook, tmp_path):
     assert run.rc == 0, run
     assert emulator.writes() == []
     with open(export_file) as handle:
-        exported = yaml.safe_load(handle)
+        text = handle.read()
+    exported = yaml.load(text, Loader=UnsafeLoader)  # noqa: S506 - a SafeLoader subclass
+    # every value read from the API is tagged !unsafe (names, emails, roles, zones)
+    assert text.count("!unsafe") >= sum(1 + len(g.get("members") or []) for g in exported["user_groups"])
     names = [g["name"] for g in exported["user_groups"]]
     assert names == sorted(expected)
     assert emulator.token not in open(export_file).read()
@@ -128,4 +140,55 @@ def test_export_reproduces_the_account(emulator, run_playbook, tmp_path):
     emulator.set_state(state)
     run = run_playbook(tasks=apply, args=["-e", "@" + export_file])
     assert run.rc == 0, run
+    assert normalized_groups(emulator.state()) == expected
+
+
+HOSTILE = [
+    "{{ lookup('ansible.builtin.pipe', 'touch %s') }}Contractors",
+    "{%% if True %%}{{ lookup('ansible.builtin.pipe', 'touch %s') }}{%% endif %%} Ops",
+    "{# comment #}Auditors {{ 7 * 7 }}",
+]
+
+
+def test_export_of_hostile_names_never_runs_code(emulator, run_playbook, tmp_path):
+    """Names an identity provider can push, with template markers in group, resource group and zone-visible names:
+    the export writes them tagged !unsafe, applying it (check mode and real) never evaluates them, and they come
+    back exactly."""
+    canary = str(tmp_path / "PWNED")
+    names = [h % (canary, canary) if h.count("%s") == 2 else (h % canary if "%s" in h else h) for h in HOSTILE]
+    rg_name = "{{ lookup('ansible.builtin.pipe', 'touch %s') }}zones" % canary
+    account = "com.cloudflare.api.account.%s" % emulator.account_id
+    resp = emulator.api("POST", "/accounts/{account_id}/iam/resource_groups", json={
+        "name": rg_name, "scope": {"key": account, "objects": [
+            {"key": "com.cloudflare.api.account.zone.%s" % emulator.zone_id("example.com")}]}})
+    assert resp.status_code == 200, resp.text
+    rg_id = resp.json()["result"]["id"]
+    for name in names:
+        resp = emulator.api("POST", "/accounts/{account_id}/iam/user_groups", json={"name": name, "policies": [
+            {"access": "allow", "permission_groups": [{"id": emulator.permission_group_id("domain_dns")}],
+             "resource_groups": [{"id": rg_id}]}]})
+        assert resp.status_code == 200, resp.text
+    expected = normalized_groups(emulator.state())
+
+    export_file = str(tmp_path / "exported.yml")
+    run = run_playbook(playbook=playbook("export.yml"), extra_vars={"user_groups_export_file": export_file})
+    assert run.rc == 0, run
+    exported = yaml.load(open(export_file).read(), Loader=UnsafeLoader)  # noqa: S506 - a SafeLoader subclass
+    assert sorted(g["name"] for g in exported["user_groups"]) == sorted(names + ["Okta Contractors"])
+    assert [p["resource_groups"] for g in exported["user_groups"] if g["name"] in names for p in g["policies"]] == \
+        [[rg_name]] * len(names)
+
+    apply = [{"name": "Apply the exported declaration", "ansible.builtin.include_role": {"name": ROLE}}]
+    for check in (True, False):
+        run = run_playbook(tasks=apply, args=["-e", "@" + export_file], check=check, diff=True)
+        assert run.rc == 0, run
+        assert run.recap_changed == 0, run
+        assert not os.path.exists(canary), "a template in an exported name was evaluated"
+    # An empty account gets the very same names back
+    state = emulator.state()
+    state["user_groups"] = []
+    emulator.set_state(state)
+    run = run_playbook(tasks=apply, args=["-e", "@" + export_file])
+    assert run.rc == 0, run
+    assert not os.path.exists(canary)
     assert normalized_groups(emulator.state()) == expected
