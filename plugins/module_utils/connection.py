@@ -43,11 +43,14 @@ def connection_settings(params, needs_account=True):
     """``(settings, warnings)`` from the task's options; CloudflareConfigError listing every problem."""
     problems = []
     if not params.get("api_token") and not (params.get("api_email") and params.get("api_key")):
-        problems.append("no Cloudflare credentials: set api_token (or the CLOUDFLARE_API_TOKEN environment "
-                        "variable), or api_email and api_key (CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY)")
+        problems.append("no Cloudflare credentials: set api_token (the task option, module_defaults for "
+                        "group/cfiam.user_groups.cloudflare, the CLOUDFLARE_API_TOKEN environment variable, or "
+                        "user_groups_api_token for the user_groups role), or api_email and api_key "
+                        "(CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY; user_groups_api_email and user_groups_api_key)")
     account_id = params.get("account_id")
     if needs_account and not account_id:
-        problems.append("no Cloudflare account: set account_id (or the CLOUDFLARE_ACCOUNT_ID environment variable)")
+        problems.append("no Cloudflare account: set account_id (the task option, module_defaults, the "
+                        "CLOUDFLARE_ACCOUNT_ID environment variable, or user_groups_account_id for the role)")
     elif account_id and (len(account_id) != 32 or any(c not in "0123456789abcdefABCDEF" for c in account_id)):
         problems.append("account_id '%s' is not a Cloudflare account id (32 hexadecimal characters)" % account_id)
     for key in ("timeout", "max_retries", "max_retry_wait"):

@@ -1,0 +1,202 @@
+# -*- coding: utf-8 -*-
+"""The user_groups role's rules that protect what a user declared or did not declare.
+
+Omitted lists leave things alone, purge exclusions err on the side of protecting, the connection follows one
+documented precedence, mistakes are caught before the first write with a useful message, and a run that fails
+after writing says what it wrote.
+"""
+from __future__ import absolute_import, division, print_function
+
+from conftest import normalized_groups
+
+UG = "/accounts/{account_id}/iam/user_groups"
+ROLE = "cfiam.user_groups.user_groups"
+PLAN_TASK = "Plan the user groups of the account"
+SCIM_GROUP = "Okta Contractors"
+DEAD_URL = "http://127.0.0.1:9/client/v4"  # nothing listens on the discard port
+
+
+def role_tasks():
+    return [{"name": "Apply the user groups role", "ansible.builtin.include_role": {"name": ROLE}}]
+
+
+def apply(run_playbook, declaration, check=False, diff=False, env=None, module_defaults=None, **switches):
+    play_vars = {"user_groups": declaration}
+    play_vars.update(switches)
+    return run_playbook(tasks=role_tasks(), vars=play_vars, check=check, diff=diff, env=env,
+                        module_defaults=module_defaults)
+
+
+def plan_result(run):
+    found = [r for r in run.records if r["task"].endswith(PLAN_TASK)]
+    assert found, run
+    return found[-1]
+
+
+def make_group(emulator, name, members=()):
+    resp = emulator.api("POST", UG, json={"name": name})
+    assert resp.status_code == 200, resp.text
+    gid = resp.json()["result"]["id"]
+    if members:
+        resp = emulator.api("PUT", UG + "/%s/members" % gid, json=[{"id": emulator.member_id(e)} for e in members])
+        assert resp.status_code == 200, resp.text
+    emulator.clear_requests()
+    return gid
+
+
+def four_steps(run_playbook, emulator, declaration, **switches):
+    """check (predicts, no write) -> real -> check (no change) -> real (no change, no write); the real run."""
+    run = apply(run_playbook, declaration, check=True, diff=True, **switches)
+    assert run.rc == 0, run
+    assert emulator.writes() == []
+    predicted = run.role_summary()
+    real = apply(run_playbook, declaration, diff=True, **switches)
+    assert real.rc == 0, real
+    done = real.role_summary()
+    for key in ("created", "updated", "deleted", "members_added", "members_removed"):
+        assert done[key] == predicted[key], (key, done[key], predicted[key])
+    emulator.clear_requests()
+    run = apply(run_playbook, declaration, check=True, **switches)
+    assert run.rc == 0 and run.recap_changed == 0, run
+    run = apply(run_playbook, declaration, **switches)
+    assert run.rc == 0 and run.recap_changed == 0, run
+    assert emulator.writes() == []
+    return real
+
+
+def test_omitted_members_never_remove_direct_members(emulator, run_playbook):
+    """A parent without `members` keeps its direct members; roll-up only adds the children's."""
+    make_group(emulator, "Platform", ["frank@example.com", "grace@example.com"])
+    declaration = [{"name": "Platform", "policies": [{"permission_groups": ["admin_readonly"]}],
+                    "children": [{"name": "Platform Networking", "members": ["alice@example.com"]}]}]
+    real = four_steps(run_playbook, emulator, declaration)
+    groups = normalized_groups(emulator.state())
+    assert groups["Platform"]["members"] == ["alice@example.com", "frank@example.com", "grace@example.com"]
+    assert groups["Platform Networking"]["members"] == ["alice@example.com"]
+    assert real.role_summary()["members_removed"] == {}
+
+    # `members: []` (exclusive, the default) is how a group is emptied; the children's members stay (roll-up)
+    declaration[0]["members"] = []
+    four_steps(run_playbook, emulator, declaration)
+    assert normalized_groups(emulator.state())["Platform"]["members"] == ["alice@example.com"]
+
+
+def test_purge_exclusions_protect_by_search_and_say_what_they_protected(emulator, run_playbook):
+    for name in ("Okta Admins", "Keep Me By Request", "EMEA Contractors", "Finance", "Legacy"):
+        make_group(emulator, name)
+    switches = dict(user_groups_purge=True,
+                    user_groups_purge_exclude=["^Okta", "Keep Me By R", "Contractors$", "Finance"])
+    run = apply(run_playbook, [{"name": "Engineering"}], check=True, **switches)
+    assert run.rc == 0, run
+    predicted = run.role_summary()
+    assert predicted["deleted"] == ["Legacy"]
+    assert predicted["protected"] == {"^Okta": ["Okta Admins", SCIM_GROUP], "Keep Me By R": ["Keep Me By Request"],
+                                      "Contractors$": ["EMEA Contractors", SCIM_GROUP], "Finance": ["Finance"]}
+    warnings = " ".join(plan_result(run)["result"].get("warnings") or [])
+    assert "'^Okta' protects 'Okta Admins', 'Okta Contractors'" in warnings
+    four_steps(run_playbook, emulator, [{"name": "Engineering"}], **switches)
+    names = sorted(g["name"] for g in emulator.state()["user_groups"])
+    assert names == ["EMEA Contractors", "Engineering", "Finance", "Keep Me By Request", "Okta Admins", SCIM_GROUP]
+
+
+def test_an_invalid_exclusion_protects_by_failing(emulator, run_playbook):
+    make_group(emulator, "Legacy")
+    run = apply(run_playbook, [], user_groups_purge=True, user_groups_purge_exclude=["Keep (me"])
+    assert run.rc != 0
+    assert "'Keep (me' is not a valid regular expression" in plan_result(run)["result"]["msg"]
+    assert emulator.writes() == []
+
+
+def test_connection_precedence_role_var_then_module_defaults_then_environment(emulator, run_playbook):
+    """role variable > module_defaults > environment > default; the token never goes to a URL it was not meant for."""
+    declaration = [{"name": "Engineering", "members": ["alice@example.com"]}]
+    good = {"api_token": emulator.token, "account_id": emulator.account_id, "base_url": emulator.base_url}
+    group = "group/cfiam.user_groups.cloudflare"
+
+    # Only module_defaults (no environment at all): the role uses them.
+    bare = {"CLOUDFLARE_API_TOKEN": None, "CLOUDFLARE_ACCOUNT_ID": None, "CLOUDFLARE_BASE_URL": None}
+    run = apply(run_playbook, declaration, env=bare, module_defaults={group: good})
+    assert run.rc == 0, run
+    assert emulator.group_by_name("Engineering") is not None
+
+    # module_defaults beat the environment (a dead URL and a wrong token there).
+    wrong_env = {"CLOUDFLARE_API_TOKEN": "wrong-token", "CLOUDFLARE_BASE_URL": DEAD_URL}
+    run = apply(run_playbook, declaration, env=wrong_env, module_defaults={group: good})
+    assert run.rc == 0, run
+
+    # A role variable beats module_defaults.
+    run = apply(run_playbook, declaration, env=bare, module_defaults={group: dict(good, base_url=DEAD_URL)},
+                user_groups_base_url=emulator.base_url, user_groups_api_token=emulator.token,
+                user_groups_account_id=emulator.account_id)
+    assert run.rc == 0, run
+
+    # Nothing anywhere: the message names every way to give the credentials.
+    run = apply(run_playbook, declaration, env=bare)
+    assert run.rc != 0
+    msg = plan_result(run)["result"]["msg"]
+    for way in ("api_token", "CLOUDFLARE_API_TOKEN", "user_groups_api_token", "module_defaults"):
+        assert way in msg, (way, msg)
+
+
+def test_missing_scim_group_fails_with_a_suggestion_or_warns(emulator, run_playbook):
+    declaration = [{"name": "Okta Contractor", "scim": True, "policies": [{"permission_groups": ["analytics"]}]}]
+    run = apply(run_playbook, declaration)
+    assert run.rc != 0
+    msg = plan_result(run)["result"]["msg"]
+    assert "did you mean 'Okta Contractors'" in msg and "user_groups_missing_scim" in msg
+    assert emulator.writes() == []
+    run = apply(run_playbook, declaration, user_groups_missing_scim="warn")
+    assert run.rc == 0, run
+    assert run.role_summary()["missing_scim_groups"] == ["Okta Contractor"]
+    assert emulator.writes() == []
+
+
+def test_typos_get_the_planner_message_at_every_depth(emulator, run_playbook):
+    declaration = [{"name": "Top", "member": ["alice@example.com"],
+                    "children": [{"name": "Child", "polices": []}]}]
+    run = apply(run_playbook, declaration)
+    assert run.rc != 0
+    msg = plan_result(run)["result"]["msg"]
+    assert "group 'Top' has an unknown key 'member' (did you mean 'members'?)" in msg, msg
+    assert "group 'Child' has an unknown key 'polices' (did you mean 'policies'?)" in msg, msg
+    assert len(msg) < 2000, "no argument spec dump"
+    assert emulator.writes() == []
+
+
+def test_look_alike_names_warn_fail_or_are_never_purged(emulator, run_playbook):
+    make_group(emulator, "Finance")
+    # Two declared look-alikes: fail before anything is written.
+    run = apply(run_playbook, [{"name": "Finance"}, {"name": "finance "}])
+    assert run.rc != 0
+    assert "differ only by case, spaces or Unicode form" in plan_result(run)["result"]["msg"]
+    # A declared name that looks like an existing one: a warning names it; purge never deletes the look-alike.
+    nfd = "Financ" + "e\u0301"  # "Finance" + combining acute, versus the precomposed form
+    make_group(emulator, nfd)
+    declaration = [{"name": "Financ\u00e9"}]
+    run = apply(run_playbook, declaration, check=True, user_groups_purge=True)
+    assert run.rc == 0, run
+    warnings = " ".join(plan_result(run)["result"].get("warnings") or [])
+    assert "differ only by case, spaces or Unicode form" in warnings and nfd in warnings
+    assert run.role_summary()["look_alikes"] == {nfd: "Financ\u00e9"}
+    assert nfd not in run.role_summary()["deleted"]
+
+
+def test_a_failure_after_writes_says_what_was_written(emulator, run_playbook):
+    """Creates succeed, then a PUT keeps failing: the other groups are still written, the role fails at the end
+    naming what it wrote, and the recap counts the change."""
+    emulator.faults(rate=1.0, kinds=["500"], methods=["PUT"])
+    declaration = [{"name": "New A", "members": ["alice@example.com"]}, {"name": "New B"},
+                   {"name": SCIM_GROUP, "scim": True, "policies": [{"permission_groups": ["analytics"]}]}]
+    run = apply(run_playbook, declaration, user_groups_max_retries=0)
+    assert run.rc != 0, run
+    assert run.recap_changed >= 1, run
+    result = run.role_summary()
+    assert result["created"] == ["New A", "New B"]
+    assert [f["name"] for f in result["failed"]] == [SCIM_GROUP]
+    assert "created user group 'New A'" in result["written"]
+    fail = [r for r in run.records if r["task"].endswith("Fail when a write failed")][-1]
+    assert "Okta Contractors" in fail["result"]["msg"] and "created user group 'New A'" in fail["result"]["msg"]
+    emulator.faults(rate=0)
+    run = apply(run_playbook, declaration)
+    assert run.rc == 0, run
+    assert run.role_summary()["updated"] == [SCIM_GROUP]
