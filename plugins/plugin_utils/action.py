@@ -116,6 +116,17 @@ class CloudflareAction(ActionBase):
                     break
         return args
 
+    @staticmethod
+    def _inject_invocation(task_vars):
+        """Whether results carry ``invocation`` as AnsibleModule's do: always before ansible-core 2.21, then as the
+        INJECT_INVOCATION setting says."""
+        from ansible import constants as C  # pylint: disable=import-outside-toplevel
+
+        try:
+            return bool(C.config.get_config_value("INJECT_INVOCATION", variables=task_vars or {}))
+        except (AnsibleError, KeyError):
+            return True
+
     def run(self, tmp=None, task_vars=None):
         super(CloudflareAction, self).run(tmp, task_vars)
         del tmp
@@ -160,7 +171,8 @@ class CloudflareAction(ActionBase):
             for warning in warnings:
                 run.warn(warning)
             result = run.run(self.run_task)
-        result["invocation"] = {"module_args": params}
+        if self._inject_invocation(task_vars):
+            result["invocation"] = {"module_args": params}
         # As AnsibleModule does: strip every no_log value, keep booleans and None as they are.
         preserved = dict((k, v) for k, v in result.items() if v is None or isinstance(v, bool))
         result = remove_values(result, no_log_values)
