@@ -1,0 +1,71 @@
+# -*- coding: utf-8 -*-
+"""The modules run in the controller process: what that changes and what it must not change.
+
+Argument errors read exactly as AnsibleModule's, environment fallbacks see the task's ``environment:``, a
+controller without ``requests`` gets a message that says how to fix it, and no module process is started.
+"""
+from __future__ import absolute_import, division, print_function
+
+import os
+import sys
+
+MOD = "cfiam.user_groups.cf_user_group"
+
+
+def task(title, module=MOD, **params):
+    return {"name": title, module: params, "ignore_errors": True}
+
+
+def test_argument_errors_read_as_ansible_modules(emulator, run_playbook):
+    run = run_playbook([
+        task("unknown option", name="X", colour="blue"),
+        task("wrong type", name="X", exclusive_members="perhaps"),
+        task("bad choice", name="X", state="gone"),
+        task("none of", module="cfiam.user_groups.cf_user_group_member", members=[]),
+        task("both", module="cfiam.user_groups.cf_user_group_member", group="X", group_id="0" * 32, members=[]),
+        task("together", name="X", api_email="someone@example.com"),
+    ])
+    msgs = dict((t, run.task(t)["msg"]) for t in ("unknown option", "wrong type", "bad choice", "none of", "both",
+                                                   "together"))
+    assert msgs["unknown option"].startswith(
+        "Unsupported parameters for (cfiam.user_groups.cf_user_group) module: colour. Supported parameters include:")
+    assert "exclusive_members" in msgs["wrong type"] and "bool" in msgs["wrong type"]
+    assert msgs["bad choice"] == "value of state must be one of: present, absent, got: gone"
+    assert msgs["none of"] == "one of the following is required: group, group_id"
+    assert msgs["both"] == "parameters are mutually exclusive: group|group_id"
+    assert msgs["together"] == "parameters are required together: api_email, api_key"
+    assert emulator.requests() == []
+
+
+def test_environment_fallbacks_see_the_task_environment(emulator, run_playbook):
+    """CLOUDFLARE_* set with the task's `environment:` keyword reach the options, as they reached a module."""
+    info = {"name": "with task environment", "cfiam.user_groups.cf_zone_info": {},
+            "environment": {"CLOUDFLARE_ACCOUNT_ID": emulator.account_id}}
+    run = run_playbook([info], env={"CLOUDFLARE_ACCOUNT_ID": None})
+    assert run.rc == 0, run
+    assert run.task("with task environment")["zones"]
+
+
+def test_no_module_process_is_started(emulator, run_playbook, tmp_path):
+    """The interpreter set for hosts is never run: the whole task runs in the controller."""
+    marker = tmp_path / "started"
+    wrapper = tmp_path / "python"
+    wrapper.write_text("#!/bin/sh\ntouch %s\nexec %s \"$@\"\n" % (marker, sys.executable))
+    wrapper.chmod(0o755)
+    run = run_playbook([{"name": "create", MOD: {"name": "Controller side"}}],
+                       env={"ANSIBLE_PYTHON_INTERPRETER": str(wrapper)})
+    assert run.rc == 0, run
+    assert emulator.group_by_name("Controller side") is not None
+    assert not marker.exists()
+
+
+def test_missing_requests_names_the_interpreter_and_the_fix(emulator, run_playbook, tmp_path):
+    shadow = tmp_path / "shadow"
+    (shadow / "requests").mkdir(parents=True)
+    (shadow / "requests" / "__init__.py").write_text("raise ImportError('No module named requests (test)')\n")
+    pythonpath = os.pathsep.join([str(shadow)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
+    run = run_playbook([{"name": "create", MOD: {"name": "No requests"}}], env={"PYTHONPATH": pythonpath})
+    assert run.rc != 0
+    msg = run.task("create")["msg"]
+    assert "requests" in msg and "pip install requests" in msg and sys.executable in msg, msg
+    assert emulator.requests() == []
