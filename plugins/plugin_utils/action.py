@@ -103,9 +103,19 @@ class CloudflareAction(ActionBase):
             merged.update(value)
         return merged
 
-    def _arguments(self, spec):
-        """The task's arguments plus environment fallbacks taken from the task's ``environment:``."""
+    def _arguments(self, spec, task_vars):
+        """The task's arguments, the host's account, and environment fallbacks from the task's ``environment:``.
+
+        Precedence of each option: the task (with ``module_defaults``, merged by ansible-core), then for
+        ``account_id`` the host variable ``cloudflare_account_id`` (set by the ``cfiam.user_groups.accounts``
+        inventory, or in ``host_vars``), then the environment, then the default.
+        """
         args = dict(self._task.args)
+        host_account = (task_vars or {}).get("cloudflare_account_id")
+        if host_account is not None:
+            host_account = self._templar.template(host_account)
+        if "account_id" in spec and args.get("account_id") in (None, "") and host_account:
+            args["account_id"] = host_account
         task_env = self._task_environment()
         for name, option in spec.items():
             if name in args:
@@ -146,7 +156,7 @@ class CloudflareAction(ActionBase):
             required_if=self.REQUIRED_IF or None,
             required_by=self.REQUIRED_BY or None,
         )
-        args = self._arguments(spec)
+        args = self._arguments(spec, task_vars)
         validation = validator.validate(args)
         params = dict(args)
         params.update(validation.validated_parameters)
