@@ -29,9 +29,11 @@ PER_PAGE_ACCOUNTS = 50
 class AccountAPI(object):
     """The IAM endpoints of one account (``account_id``), over one ``CloudflareClient``."""
 
-    def __init__(self, client, account_id):
+    def __init__(self, client, account_id, guard=None):
         self.client = client
         self.account_id = account_id
+        # Called before every write; raises to stop one (the runtime stops writing when Ansible is gone).
+        self.guard = guard or (lambda: None)
 
     def _path(self, suffix):
         return "/accounts/%s%s" % (self.account_id, suffix)
@@ -75,6 +77,7 @@ class AccountAPI(object):
         ``known_ids`` (the groups of that name that existed before) is the one this POST created, so the
         POST is not sent again and no duplicate is made.
         """
+        self.guard()
         body = {"name": name}
         if policies is not None:
             body["policies"] = policies
@@ -89,6 +92,7 @@ class AccountAPI(object):
         return self.client.post(self._path("/iam/user_groups"), body=body, recover=recover)
 
     def update_user_group(self, group_id, name=None, policies=None):
+        self.guard()
         body = {}
         if name is not None:
             body["name"] = name
@@ -97,6 +101,7 @@ class AccountAPI(object):
         return self.client.put(self._path("/iam/user_groups/%s" % group_id), body=body)
 
     def delete_user_group(self, group_id):
+        self.guard()
         return self._delete(self._path("/iam/user_groups/%s" % group_id))
 
     # ------------------------------------------------------------------ user group members
@@ -110,15 +115,18 @@ class AccountAPI(object):
         return dict(zip(group_ids, self.client.map_concurrent(self.list_group_members, group_ids)))
 
     def add_group_members(self, group_id, member_ids):
+        self.guard()
         # Adding a member that is already there is a no-op, so repeating this POST is harmless.
         return self.client.post(self._path("/iam/user_groups/%s/members" % group_id),
                                 body=[{"id": mid} for mid in member_ids], idempotent=True)
 
     def replace_group_members(self, group_id, member_ids):
+        self.guard()
         return self.client.put(self._path("/iam/user_groups/%s/members" % group_id),
                                body=[{"id": mid} for mid in member_ids])
 
     def remove_group_member(self, group_id, member_id):
+        self.guard()
         return self._delete(self._path("/iam/user_groups/%s/members/%s" % (group_id, member_id)))
 
     # ------------------------------------------------------------------ catalogues
@@ -151,6 +159,7 @@ class AccountAPI(object):
         return self._get_or_none(self._path("/iam/resource_groups/%s" % rg_id))
 
     def create_resource_group(self, name, scope, known_ids=()):
+        self.guard()
         known_ids = set(known_ids or ())
 
         def recover():
@@ -163,6 +172,7 @@ class AccountAPI(object):
                                 recover=recover)
 
     def update_resource_group(self, rg_id, name=None, scope=None):
+        self.guard()
         body = {}
         if name is not None:
             body["name"] = name
@@ -171,6 +181,7 @@ class AccountAPI(object):
         return self.client.put(self._path("/iam/resource_groups/%s" % rg_id), body=body)
 
     def delete_resource_group(self, rg_id):
+        self.guard()
         return self._delete(self._path("/iam/resource_groups/%s" % rg_id))
 
 

@@ -22,6 +22,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import os
 import threading
 import traceback
 
@@ -39,13 +40,33 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.connection impor
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import policy_views, readable_policies
 
 
+class ControllerGone(CloudflareConfigError):
+    """The ansible-playbook process that started this task is gone: nothing more is written."""
+
+
+def controller_guard():
+    """A guard that refuses to write once the process that started this one has died.
+
+    ansible-core runs a task in a worker process forked from ansible-playbook. When ansible-playbook is killed
+    (SIGKILL of that process alone), the worker is orphaned and would go on with the remaining items of its loop;
+    this guard, called before every write, stops it.
+    """
+    parent = os.getppid()
+
+    def guard():
+        if os.getppid() != parent:
+            raise ControllerGone("the ansible-playbook process that started this task (pid %d) is gone; nothing more "
+                                 "is written. Run the play again: it plans from the account as it is now" % parent)
+    return guard
+
+
 class Session(object):
     """The client, API and catalogue of one account, shared by the items of one task."""
 
     def __init__(self, client, account_id):
         self.client = client
         self.account_id = account_id
-        self.api = AccountAPI(client, account_id)
+        self.api = AccountAPI(client, account_id, guard=controller_guard())
         self.catalogue = Catalogue(self.api)
 
 
