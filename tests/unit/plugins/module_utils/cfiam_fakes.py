@@ -164,3 +164,44 @@ def api_policy(policy_id, access, roles, rgs):
     return {"id": policy_id, "access": access, "status": "V", "created_on": "2025-01-24T15:31:36Z",
             "modified_on": "2025-01-24T15:31:36Z",
             "permission_groups": [api_pg(r) for r in roles], "resource_groups": rgs}
+
+
+# --------------------------------------------------------------------------- every shape of a policy
+KV_OBJECT = ACCT_SCOPE + ".kv." + hexid(1)
+
+
+def policy_shapes():
+    """``[(name, Policy)]``: every shape a policy can take (targets of every kind, alone and combined)."""
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Policy, ResourceGroupRef, Scope
+
+    whole = Scope.account(ACCOUNT)
+
+    def zones(*names):
+        return Scope.zones(ACCOUNT, [ZONE_IDS[n] for n in names])
+
+    def adhoc(name):
+        return Scope.of(zkey(name), ["*"])
+
+    return [
+        ("account", Policy.of("allow", [PG_ADMIN["id"], PG_DNS["id"]], [whole])),
+        ("deny_account", Policy.of("deny", [PG_BILLING["id"]], [whole])),
+        ("zones", Policy.of("allow", [PG_DOMAIN_DNS["id"], PG_DOMAIN_ADMIN["id"]], [zones("example.com", "example.net")])),
+        ("several_inline_scopes", Policy.of("allow", [PG_DOMAIN_DNS["id"]], [
+            zones("example.com"), zones("example.org", "example.net"), adhoc("shop.example.com")])),
+        ("named", Policy.of("allow", [PG_DOMAIN_ADMIN["id"]], [ResourceGroupRef(RG_PROD["id"])])),
+        ("named_and_inline", Policy.of("allow", [PG_DOMAIN_ADMIN["id"]], [
+            ResourceGroupRef(RG_PROD["id"]), zones("example.org"), adhoc("shop.example.com")])),
+        ("adhoc_zone_key", Policy.of("allow", [PG_DOMAIN_DNS["id"]], [adhoc("example.org")])),
+        ("two_adhoc_zone_keys", Policy.of("deny", [PG_DOMAIN_DNS["id"]], [adhoc("example.org"), adhoc("example.com")])),
+        ("workers", Policy.of("allow", [PG_WORKER["id"]], [Scope.of(ACCOUNT_KEY, [worker_obj(1), worker_obj(2)])])),
+        ("workers_named_and_inline", Policy.of("allow", [PG_WORKER["id"]], [
+            ResourceGroupRef(RG_WORKERS["id"]), Scope.of(ACCOUNT_KEY, [worker_obj(3)])])),
+        ("account_named_and_inline", Policy.of("allow", [PG_ADMIN["id"]], [ResourceGroupRef(RG_WHOLE["id"]), whole])),
+        ("unknown_object_form", Policy.of("allow", [PG_ADMIN["id"]], [Scope.of(ACCOUNT_KEY, [KV_OBJECT])])),
+        ("foreign_account_key", Policy.of("allow", [PG_ADMIN["id"]], [Scope.of(ACCT_SCOPE + "." + OTHER_ACCOUNT, ["*"])])),
+        ("star_and_zone", Policy.of("allow", [PG_ADMIN["id"]], [Scope.of(ACCOUNT_KEY, ["*", zkey("example.com")])])),
+        ("unknown_and_zones", Policy.of("allow", [PG_DOMAIN_DNS["id"]], [zones("example.com"),
+                                                                         Scope.of(ACCOUNT_KEY, [KV_OBJECT])])),
+        ("role_without_scopes", Policy.of("allow", [PG_NOSCOPE["id"]], [zones("example.net")])),
+        ("deprecated_role", Policy.of("allow", [PG_LEGACY["id"]], [whole])),
+    ]

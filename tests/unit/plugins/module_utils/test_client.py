@@ -545,7 +545,7 @@ class TestConcurrencyAndCounts(object):
         for n in range(6):
             group = service.create_user_group("Group %d" % n)
             service.add_group_members(group["id"], [emulator.member_id("%s@example.com" % who)
-                                              for who in ("alice", "bob", "carol", "dave", "erin", "frank")[:n]])
+                                                    for who in ("alice", "bob", "carol", "dave", "erin", "frank")[:n]])
             ids.append(group["id"])
         emulator.clear_requests()
         listings = service.list_group_members_many(ids)

@@ -43,18 +43,14 @@ from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam
     ERIN,
     OTHER_ACCOUNT,
     PG_ADMIN,
-    PG_BILLING,
     PG_DNS,
     PG_DOMAIN_ADMIN,
     PG_DOMAIN_DNS,
     PG_LEGACY,
     PG_NOSCOPE,
-    PG_READ,
-    PG_WORKER,
     RG_PROD,
     RG_TWIN1,
     RG_TWIN2,
-    RG_WORKERS,
     ZONE_IDS,
     anon_rg,
     api_policy,
@@ -762,9 +758,3 @@ class TestDeclaration(object):
         # One listing of members and of roles; a single zone name per policy is one filtered query.
         assert catalogue.api.calls == [("list_account_members", None), ("list_permission_groups", {}),
                                        ("list_zones", "example.com"), ("list_zones", "example.org")]
-
-
-def test_role_and_scope_constants():
-    assert KIND_ACCOUNT == "account" and KIND_ZONES == "zones" and RESOURCES == "resources"
-    assert PG_READ["meta"]["label"] == "admin_readonly" and PG_WORKER["meta"]["scopes"].endswith(".worker")
-    assert PG_BILLING["id"] == hexid(4)

@@ -37,7 +37,6 @@ from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam
     BOB,
     CAROL,
     DAVE,
-    ERIN,
     PG_ADMIN,
     PG_DNS,
     PG_DOMAIN_ADMIN,

@@ -50,20 +50,15 @@ from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam
     ALICE,
     BOB,
     MEMBERS,
-    OTHER_ACCOUNT,
     PG_ADMIN,
-    PG_BILLING,
     PG_DNS,
     PG_DOMAIN_ADMIN,
     PG_DOMAIN_DNS,
     PG_LEGACY,
-    PG_NOSCOPE,
     PG_READ,
-    PG_WORKER,
     PGS,
     RG_PROD,
     RG_TWIN2,
-    RG_WHOLE,
     RG_WORKERS,
     RGS,
     ZONE_IDS,
@@ -73,6 +68,7 @@ from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam
     fake_catalogue,
     hexid,
     named_rg,
+    policy_shapes,
     worker_obj,
     zkey,
 )
@@ -100,30 +96,9 @@ def cat():
     return catalogue
 
 
-# Every shape a policy can take; (Policy, whether a label/name mapper can name every id uniquely).
-SHAPES = [
-    ("account", Policy.of("allow", [PG_ADMIN["id"], PG_DNS["id"]], [WHOLE])),
-    ("deny_account", Policy.of("deny", [PG_BILLING["id"]], [WHOLE])),
-    ("zones", Policy.of("allow", [PG_DOMAIN_DNS["id"], PG_DOMAIN_ADMIN["id"]], [zones("example.com", "example.net")])),
-    ("several_inline_scopes", Policy.of("allow", [PG_DOMAIN_DNS["id"]], [
-        zones("example.com"), zones("example.org", "example.net"), adhoc("shop.example.com")])),
-    ("named", Policy.of("allow", [PG_DOMAIN_ADMIN["id"]], [ResourceGroupRef(RG_PROD["id"])])),
-    ("named_and_inline", Policy.of("allow", [PG_DOMAIN_ADMIN["id"]], [
-        ResourceGroupRef(RG_PROD["id"]), zones("example.org"), adhoc("shop.example.com")])),
-    ("adhoc_zone_key", Policy.of("allow", [PG_DOMAIN_DNS["id"]], [adhoc("example.org")])),
-    ("two_adhoc_zone_keys", Policy.of("deny", [PG_DOMAIN_DNS["id"]], [adhoc("example.org"), adhoc("example.com")])),
-    ("workers", Policy.of("allow", [PG_WORKER["id"]], [Scope.of(ACCOUNT_KEY, [worker_obj(1), worker_obj(2)])])),
-    ("workers_named_and_inline", Policy.of("allow", [PG_WORKER["id"]], [
-        ResourceGroupRef(RG_WORKERS["id"]), Scope.of(ACCOUNT_KEY, [worker_obj(3)])])),
-    ("account_named_and_inline", Policy.of("allow", [PG_ADMIN["id"]], [ResourceGroupRef(RG_WHOLE["id"]), WHOLE])),
-    ("unknown_object_form", Policy.of("allow", [PG_ADMIN["id"]], [Scope.of(ACCOUNT_KEY, [KV])])),
-    ("foreign_account_key", Policy.of("allow", [PG_ADMIN["id"]], [Scope.of(ACCT_SCOPE + "." + OTHER_ACCOUNT, ["*"])])),
-    ("star_and_zone", Policy.of("allow", [PG_ADMIN["id"]], [Scope.of(ACCOUNT_KEY, ["*", zkey("example.com")])])),
-    ("unknown_and_zones", Policy.of("allow", [PG_DOMAIN_DNS["id"]], [zones("example.com"),
-                                                                     Scope.of(ACCOUNT_KEY, [KV])])),
-    ("role_without_scopes", Policy.of("allow", [PG_NOSCOPE["id"]], [zones("example.net")])),
-    ("deprecated_role", Policy.of("allow", [PG_LEGACY["id"]], [WHOLE])),
-]
+# Every shape a policy can take.
+SHAPES = policy_shapes()
+SHAPE = dict(SHAPES)
 SHAPE_IDS = [name for name, _policy in SHAPES]
 POLICIES = [policy for _name, policy in SHAPES]
 
@@ -157,23 +132,23 @@ class TestPolicyItemForms(object):
     """What the item looks like: the form a person would write."""
 
     def test_account(self):
-        assert policy_item(SHAPES[0][1], ACCOUNT, **mappers()) == {"access": "allow",
-                                                                   "permission_groups": ["admin", "dns"]}
+        assert policy_item(SHAPE["account"], ACCOUNT, **mappers()) == {
+            "access": "allow", "permission_groups": ["admin", "dns"]}
 
     def test_zones(self):
-        assert policy_item(SHAPES[2][1], ACCOUNT, **mappers()) == {
+        assert policy_item(SHAPE["zones"], ACCOUNT, **mappers()) == {
             "access": "allow", "permission_groups": ["domain_admin", "domain_dns"],
             "zones": ["example.com", "example.net"]}
 
     def test_several_inline_scopes(self):
-        item = policy_item(SHAPES[3][1], ACCOUNT, **mappers())
+        item = policy_item(SHAPE["several_inline_scopes"], ACCOUNT, **mappers())
         assert item["zones"] == ["example.com"] and "allow_unknown_scope" not in item
         assert item["scope"] == [
             {"key": ACCOUNT_KEY, "objects": sorted([zkey("example.net"), zkey("example.org")])},
             {"key": zkey("shop.example.com"), "objects": ["*"]}]
 
     def test_named_and_inline(self):
-        assert policy_item(SHAPES[5][1], ACCOUNT, **mappers()) == {
+        assert policy_item(SHAPE["named_and_inline"], ACCOUNT, **mappers()) == {
             "access": "allow", "permission_groups": ["domain_admin"], "zones": ["example.org"],
             "resource_groups": ["Production zones"], "scope": [{"key": zkey("shop.example.com"), "objects": ["*"]}]}
 
@@ -183,7 +158,7 @@ class TestPolicyItemForms(object):
                         "scope": [{"key": ACCOUNT_KEY, "objects": [KV]}], "allow_unknown_scope": True}
 
     def test_account_scope_next_to_another_target_stays_explicit(self):
-        item = policy_item(SHAPES[10][1], ACCOUNT, **mappers())
+        item = policy_item(SHAPE["account_named_and_inline"], ACCOUNT, **mappers())
         assert item == {"access": "allow", "permission_groups": ["admin"], "resource_groups": ["Whole account"],
                         "scope": [{"key": ACCOUNT_KEY, "objects": ["*"]}]}
 
@@ -202,7 +177,7 @@ class TestPolicyView(object):
                                          "permission_groups": ["Administrator", "Administrator Read Only"]}
 
     def test_zones_show_names(self, cat):
-        view = policy_view(SHAPES[2][1], cat)
+        view = policy_view(SHAPE["zones"], cat)
         assert view["target"] == "zones"
         assert view["resource_groups"] == [{"scope": {"key": ACCOUNT_KEY, "objects": sorted(
             [zkey("example.com"), zkey("example.net")])}, "zones": ["example.com", "example.net"]}]
@@ -211,21 +186,21 @@ class TestPolicyView(object):
 
     def test_unknown_zone_names_show_ids(self):
         catalogue = fake_catalogue()
-        view = policy_view(SHAPES[2][1], catalogue)
+        view = policy_view(SHAPE["zones"], catalogue)
         assert view["resource_groups"][0]["zones"] == sorted([ZONE_IDS["example.com"], ZONE_IDS["example.net"]])
         assert view["permission_groups"] == [{"id": PG_DOMAIN_DNS["id"], "name": None, "label": None},
                                              {"id": PG_DOMAIN_ADMIN["id"], "name": None, "label": None}]
         assert catalogue.api.calls == []  # a view reads nothing by itself
 
     def test_adhoc_zone_key(self, cat):
-        view = policy_view(SHAPES[6][1], cat)
+        view = policy_view(SHAPE["adhoc_zone_key"], cat)
         assert view["target"] == "zones"
         assert view["resource_groups"] == [{"scope": {"key": zkey("example.org"), "objects": ["*"]},
                                             "zones": ["example.org"]}]
         assert readable_policy(view)["zones"] == ["example.org"]
 
     def test_named_resource_group(self, cat):
-        view = policy_view(SHAPES[4][1], cat)
+        view = policy_view(SHAPE["named"], cat)
         assert view["target"] == "resource_groups"
         assert view["resource_groups"] == [{"id": RG_PROD["id"], "name": "Production zones", "zones": [
             "example.com", "example.net"], "scope": {"key": ACCOUNT_KEY, "objects": sorted(
@@ -239,14 +214,14 @@ class TestPolicyView(object):
         assert readable_policy(view)["resource_groups"] == [hexid(0x999)]
 
     def test_workers_scope(self, cat):
-        view = policy_view(SHAPES[8][1], cat)
+        view = policy_view(SHAPE["workers"], cat)
         assert view["target"] == "scope"
         assert readable_policy(view) == {"access": "allow", "permission_groups": ["Workers Script Editor"],
                                          "scope": [{"scope": {"key": ACCOUNT_KEY,
                                                               "objects": [worker_obj(1), worker_obj(2)]}}]}
 
     def test_mixed(self, cat):
-        view = policy_view(SHAPES[5][1], cat)
+        view = policy_view(SHAPE["named_and_inline"], cat)
         assert view["target"] == "mixed"
         assert readable_policy(view)["scope"] == [
             {"name": "Production zones", "scope": {"key": ACCOUNT_KEY, "objects": sorted(
@@ -256,7 +231,7 @@ class TestPolicyView(object):
         ]
 
     def test_several_zone_scopes_are_zones(self, cat):
-        view = policy_view(SHAPES[3][1], cat)
+        view = policy_view(SHAPE["several_inline_scopes"], cat)
         assert view["target"] == "zones"
         assert readable_policy(view)["zones"] == ["example.com", "example.net", "example.org", "shop.example.com"]
 
@@ -284,14 +259,13 @@ class TestPolicyView(object):
 
     def test_policy_zone_ids_include_named_groups(self, cat):
         assert policy_zone_ids(POLICIES, cat) == set(ZONE_IDS.values())
-        assert policy_zone_ids([SHAPES[4][1]]) == set()
+        assert policy_zone_ids([SHAPE["named"]]) == set()
         assert policy_zone_ids(None) == set()
 
     def test_account_id_of_views(self, cat):
-        assert account_id_of_views([policy_view(SHAPES[0][1], cat)]) == ACCOUNT
-        assert account_id_of_views([policy_view(SHAPES[6][1], cat)]) is None
+        assert account_id_of_views([policy_view(SHAPE["account"], cat)]) == ACCOUNT
+        assert account_id_of_views([policy_view(SHAPE["adhoc_zone_key"], cat)]) is None
         assert account_id_of_views([]) is None
-
 
 
 # =========================================================================== members, groups, diffs
@@ -311,11 +285,11 @@ def test_member_views():
 
 def test_group_view_and_diff_side(cat):
     group = {"id": hexid(50), "name": "Ops", "created_on": "c", "modified_on": "m", "policies": "ignored"}
-    view = group_view(group, [SHAPES[0][1]], cat, members=[member_view(MEMBERS[1]), member_view(MEMBERS[0])])
+    view = group_view(group, [SHAPE["account"]], cat, members=[member_view(MEMBERS[1]), member_view(MEMBERS[0])])
     assert view["members"] == [member_view(MEMBERS[0]), member_view(MEMBERS[1])]
     assert (view["id"], view["name"], view["created_on"], view["modified_on"]) == (hexid(50), "Ops", "c", "m")
     assert group_diff_side(view) == {"name": "Ops", "members": ["alice@example.com", "bob@example.com"],
-                                     "policies": [readable_policy(policy_view(SHAPES[0][1], cat))]}
+                                     "policies": [readable_policy(policy_view(SHAPE["account"], cat))]}
     assert "members" not in group_view(group, [], cat)
     assert group_diff_side(None) == {}
     assert diff({"a": 1}, {}, "h") == {"before": {"a": 1}, "after": {}, "before_header": "h", "after_header": "h"}
@@ -323,8 +297,8 @@ def test_group_view_and_diff_side(cat):
 
 def test_group_plan_views(cat):
     current = {"id": hexid(50), "name": "Ops", "created_on": "c", "modified_on": "m",
-               "policies": [SHAPES[0][1].body()]}
-    plan = plan_group(current, "Operations", current_policies=[SHAPES[0][1]], desired_policies=[SHAPES[2][1]],
+               "policies": [SHAPE["account"].body()]}
+    plan = plan_group(current, "Operations", current_policies=[SHAPE["account"]], desired_policies=[SHAPE["zones"]],
                       current_member_ids=[ALICE], desired_member_ids=[BOB])
     before, after = group_plan_views(plan, cat, known_members=dict((m["id"], m) for m in MEMBERS))
     assert before["name"] == "Ops" and after["name"] == "Operations" and after["id"] == hexid(50)
@@ -332,12 +306,12 @@ def test_group_plan_views(cat):
         "zones"]
     assert member_labels(before["members"]) == ["alice@example.com"]
     assert member_labels(after["members"]) == ["bob@example.com"]
-    created = plan_group(None, "New", desired_policies=[SHAPES[0][1]])
+    created = plan_group(None, "New", desired_policies=[SHAPE["account"]])
     before, after = group_plan_views(created, cat, written={"id": hexid(51), "created_on": "now"})
     assert before is None and after["id"] == hexid(51) and after["created_on"] == "now" and "members" not in after
     untouched = plan_group(current, None)
     before, after = group_plan_views(untouched, cat)
-    assert before["policies"] == after["policies"] == [policy_view(SHAPES[0][1], cat)]
+    assert before["policies"] == after["policies"] == [policy_view(SHAPE["account"], cat)]
 
 
 # =========================================================================== roles, resource groups, info rows
