@@ -247,4 +247,3 @@ class TestTargetGroup(object):
         group, label, problems = target_group(task_run(emulator, check_mode=True), "Twins", None)
         assert group is None and label == "user group 'Twins'"
         assert problems == ["2 user groups are named 'Twins' (ids: %s); address the group by id" % ", ".join(ids)]
-
