@@ -103,6 +103,21 @@ class TestApplyGroup(object):
         assert requests(emulator) == [("POST", "/iam/user_groups", {"name": "Bare"})]
         assert group["policies"] == [] and emulator.group_by_name("Bare")["id"] == group["id"]
 
+    def test_a_create_reply_without_id_is_found_by_name(self, emulator, api):
+        """Cloudflare may answer a create with less than the group: the new one is the group not known before."""
+        older = api.create_user_group("Reply")
+        run = new_run(emulator)
+        real_create = run.api.create_user_group
+
+        def create_without_id(*args, **kwargs):
+            real_create(*args, **kwargs)
+            return {"success": True}
+        run.api.create_user_group = create_without_id
+        group = apply_group(run, plan_group(None, "Reply"))
+        made = [g["id"] for g in emulator.groups_by_name("Reply") if g["id"] != older["id"]]
+        assert len(made) == 1 and group["id"] == made[0]
+        assert written(run) == ["created user group 'Reply' (%s)" % made[0]]
+
     def test_rename_and_policies_are_one_put_members_one_more(self, emulator, api):
         alice, bob, carol = ids(emulator, "alice", "bob", "carol")
         made = api.create_user_group("Before")

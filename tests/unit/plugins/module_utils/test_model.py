@@ -25,8 +25,10 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     Scope,
     declared_with_members,
     is_anonymous,
+    name_problems,
     parse_declaration,
     parse_policies,
+    parse_scope,
     policies_from_api,
     resolve_members,
     scopes_of,
@@ -758,3 +760,40 @@ class TestDeclaration(object):
         # One listing of members and of roles; a single zone name per policy is one filtered query.
         assert catalogue.api.calls == [("list_account_members", None), ("list_permission_groups", {}),
                                        ("list_zones", "example.com"), ("list_zones", "example.org")]
+
+
+# =========================================================================== parse_scope, name_problems
+class TestParseScope(object):
+    def test_zones_by_name_and_id(self, cat):
+        assert parse_scope(["example.net", ZONE_IDS["example.com"]], None, cat) == ZONES_COM_NET
+
+    def test_every_unknown_zone_at_once(self, cat):
+        with pytest.raises(ResolutionError) as info:
+            parse_scope(["exampel.com", "example.net", "nowhere.invalid"], None, cat)
+        assert info.value.problems == [
+            "zone 'exampel.com' is not a zone of account %s (did you mean 'example.com'?)" % ACCOUNT,
+            "zone 'nowhere.invalid' is not a zone of account %s" % ACCOUNT]
+
+    def test_raw_scope_and_nothing(self, cat):
+        assert parse_scope(None, {"key": ACCOUNT_KEY, "objects": [{"key": worker_obj(1)}]}, cat) == \
+            Scope.of(ACCOUNT_KEY, [worker_obj(1)])
+        assert parse_scope(None, None, cat) is None
+        assert cat.api.calls == []
+
+
+@pytest.mark.parametrize("name, problem", [
+    ("Ops", None),
+    (u"Caf\u00e9 \U0001F600 {{ x }}", None),
+    ("", "name must not be empty"),
+    ("   ", "name must not be empty"),
+    (None, "name must not be empty"),
+    ("Line\nbreak", "contains a control character"),
+    ("Tab\there", "contains a control character"),
+    ("Delete\x7f", "contains a control character"),
+])
+def test_name_problems(name, problem):
+    found = name_problems(name, "name")
+    if problem is None:
+        assert found == []
+    else:
+        assert len(found) == 1 and problem in found[0]
