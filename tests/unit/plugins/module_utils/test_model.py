@@ -685,6 +685,12 @@ class TestDeclaration(object):
         assert [g.name for g in groups] == ["A", "D", "E"]
         assert declare("Ops")[1] == ["user_groups must be a list of groups"]
 
+    @pytest.mark.xfail(strict=True, reason="BUG: parse_declaration does not apply name_problems, so a name with a "
+                                           "line break passes the plan and fails cf_user_group in the middle of the apply")
+    def test_names_cf_user_group_refuses_are_problems_of_the_plan(self):
+        _groups, problems = declare([{"name": "Ops\n"}, {"name": "Child", "children": [{"name": "Tab\there"}]}])
+        assert len(problems) == 2 and all("contains a control character" in p for p in problems)
+
     def test_duplicate_names_anywhere_in_the_tree(self):
         tree = [{"name": "Ops", "children": [{"name": "Shared"}]},
                 {"name": "Dev", "children": [{"name": "Shared"}, {"name": "Ops"}]}]
