@@ -213,14 +213,11 @@ def walk_scalars(node, key=False):
     """(is_key, ScalarNode) of every scalar of a composed YAML node tree."""
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
-            for found in walk_scalars(k, key=True):
-                yield found
-            for found in walk_scalars(v):
-                yield found
+            yield from walk_scalars(k, key=True)
+            yield from walk_scalars(v)
     elif isinstance(node, yaml.SequenceNode):
         for item in node.value:
-            for found in walk_scalars(item):
-                yield found
+            yield from walk_scalars(item)
     else:
         yield key, node
 
