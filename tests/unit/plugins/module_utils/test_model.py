@@ -330,11 +330,12 @@ class TestParsePolicies(object):
             Scope.of(zkey("shop.example.com"), ["*"]), ZONES_COM_NET])
 
     def test_worker_scope_with_a_resource_role(self, cat):
-        (policy,) = parse([{"permission_groups": ["workers_script_editor"],
-                            "scope": {"key": ACCOUNT_KEY, "objects": [worker_obj(2), worker_obj(1)]}},
-                           {"permission_groups": ["workers_script_editor"], "resource_groups": ["Edge workers"]}],
-                          cat)[:1]
-        assert policy.resource_groups == frozenset([Scope.of(ACCOUNT_KEY, [worker_obj(1), worker_obj(2)])])
+        inline, named = parse([{"permission_groups": ["workers_script_editor"],
+                                "scope": {"key": ACCOUNT_KEY, "objects": [worker_obj(2), worker_obj(1)]}},
+                               {"permission_groups": ["workers_script_editor"], "resource_groups": ["Edge workers"]}],
+                              cat)
+        assert inline.resource_groups == frozenset([Scope.of(ACCOUNT_KEY, [worker_obj(1), worker_obj(2)])])
+        assert named.resource_groups == frozenset([ResourceGroupRef(hexid(203))])
 
     def test_unknown_form_allowed_on_request(self, cat):
         kv = {"key": ACCOUNT_KEY, "objects": [ACCT_SCOPE + ".kv." + hexid(1)]}
