@@ -29,7 +29,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     backoff_delay,
     parse_retry_after,
 )
-from ansible_collections.cfiam.user_groups.plugins.module_utils.services import UserGroupService
+from ansible_collections.cfiam.user_groups.plugins.module_utils.api import AccountAPI
 
 API = "/client/v4"
 
@@ -191,7 +191,7 @@ class TestPagination(object):
         emulator.set_state(state)
         emulator.clear_requests()
         client = make_client()
-        members = UserGroupService(client).list_members(group_id)
+        members = AccountAPI(client, client.account_id).list_group_members(group_id)
         assert len(members) == 1200
         assert len(set(m["id"] for m in members)) == 1200
         gets = api_log(emulator, "GET", "/members")
@@ -354,9 +354,9 @@ class TestRetries(object):
 class TestPostRecovery(object):
     def test_create_whose_reply_is_dropped_is_not_resent(self, emulator, make_client):
         client = make_client()
-        service = UserGroupService(client)
+        service = AccountAPI(client, client.account_id)
         emulator.faults(rate=1.0, kinds=["drop_after"], methods=["POST"])
-        group = service.create_group("Made once")
+        group = service.create_user_group("Made once")
         assert group["name"] == "Made once" and len(group["id"]) == 32
         assert [g["id"] for g in emulator.groups_by_name("Made once")] == [group["id"]]
         assert len(api_log(emulator, "POST")) == 1
@@ -366,7 +366,7 @@ class TestPostRecovery(object):
     def test_create_dropped_before_processing_is_sent_again(self, emulator, make_client, recording_sleep):
         client = make_client(sleep=recording_sleep(heal(emulator)))
         emulator.faults(rate=1.0, kinds=["drop"], methods=["POST"])
-        group = UserGroupService(client).create_group("Made on retry")
+        group = AccountAPI(client, client.account_id).create_user_group("Made on retry")
         assert [g["id"] for g in emulator.groups_by_name("Made on retry")] == [group["id"]]
         assert [e["status"] for e in api_log(emulator, "POST")] == [0, 200]
 
@@ -379,16 +379,16 @@ class TestPostRecovery(object):
             emulator.faults(rate=0)
         client = make_client(sleep=on_call)
         emulator.faults(rate=1.0, kinds=["500"], methods=["POST"])
-        UserGroupService(client).create_group("After 500")
+        AccountAPI(client, client.account_id).create_user_group("After 500")
         assert len(emulator.groups_by_name("After 500")) == 1
         assert len(api_log(emulator, "POST")) == 2 and len(calls) == 1
 
     def test_known_ids_are_not_taken_for_the_new_group(self, emulator, make_client, recording_sleep):
         client = make_client(sleep=recording_sleep(heal(emulator)))
-        service = UserGroupService(client)
-        old = service.create_group("Twin")
+        service = AccountAPI(client, client.account_id)
+        old = service.create_user_group("Twin")
         emulator.faults(rate=1.0, kinds=["drop"], methods=["POST"])
-        new = service.create_group("Twin", known_ids=[old["id"]])
+        new = service.create_user_group("Twin", known_ids=[old["id"]])
         assert new["id"] != old["id"]
         assert sorted(g["id"] for g in emulator.groups_by_name("Twin")) == sorted([old["id"], new["id"]])
 
@@ -403,13 +403,13 @@ class TestPostRecovery(object):
 
     def test_idempotent_post_is_resent(self, emulator, make_client, recording_sleep):
         client = make_client(sleep=recording_sleep(heal(emulator)))
-        service = UserGroupService(client)
-        group = service.create_group("Adders")
+        service = AccountAPI(client, client.account_id)
+        group = service.create_user_group("Adders")
         alice = emulator.member_id("alice@example.com")
         emulator.faults(rate=1.0, kinds=["drop_after"], methods=["POST"])
-        service.add_members(group["id"], [alice])
+        service.add_group_members(group["id"], [alice])
         assert len(api_log(emulator, "POST", "/members")) == 2
-        assert [m["id"] for m in service.list_members(group["id"])] == [alice]
+        assert [m["id"] for m in service.list_group_members(group["id"])] == [alice]
 
 
 # =========================================================================== connection failures
@@ -540,15 +540,15 @@ class TestConcurrencyAndCounts(object):
 
     def test_member_listings_of_many_groups(self, emulator, make_client):
         client = make_client()
-        service = UserGroupService(client)
+        service = AccountAPI(client, client.account_id)
         ids = []
         for n in range(6):
-            group = service.create_group("Group %d" % n)
-            service.add_members(group["id"], [emulator.member_id("%s@example.com" % who)
-                                              for who in ("alice", "bob", "carol", "dave", "erin", "frank")[:n]])
+            group = service.create_user_group("Group %d" % n)
+            service.add_group_members(group["id"], [emulator.member_id("%s@example.com" % who)
+                                                    for who in ("alice", "bob", "carol", "dave", "erin", "frank")[:n]])
             ids.append(group["id"])
         emulator.clear_requests()
-        listings = service.list_members_many(ids)
+        listings = service.list_group_members_many(ids)
         assert list(listings) == ids
         assert [len(listings[i]) for i in ids] == list(range(6))
         assert len(api_log(emulator, "GET")) == 6
@@ -571,7 +571,7 @@ class TestRecoveryOnTheLastAttempt(object):
     def test_max_retries_zero(self, emulator, make_client):
         client = make_client(max_retries=0)
         emulator.faults(rate=1.0, kinds=["drop_after"], methods=["POST"])
-        group = UserGroupService(client).create_group("Once")
+        group = AccountAPI(client, client.account_id).create_user_group("Once")
         assert [g["id"] for g in emulator.groups_by_name("Once")] == [group["id"]]
         assert len(api_log(emulator, "POST")) == 1
         assert client.request_counts()["retries"] == 0
@@ -581,7 +581,7 @@ class TestRecoveryOnTheLastAttempt(object):
             emulator.faults(rate=1.0, kinds=["drop_after"], methods=["POST"])
         client = make_client(max_retries=1, sleep=recording_sleep(on_call))
         emulator.faults(rate=1.0, kinds=["drop"], methods=["POST"])
-        group = UserGroupService(client).create_group("Second time lucky")
+        group = AccountAPI(client, client.account_id).create_user_group("Second time lucky")
         assert [g["id"] for g in emulator.groups_by_name("Second time lucky")] == [group["id"]]
         assert [e["status"] for e in api_log(emulator, "POST")] == [0, 0]  # dropped, then processed but dropped
 
@@ -589,18 +589,18 @@ class TestRecoveryOnTheLastAttempt(object):
         client = make_client(max_retries=0)
         emulator.faults(rate=1.0, kinds=["drop"], methods=["POST"])
         with pytest.raises(CloudflareAPIError, match="cannot reach"):
-            UserGroupService(client).create_group("Never")
+            AccountAPI(client, client.account_id).create_user_group("Never")
         assert emulator.groups_by_name("Never") == []
 
 
 def test_retries_are_counted_across_threads(emulator, make_client):
     """Concurrent listings that each retry once: every retry is counted."""
     client = make_client(sleep=lambda seconds: None, max_retries=20)
-    service = UserGroupService(client)
-    ids = [service.create_group("Concurrent %d" % n)["id"] for n in range(8)]
+    service = AccountAPI(client, client.account_id)
+    ids = [service.create_user_group("Concurrent %d" % n)["id"] for n in range(8)]
     emulator.faults(rate=0.3, kinds=["500"], seed=11, methods=["GET"])
     before = client.request_counts()
-    listings = service.list_members_many(ids)
+    listings = service.list_group_members_many(ids)
     after = client.request_counts()
     assert sorted(listings) == sorted(ids)
     failed = [e for e in api_log(emulator, "GET") if e["status"] == 500]
