@@ -48,7 +48,7 @@ class ActionModule(CloudflareAction):
         exclusive_policies=dict(type="bool", default=True),
         members=dict(type="list", elements="str"),
         exclusive_members=dict(type="bool", default=True),
-        verify_ids=dict(type="bool", removed_in_version="2.0.0", removed_from_collection="cfiam.user_groups"),
+        verify_ids=dict(type="bool", removed_in_version="1.0.0", removed_from_collection="cfiam.user_groups"),
     )
     REQUIRED_ONE_OF = [["name", "id"]]
 

@@ -55,4 +55,4 @@ class ActionModule(CloudflareAction):
         views = [group_view(g, policies[g["id"]], catalogue,
                             [member_view(m) for m in members.get(g["id"]) or []] if p["include_members"] else None)
                  for g in found]
-        return run.result(changed=False, user_groups=views)
+        return run.result(changed=False, user_groups=views, account_id=run.account_id)

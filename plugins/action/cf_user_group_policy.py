@@ -41,7 +41,7 @@ class ActionModule(CloudflareAction):
         policies=dict(type="list", elements="dict", options=POLICY_OPTIONS),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         exclusive=dict(type="bool", default=False),
-        verify_ids=dict(type="bool", removed_in_version="2.0.0", removed_from_collection="cfiam.user_groups"),
+        verify_ids=dict(type="bool", removed_in_version="1.0.0", removed_from_collection="cfiam.user_groups"),
     )
     MUTUALLY_EXCLUSIVE = [["group", "group_id"]]
     REQUIRED_ONE_OF = [["group", "group_id"]]

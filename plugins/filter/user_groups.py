@@ -52,34 +52,48 @@ def _protects(patterns, name):
 
 
 def _names(views, zones):
-    """id -> shown reference maps for roles (label), zones (name) and named resource groups (name)."""
+    """id -> shown reference maps for roles (label), zones (name) and named resource groups (name).
+
+    A resource group whose name another exported resource group also has keeps its id (a name must resolve to one
+    resource group when the declaration is applied).
+    """
     pgs, rgs, zone_names = {}, {}, {}
     for zone in zones or []:
         if isinstance(zone, dict) and zone.get("id") and zone.get("name"):
             zone_names[zone["id"]] = zone["name"]
+    rg_names = {}
     for view in views:
         for pg in view.get("permission_groups") or []:
             pgs[pg.get("id")] = pg.get("label") or pg.get("name") or pg.get("id")
         for rg in view.get("resource_groups") or []:
             if rg.get("id") and rg.get("name"):
+                rg_names.setdefault(rg["name"], set()).add(rg["id"])
                 rgs[rg["id"]] = rg["name"]
             objects = (rg.get("scope") or {}).get("objects") or []
             names = rg.get("zones") or []
             if len(objects) == 1 and len(names) == 1:  # one zone: the pairing is certain
                 zone_names.setdefault(objects[0].rsplit(".", 1)[-1], names[0])
+    for ids in rg_names.values():
+        if len(ids) > 1:
+            for rg_id in ids:
+                rgs.pop(rg_id, None)
     return pgs, rgs, zone_names
 
 
-def to_declaration(user_groups, scim_groups=None, include_empty=True, zones=None):
+def to_declaration(user_groups, scim_groups=None, include_empty=True, zones=None, account_id=None):
     """Turn cf_user_group_info's ``user_groups`` (with members) into the role's ``user_groups`` list."""
     if user_groups is None:
         return []
     if not isinstance(user_groups, list):
         raise AnsibleFilterError("to_declaration expects the user_groups list returned by "
                                  "cfiam.user_groups.cf_user_group_info, got %s" % type(user_groups).__name__)
-    views = [p for g in user_groups if isinstance(g, dict) for p in g.get("policies") or [] if isinstance(p, dict)]
-    account_id = account_id_of_views(views)
-    pgs, rgs, zone_names = _names(views, zones)
+    try:
+        views = [p for g in user_groups if isinstance(g, dict) for p in g.get("policies") or [] if isinstance(p, dict)]
+        account_id = account_id or account_id_of_views(views)
+        pgs, rgs, zone_names = _names(views, zones)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise AnsibleFilterError("to_declaration: the policies are not in the normalised form of "
+                                 "cf_user_group_info: %s" % to_native(exc))
     declaration = []
     seen = set()
     for index, group in enumerate(user_groups):
@@ -138,9 +152,17 @@ if HAS_YAML:
         def ignore_aliases(self, data):
             return True
 
+    _BREAKS = ("\n", "\r", "\x85", "\u2028", "\u2029")
+
     def _represent_unsafe(dumper, data):
-        style = "'" if "\n" not in data else "|"
-        return dumper.represent_scalar("!unsafe", str(data), style=style)
+        text = str(data)
+        # A string YAML would read as something else (123, yes, null, a date) cannot hold a template: write it as
+        # a quoted string without the tag, which every loader keeps a string.
+        if dumper.resolve(yaml.ScalarNode, text, (True, False)) != "tag:yaml.org,2002:str":
+            return dumper.represent_scalar("tag:yaml.org,2002:str", text, style="'")
+        # Line breaks of any kind survive only double quoting.
+        style = '"' if any(b in text for b in _BREAKS) or not text.isprintable() else "'"
+        return dumper.represent_scalar("!unsafe", text, style=style)
 
     _UnsafeDumper.add_representer(_Unsafe, _represent_unsafe)
 
@@ -223,7 +245,7 @@ def user_groups_run_summary(plan, applied=None, deleted=None, check_mode=False):
     groups = plan.get("groups") or []
     failed = set(f["name"] for f in summary["failed"])
     summary["unchanged"] = len([g for g in groups if g.get("name") not in touched and g.get("name") not in failed])
-    summary["changed"] = bool(touched or summary["deleted"])
+    summary["changed"] = bool(touched or summary["deleted"] or summary["written"])
     return summary
 
 

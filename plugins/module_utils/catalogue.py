@@ -117,6 +117,7 @@ class Catalogue(object):
         self._rg_by_id = {}
         self._groups = None  # {id: group} of the whole account, once listed
         self._fresh = set()  # ids of the groups read during the current task item
+        self._singles = {}  # groups read one by one (no listing) during the current task item
 
     # ------------------------------------------------------------ permission groups (roles)
     def seed_permission_groups(self, groups):
@@ -344,6 +345,7 @@ class Catalogue(object):
         """A new item of the task starts: groups read by earlier items are no longer fresh (see ``fresh_user_group``)."""
         with self._lock:
             self._fresh = set()
+            self._singles = {}
 
     def user_groups(self):
         """Every user group of the account, with policies (one listing per task; kept current by ``note_*``)."""
@@ -361,18 +363,25 @@ class Catalogue(object):
         The read right before a write keeps the window in which a concurrent change could be overwritten short.
         """
         with self._lock:
-            if group_id in self._fresh and self._groups is not None and group_id in self._groups:
-                return self._groups[group_id]
+            if group_id in self._fresh:
+                if self._groups is not None and group_id in self._groups:
+                    return self._groups[group_id]
+                if group_id in self._singles:
+                    return self._singles[group_id]
         group = self.api.get_user_group(group_id)
+        self._note_single(group_id, group)
+        return group
+
+    def _note_single(self, group_id, group):
         with self._lock:
             self._fresh.add(group_id)
+            self._singles[group_id] = group
             if group is not None:
                 self.seed_from_user_groups([group])
                 if self._groups is not None:
                     self._groups[group_id] = group
             elif self._groups is not None:
                 self._groups.pop(group_id, None)
-        return group
 
     def find_user_group(self, name=None, group_id=None):
         """``(group or None, problems)``: the group with exactly this name (or this id).
@@ -407,15 +416,14 @@ class Catalogue(object):
         return [g for g in self.user_groups() if g.get("name") != name and comparable_name(g.get("name")) == key]
 
     def user_group(self, group_id):
-        """A group by id: from the listing when it was read, else one GET; None when it does not exist."""
+        """A group by id: from the listing when it was read, else one GET per item; None when it does not exist."""
         with self._lock:
             if self._groups is not None:
                 return self._groups.get(group_id)
+            if group_id in self._fresh and group_id in self._singles:
+                return self._singles[group_id]
         group = self.api.get_user_group(group_id) if is_id(group_id) else None
-        with self._lock:
-            self._fresh.add(group_id)
-        if group is not None:
-            self.seed_from_user_groups([group])
+        self._note_single(group_id, group)
         return group
 
     def user_group_names(self):
@@ -424,6 +432,8 @@ class Catalogue(object):
     def note_user_group(self, group, deleted=False):
         """Tell the cache what a write did to a group (created, renamed, policies set, deleted)."""
         with self._lock:
+            if group.get("id") in self._singles:
+                self._singles[group["id"]] = None if deleted else group
             if self._groups is None or not group.get("id"):
                 return
             if deleted:

@@ -188,7 +188,8 @@ class Policy(namedtuple("Policy", "access permission_groups resource_groups")):
         """
         targets = []
         for rg in policy.get("resource_groups") or []:
-            named = rg.get("id") and (rg["id"] in named_ids if named_ids is not None else not is_anonymous(rg))
+            bare = rg.get("id") and not scopes_of(rg)  # a reference as a request body sends it
+            named = bare or rg.get("id") and (rg["id"] in named_ids if named_ids is not None else not is_anonymous(rg))
             if named:
                 targets.append(ResourceGroupRef(rg["id"]))
             else:
@@ -285,6 +286,20 @@ def _shape_problems(item, label):
     return problems
 
 
+def _strings(value):
+    return isinstance(value, list) and bool(value) and all(isinstance(v, str) and v.strip() for v in value)
+
+
+def _usable(item):
+    """The parts of an item with a shape problem that can still be resolved (to report their unknown names)."""
+    usable = {"access": "allow", "permission_groups": item["permission_groups"] if _strings(item.get("permission_groups"))
+              else []}
+    for key in ("zones", "resource_groups"):
+        if _strings(item.get(key)):
+            usable[key] = item[key]
+    return usable
+
+
 def _accepted_forms(account_id):
     forms = ["%s with objects [*] (the whole account)" % account_key(account_id),
              "%s with objects %s<zone id> (zones)" % (account_key(account_id), ZONE_PREFIX),
@@ -326,12 +341,13 @@ def _role_problems(label, pgs, kinds):
             fits = role_class(pg)
             if fits is None or fits == kind:
                 continue
-            advice = {
-                ACCOUNT: "give the policy zones or a resource group of zones, or choose an account role",
-                ZONES: "remove zones/resource_groups to grant it on the whole account, or choose a domain role "
-                       "(e.g. a 'Domain ...' role)",
-                RESOURCES: "choose a role made for individual resources, or change the scope",
-            }[kind]
+            # What to do depends on where the role fits and where it was put.
+            where = {ACCOUNT: "grant it without zones, resource groups or scope (the whole account)",
+                     ZONES: "give the policy zones or a resource group of zones",
+                     RESOURCES: "give the policy a scope of the individual resources it is made for"}[fits]
+            instead = {ACCOUNT: "an account role", ZONES: "a domain role (e.g. a 'Domain ...' role)",
+                       RESOURCES: "a role made for individual resources"}[kind]
+            advice = "%s, or choose %s" % (where, instead)
             problems.append("%s: permission group '%s' (%s) applies to %s, not to %s; %s" % (
                 label, pg.get("name"), pg_label(pg), KIND_LABELS[fits], KIND_LABELS[kind], advice))
     return problems
@@ -356,11 +372,12 @@ def parse_policies(items, catalogue, where="policies", warnings=None):
         label = "%s[%d]" % (where, index)
         found = _shape_problems(item, label)
         problems.extend(found)
-        if not found:
-            shaped.append((label, item))
-    catalogue.prefetch_zones([z for _label, item in shaped for z in item.get("zones") or []])
+        if isinstance(item, dict):
+            # The names of an item with a shape problem are still resolved, so one run reports every problem.
+            shaped.append((label, _usable(item) if found else item, not found))
+    catalogue.prefetch_zones([z for _label, item, _clean in shaped for z in item.get("zones") or []])
     policies = []
-    for label, item in shaped:
+    for label, item, clean in shaped:
         pgs = []
         for ref in item["permission_groups"]:
             pg = catalogue.find_permission_group(ref)
@@ -412,7 +429,7 @@ def parse_policies(items, catalogue, where="policies", warnings=None):
                     problems.append(problem)
             targets.append(scope)
             kinds.append(scope.kind(account_id))
-        if unresolved:
+        if unresolved or not clean:
             continue
         if not targets:
             targets.append(Scope.account(account_id))
@@ -532,6 +549,10 @@ def parse_declaration(tree, catalogue, warnings=None):
             name = node.get("name")
             if not isinstance(name, str) or not name.strip():
                 problems.append("%s has no name (keys given: %s)" % (where, ", ".join(sorted(map(str, node))) or "none"))
+                continue
+            bad_name = name_problems(name, "%s name" % where)
+            if bad_name:
+                problems.extend(bad_name)
                 continue
             where = "group '%s'" % name
             unknown = sorted(set(node) - set(GROUP_KEYS))

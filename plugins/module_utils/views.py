@@ -182,9 +182,16 @@ def policy_item(policy, account_id, pg_ref=None, zone_ref=None, rg_ref=None):
 
 
 def account_id_of_views(views):
-    """The account id that the scope keys of normalised policy views name (None when none does)."""
+    """The account id that normalised policy views of this account name, None when none does.
+
+    Only views the module classified as the whole account or zones of this account (``target`` ``account`` or
+    ``zones``) count: a scope that names another account is shown with target ``scope`` and must not be taken
+    for this one.
+    """
     prefix = ACCOUNT_SCOPE + "."
     for view in views or []:
+        if view.get("target") not in ("account", "zones"):
+            continue
         for rg in view.get("resource_groups") or []:
             key = (rg.get("scope") or {}).get("key") or ""
             if key.startswith(prefix) and not key.startswith(ZONE_PREFIX):

@@ -141,7 +141,7 @@ options:
     type: bool
     deprecated:
       why: The catalogues are read at most once per task, so trusting ids saves nothing.
-      version: 2.0.0
+      version: 1.0.0
       alternatives: Remove the option.
 notes:
   - Cloudflare regenerates policy ids on every change, so policies are compared by their content (access, permission

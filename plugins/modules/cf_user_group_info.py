@@ -134,6 +134,11 @@ user_groups:
           description: V(accepted) or V(pending).
           type: str
           sample: accepted
+account_id:
+  description: The account the groups were read from.
+  returned: success
+  type: str
+  sample: 0123456789abcdef0123456789abcdef
 api_requests:
   description: Number of API requests the task sent, by HTTP method, with C(total) and C(retries).
   returned: always

@@ -68,7 +68,7 @@ options:
     type: bool
     deprecated:
       why: The catalogues are read at most once per task, so trusting ids saves nothing.
-      version: 2.0.0
+      version: 1.0.0
       alternatives: Remove the option.
 extends_documentation_fragment:
   - cfiam.user_groups.connection

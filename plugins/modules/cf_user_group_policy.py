@@ -15,8 +15,8 @@ version_added: 0.1.0
 description:
   - Attaches permission policies to a Cloudflare account user group, detaches them, or makes the group's policies
     exactly a given list.
-  - A policy grants (or denies) one or more permission groups (roles) on its targets: the whole account, a list of
-    zones, named resource groups, raw resource scopes, or a combination of the last three.
+  - A policy grants (or denies) one or more permission groups (roles) on its targets, which are the whole account, a
+    list of zones, named resource groups, raw resource scopes, or a combination of the last three.
   - Permission groups are given by name, C(meta.label) or id. Zones are given by name or id, and resource groups
     by name or id. Every name is resolved and every policy is checked before the first write. This includes
     whether each role can apply to its scope, because a domain role cannot apply to the whole account and an
@@ -118,7 +118,7 @@ options:
     type: bool
     deprecated:
       why: The catalogues are read at most once per task, so trusting ids saves nothing.
-      version: 2.0.0
+      version: 1.0.0
       alternatives: Remove the option.
 notes:
   - The token needs C(Account Settings Write) to change the policies, and C(Zone Read) to resolve zone names.

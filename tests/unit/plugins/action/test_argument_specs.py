@@ -75,10 +75,6 @@ print(json.dumps(out, default=str))
 """
 
 # A documentation bug found by this test (listed in the report; the test fails once the documentation is fixed).
-BROKEN_DOCS = {
-    "cf_user_group_policy": "BUG: its DOCUMENTATION is not valid YAML ('on its targets: the whole account' in a "
-                            "plain list item), so ansible-doc cannot show the module",
-}
 
 
 def collections_path():
@@ -183,8 +179,7 @@ def test_every_module_has_an_action_and_documentation():
 
 
 @pytest.mark.parametrize("module", [
-    pytest.param(m, marks=pytest.mark.xfail(strict=True, reason=BROKEN_DOCS[m])) if m in BROKEN_DOCS else m
-    for m in MODULES])
+    m for m in MODULES])
 def test_argument_spec_matches_the_documentation(module):
     found = module_docs()["%s.%s" % (COLLECTION, module)]
     assert "error" not in found, found["error"]

@@ -82,11 +82,7 @@ def declared_policies(declaration):
 
 
 # =========================================================================== to_declaration
-@pytest.mark.parametrize("name, policy", [
-    pytest.param(name, policy, marks=pytest.mark.xfail(
-        strict=True, reason="BUG: to_declaration takes the account id from the first scope key, even another "
-                            "account's: that scope is exported as a policy on this whole account"))
-    if name == "foreign_account_key" else (name, policy) for name, policy in SHAPES], ids=[n for n, _p in SHAPES])
+@pytest.mark.parametrize("name, policy", SHAPES, ids=[n for n, _p in SHAPES])
 def test_to_declaration_round_trips_each_shape(name, policy):
     declaration = to_declaration([info_group(1, "G", [policy])])
     assert declared_policies(declaration) == {"G": set([policy])}, declaration
@@ -98,8 +94,6 @@ def test_to_declaration_round_trips_every_shape_in_one_group():
     assert declared_policies(declaration) == {"All": set(policies)}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a group whose policy names another account's scope, exported first, "
-                                       "turns the other groups' account and zone policies into raw scopes")
 def test_to_declaration_foreign_scope_does_not_change_other_groups():
     zones = [{"id": ZONE_IDS[name], "name": name} for name in ("example.com", "example.net")]
     declaration = to_declaration([info_group(1, "A", [SHAPE["foreign_account_key"]]),
@@ -169,8 +163,6 @@ def test_to_declaration_refuses_what_it_cannot_export():
         to_declaration([broken])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: to_declaration reads names from the policies before its try block: a "
-                                       "policy not in the normalised form raises AttributeError, not AnsibleFilterError")
 @pytest.mark.parametrize("policy", [
     {"access": "allow", "permission_groups": "admin", "resource_groups": []},
     {"access": "allow", "permission_groups": [], "resource_groups": [None]},
@@ -183,8 +175,6 @@ def test_to_declaration_reports_a_malformed_policy(policy):
         to_declaration([broken])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: to_declaration names a resource group by a name that another exported "
-                                       "resource group also has, so the declaration is ambiguous")
 def test_to_declaration_keeps_the_id_of_an_ambiguous_resource_group():
     policies = [Policy.of("allow", [PG_ADMIN["id"]], [ResourceGroupRef(RG_TWIN1["id"])]),
                 Policy.of("deny", [PG_ADMIN["id"]], [ResourceGroupRef(RG_TWIN2["id"])])]
@@ -266,8 +256,6 @@ def test_to_unsafe_yaml_loads_back_equal_and_untrusted(value):
         assert templar().template(got) == value  # never rendered
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: to_unsafe_yaml writes a NEL (U+0085) at the edge of a single-quoted or "
-                                       "block scalar, and YAML reads it back as a space")
 @pytest.mark.parametrize("value", [u"\x85first", u"last\x85", u"line\n\x85"],
                          ids=["nel_first", "nel_last", "nel_in_block"])
 def test_to_unsafe_yaml_next_line_character(value):
@@ -300,9 +288,6 @@ def test_every_string_value_is_tagged_and_no_key_is():
 
 
 @pytest.mark.parametrize("value", ["123", "yes", "null", "", "2024-01-01", "1.5", "~", "true", "0x1F"])
-@pytest.mark.xfail(ANSIBLE_219, strict=True, reason="BUG: ansible-core 2.19 resolves a !unsafe scalar as if it were "
-                                                    "plain, so a string that looks like a number, bool, null or date "
-                                                    "comes back as one")
 def test_to_unsafe_yaml_strings_that_look_like_other_scalars(value):
     loaded = load_like_a_vars_file(to_unsafe_yaml({"name": value}))
     assert isinstance(loaded["name"], string_types) and loaded["name"] == value
@@ -445,8 +430,6 @@ class TestRunSummary(object):
         assert user_groups_run_summary(plan, applied=[{"item": {"name": "Stable", "id": hexid(1)},
                                                        "changed": False}])["updated"] == []
 
-    @pytest.mark.xfail(strict=True, reason="BUG: a failure after a write (written, changed: true) leaves the summary "
-                                           "at changed: false")
     def test_a_failure_after_a_write_is_a_change(self):
         plan = plan_result()
         applied = loop_result([failure(plan["apply"][2], 400, [1004], "add members",
@@ -466,11 +449,9 @@ def test_filter_module_lists_the_filters():
 
 
 @pytest.mark.parametrize("name, func", [
-    pytest.param("to_declaration", to_declaration, marks=pytest.mark.xfail(
-        strict=True, reason="BUG: plugins/filter/to_declaration.yml does not document the zones option")),
-    pytest.param("user_groups_run_summary", user_groups_run_summary, marks=pytest.mark.xfail(
-        strict=True, reason="BUG: plugins/filter/user_groups_run_summary.yml documents created/policies/members/"
-                            "new_members, the filter takes applied/deleted/check_mode")),
+    ("to_declaration", to_declaration),
+    ("to_unsafe_yaml", to_unsafe_yaml),
+    ("user_groups_run_summary", user_groups_run_summary),
 ])
 def test_filter_documentation_matches_the_signature(name, func):
     with open(os.path.join(COLLECTION_ROOT, "plugins", "filter", name + ".yml")) as handle:

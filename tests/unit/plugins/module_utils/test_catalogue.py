@@ -302,8 +302,6 @@ class TestUserGroups(object):
         assert catalogue.fresh_user_group(made["id"]) is None
         assert catalogue.find_user_group(name="Fresh (renamed elsewhere)") == (None, [])
 
-    @pytest.mark.xfail(strict=True, reason="BUG: without the group listing, user_group(id) and fresh_user_group(id) "
-                                           "GET the same group twice in one item")
     def test_a_group_read_by_id_is_fresh_for_the_item(self, emulator, api, catalogue, log):
         made = api.create_user_group("By id, then fresh")
         emulator.clear_requests()
