@@ -36,6 +36,8 @@ RESPONSE_VALIDATOR = V30ResponseValidator(SPEC, spec_validator_cls=None)
 A = builders.DEFAULT_ACCOUNT_ID
 ACCT_KEY = f"com.cloudflare.api.account.{A}"
 ZK = "com.cloudflare.api.account.zone."
+WK = "com.cloudflare.api.account.worker."
+COMBINATION = "invalid permission group and resource group combination"
 
 
 def validate_response(resp):
@@ -120,6 +122,7 @@ def test_routing_errors(emulator):
     ("/accounts/{account_id}/iam/permission_groups", 5, 50),
     ("/accounts/{account_id}/members", 5, 50),
     ("/zones", 5, 50),
+    ("/accounts", 5, 50),
 ])
 def test_per_page_limits(emulator, path, lo, hi):
     for bad in (lo - 1, hi + 1):
@@ -182,11 +185,14 @@ def test_every_operation_success_and_error(emulator):
     # zones
     call(emulator, "GET", "/zones")
     call(emulator, "GET", "/zones", expect=400, params={"status": "bogus"})
+    # accounts
+    call(emulator, "GET", "/accounts")
+    call(emulator, "GET", "/accounts", expect=400, params={"per_page": 51})
     # user group delete last
     call(emulator, "DELETE", f"{UG}/{g['id']}")
     call(emulator, "DELETE", f"{UG}/{g['id']}", expect=404)
     ops = {e["operation"] for e in emulator.requests()}
-    assert len(ops) == 20, sorted(ops)
+    assert len(ops) == 21, sorted(ops)
 
 
 # ----------------------------------------------------------------- user groups
@@ -262,10 +268,10 @@ def test_policy_errors_are_atomic(emulator):
         ([pol([admin]), {"access": "allow", "permission_groups": [{"id": admin}],
                          "resource_groups": [{"id": "0" * 32}]}], 1007, "invalid resource group"),
         ([pol([admin], objects=[])], 1008, "The number of Scope objects should not be zero"),
-        ([pol([ddns], objects=["*"])], 1009, "invalid permission group and resource group combination"),
-        ([pol([admin], objects=[zone])], 1009, "invalid permission group and resource group combination"),
-        ([pol([admin, ddns], objects=[zone])], 1009, "invalid permission group and resource group combination"),
-        ([pol([admin], key="com.cloudflare.api.account." + "9" * 32)], 1011, None),
+        ([pol([ddns], objects=["*"])], 1006, COMBINATION),
+        ([pol([admin], objects=[zone])], 1006, COMBINATION),
+        ([pol([admin, ddns], objects=[zone])], 1006, COMBINATION),
+        ([pol([admin], key="com.cloudflare.api.account." + "9" * 32)], 1006, COMBINATION),
     ]
     for policies, code, msg in cases:
         body = call(emulator, "PUT", f"{UG}/{g['id']}", expect=400, json={"name": "Changed", "policies": policies})
@@ -521,7 +527,9 @@ def test_state_roundtrip_and_log(emulator):
     log = emulator.requests()
     assert log and log[0]["method"] == "POST" and log[0]["path"] == f"/client/v4/accounts/{A}/iam/user_groups"
     assert log[0]["body"] == {"name": "roundtrip"} and log[0]["status"] == 200
-    assert set(log[0]) == {"seq", "method", "path", "query", "status", "body", "operation", "fault"}
+    assert set(log[0]) == {"seq", "method", "path", "query", "status", "body", "operation", "fault", "credential",
+                           "rate_limited"}
+    assert log[0]["credential"] == "default" and log[0]["rate_limited"] is False
     emulator.api("GET", UG, params={"per_page": 3})
     assert emulator.requests(clear=True)[-1]["query"] == {"per_page": "3"}
     assert emulator.requests() == []
