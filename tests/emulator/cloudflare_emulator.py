@@ -9,63 +9,138 @@ line ``EMULATOR_URL=http://HOST:PORT/client/v4`` to stdout.
 In-process: ``EmulatorServer(host, port, token, account_id, state=None,
 latency_ms=0).start()`` / ``.stop()`` / ``.base_url``.
 
-API (under ``/client/v4``): the 20 operations of the vendored
-``cloudflare-iam-openapi.json``.  Every request is
+API (under ``/client/v4``): the 21 operations of the vendored
+``cloudflare-iam-openapi.json`` (user groups, group members, permission groups,
+resource groups, account members, zones, accounts).  Every request is
+  0. redirected when the ``redirect`` switch is on (before anything else),
   1. routed (unknown path -> 404 code 7003 "No route for the URI"; known path,
      wrong method -> 405 code 7001 "Method <M> not available for that URI."),
-  2. rate limited (``POST /__emulator__/rate_limit``) -> 429 code 10100,
+  2. attributed to a credential (``Authorization: Bearer <token>`` or
+     ``X-Auth-Email`` + ``X-Auth-Key``) and counted against that credential's
+     rate budget (``POST /__emulator__/rate_limit``) -> 429 code 10100,
   3. possibly faulted (``POST /__emulator__/faults``),
-  4. authenticated: ``Authorization: Bearer <token>`` or ``X-Auth-Email`` +
-     ``X-Auth-Key`` -> else 401 code 10000 "Authentication error"; a path
-     ``account_id`` other than the emulator's -> 403 code 9109 "Unauthorized to
-     access requested resource",
+  4. authenticated: no valid credential -> 401 code 10000 "Authentication
+     error"; a path ``account_id`` that does not exist or that the credential
+     cannot see -> 403 code 9109 "Unauthorized to access requested resource",
   5. JSON-decoded (bad JSON -> 400 code 6007 "Malformed JSON in request body"),
   6. validated against the OpenAPI document with openapi-core (parameters incl.
      per_page bounds and the body schema) -> 400 code 10001, message says what,
   7. executed.
-Credentials are never logged, echoed or printed.
+Credentials are never logged, echoed or printed; a known secret that appears in a
+logged path, query or body is replaced by ``[REDACTED]``.
 
-Error codes chosen (all HTTP 400 unless noted):
+Error codes (all HTTP 400 unless noted; [E] = the emulator's choice, Cloudflare's
+code is undocumented):
   1003 (404)  "user group not found" / "member not found in user group" /
               "permission group not found" / "resource group not found" /
-              "account member not found"
-  1004        "account member(s) not found: <id>, <id>"     (POST/PUT members)
-  1006        "invalid permission group"    (source.pointer names the item)
-  1007        "invalid resource group"      (unknown resource group id)
-  1008        "The number of Scope objects should not be zero"
-  1009        "invalid permission group and resource group combination"
-  1010        "Cannot modify user group '<name>': it is managed by SCIM from
-               your identity provider"
-  1011        "invalid scope: <detail>"     (bad scope key / object key)
-  1013        "resource group is in use by a policy"        (DELETE resource group)
+              "account member not found"                       [E]
+  1004        "account member(s) not found: <id>, <id>"         [E] (POST/PUT members)
+  1006        "invalid permission group"  (unknown permission group id; source.pointer names it)
+  1006        "invalid permission group and resource group combination": a role
+              whose class does not match the scope, an empty permission_groups or
+              resource_groups list, and every scope that is not one of the documented
+              forms below (Cloudflare answers both cases with 1006, see
+              cloudflare-iam-api.md sections 12 and 13)
+  1007        "invalid resource group"    (unknown resource group id)   [E]
+  1008        "The number of Scope objects should not be zero" (message documented, code [E])
+  1010        SCIM refusal, configurable (``config(scim_refusal=...)``); default
+              "Cannot modify user group '<name>': it is managed by SCIM from your
+              identity provider"                                [E]
+  1013        "resource group is in use by a policy" (DELETE resource group)  [E]
   971  (429)  fault "Please wait and consider throttling your request speed"
-  10100 (429) rate limit "More than <limit> requests per <window> seconds reached. ..."
+  10100 (429) rate budget "More than <limit> requests per <window> seconds reached. ..."
+  9109 (403)  account the credential cannot see (or that does not exist)
+
+Scopes accepted (everything else -> 1006), ``<ACCT>`` = the account of the path:
+  account        key ``com.cloudflare.api.account.<ACCT>``, objects ``[*]``
+  zones          key ``com.cloudflare.api.account.<ACCT>``, objects
+                 ``com.cloudflare.api.account.zone.<zone id of ACCT>`` (one or more);
+                 a named resource group of zones is a "domain group"
+  ad-hoc zone    key ``com.cloudflare.api.account.zone.<zone id of ACCT>``, objects ``[*]``
+  Workers        key ``com.cloudflare.api.account.<ACCT>``, objects
+                 ``com.cloudflare.api.account.worker.<Worker id of ACCT>`` (one or more)
+Role classes (``meta.scopes`` of the permission group): ``com.cloudflare.api.account``
+roles only on the account scope, ``com.cloudflare.api.account.zone`` roles only on
+zone scopes, ``com.cloudflare.api.account.worker`` (per-Worker) roles only on Worker
+scopes.  Every role of a policy must fit every resource group of the policy.
 
 Admin endpoints (no auth, no validation, no faults, not rate limited, not
-logged) under ``/__emulator__/``:
-  GET  health                 -> {"ok": true, ...}
+logged) under ``/__emulator__/``; a bad admin request answers 400 {"error": ...}
+and changes nothing:
+  GET  health                 -> {"ok": true, "account_id": <default account>, ...}
   GET  state                  -> the state (format below)
   POST state                  -> replace state; body = a state, or {"demo": true}
-  POST reset                  -> demo state + clear log, faults, rate limit, latency back to CLI value
+  POST reset                  -> demo state, empty log, no faults, no rate budget, no
+                                 extra tokens, every config switch at its default
   GET  requests / DELETE requests -> request log / clear it.  Entries:
        {seq, method, path (full path incl. the /client/v4 prefix, no query),
         query (dict str -> str, or list when repeated), status (0 = dropped),
         body (parsed JSON request body or null), operation (operationId or null),
-        fault (fault kind or null)}.  Never headers.
+        fault (fault kind, "redirect", or null), credential (the credential's
+        name: "default", "global-key", a token name, or null), rate_limited (true
+        when the rate budget answered 429)}.  Never headers, never a secret.
   POST faults                 -> {"rate", "kinds", "retry_after", "slow_ms", "seed", "methods"}
-  POST rate_limit             -> {"limit", "window", "block"}; {"limit": 0} disables
-  POST config                 -> {"latency_ms": N}
+  POST rate_limit / GET rate_limit
+       body {"budget"|"limit": N, "window_s"|"window": s, "block_s"|"block": s,
+             "headers": "ratelimit"|"x-ratelimit"|"both"|"none"}; replaces the
+       whole rate-limit configuration; N = 0 (default) enforces nothing.
+       Each credential has its own budget (tokens given the same "budget" key share
+       one): past N requests in ``window`` seconds every call of that credential is
+       answered 429 code 10100 for ``block`` seconds (default = window), with
+       ``Retry-After`` (whole seconds, only on 429); after the block the budget is
+       full again.  Headers on every /client/v4 answer (``headers``):
+         ratelimit   ``Ratelimit: "default";r=<remaining>;t=<reset s>`` and
+                     ``Ratelimit-Policy: "burst";q=<budget>;w=<window s>`` (default)
+         x-ratelimit ``x-ratelimit-limit``, ``x-ratelimit-remaining``, ``x-ratelimit-reset`` (s)
+         both / none
+       Without a budget the headers announce Cloudflare's 1200 per 300 s.
+       Answer: {"ok", "rate_limit": {...}, "usage": {budget key: {"used", "blocked_for_s"}}}.
+  POST config / GET config    -> switches; POST sets only the keys given:
+       latency_ms          int, added to every API answer (default: --latency-ms)
+       write_replies       "full" (default) | "minimal": writes answer the least the
+                           schema allows: POST/PUT user group -> {id, name, created_on,
+                           modified_on} (no policies, no status); POST members -> only
+                           the members this request added, [{id}], request order;
+                           PUT members -> the members of the body, [{id}], body order;
+                           DELETE member -> {id}; POST/PUT resource group -> {id, scope};
+                           DELETEs already answer {id}.  Reads are unchanged.
+       max_per_page        int | null: every paginated listing applies at most this
+                           many items per page whatever per_page asks; result_info
+                           reports the per_page really applied
+       result_info         "full" (default) | "omit" (no result_info on any listing)
+       result_info_omit    list of result_info keys to drop, e.g. ["total_pages"] or
+                           ["total_pages", "total_count"]
+       total_count_delta   int added to total_count (a lying total; count, page,
+                           per_page and total_pages stay truthful)
+       redirect            null | {"location": URL, "status": 301|302|303|307|308
+                           (default 307), "append_path": bool (append /client/v4/...
+                           and the query to location), "methods": [..] | null}:
+                           every matching /client/v4 request is answered with that
+                           redirect (empty body) and logged with fault "redirect"
+       scim_refusal        {"status": 4xx, "code": int, "message": str} for renaming,
+                           deleting or changing the members of a SCIM group;
+                           "{name}" in message is the group name; keys not given
+                           take their default (400, 1010, message above)
+  POST tokens / GET tokens / DELETE tokens
+       body {"tokens": [{"token": secret, "name": label, "type": "user"|"account",
+             "accounts": "*" | [account ids], "budget": key}]}: extra API tokens
+       besides the CLI token (name "default") and the global key ("global-key"),
+       both of which see every account.  A user token sees the listed accounts
+       (default "*"); an account-owned token sees exactly one.  Answers list names,
+       types and accounts, never a secret.  DELETE (and reset) drops the extra tokens.
 
-State format (plain JSON, one account)::
+State format, single account (plain JSON)::
 
   {"version": 1, "seed": 0,            # seed: RNG for new ids (re-seeded on load)
-   "account": {"id": "<32hex>", "name": "Demo Account"},
-   "permission_groups": [{"id", "name", "meta": {"description", "editable", "label", "scopes"},
+   "account": {"id": "<32hex>", "name": "Demo Account", "type"?, "settings"?, "created_on"?},
+   "permission_groups": [{"id", "name", "meta": {"description", "editable", "label", "scopes",
+                                                 "deprecated"?, "eol_at"?},
                           "created_on", "modified_on"}],
    "members": [{"id", "email", "status": "accepted|pending", "created_on",
                 "user": {"id", "email", "first_name", "last_name",
                          "two_factor_authentication_enabled"}}],
    "zones": [{"id", "name", "status", "type", "created_on", "modified_on", "activated_on"}],
+   "workers": [{"id", "name", "created_on"}],          # optional
    "resource_groups": [{"id", "name", "anonymous": bool, "meta": {...},
                         "scope": {"key", "objects": [{"key"}]}, "created_on", "modified_on"}],
                         # anonymous = created from an inline scope; not listed
@@ -73,6 +148,17 @@ State format (plain JSON, one account)::
                     "policies": [{"id", "access", "permission_groups": [pg ids],
                                   "resource_groups": [rg ids], "created_on", "modified_on"}],
                     "members": [{"id": "<account member id>", "created_at"}]}]}
+
+State format, several accounts (the catalogue is shared)::
+
+  {"version": 2, "seed": 0, "default_account": "<id>",   # default: the first account
+   "permission_groups": [...],
+   "accounts": [{"account": {...}, "members": [...], "zones": [...], "workers": [...],
+                 "resource_groups": [...], "user_groups": [...]}, ...]}
+
+A state is exported in the form it was loaded in.  New ids never equal an id
+present anywhere in the loaded state (accounts, members and their users, zones,
+Workers, resource groups, user groups, policies, permission groups).
 
 Spec deviations applied when validating requests: ``readOnly`` is stripped from
 the request-side copy of the schema (the Cloudflare document marks the path

@@ -4,16 +4,49 @@
   subprocess (one per xdist worker), yields an ``EmulatorClient`` bound to it,
   kills it at session end.
 * ``emulator`` (function): resets the server (demo state, empty request log,
-  no faults, no rate limit, latency back to the CLI value) and returns the same
-  ``EmulatorClient``.
+  no faults, no rate budget, no extra tokens, every ``config`` switch at its
+  default, latency back to the CLI value) and returns the same ``EmulatorClient``.
+* ``recording_sink`` (function): a ``RecordingSink`` -- an HTTP server on
+  127.0.0.1 with its own port (another origin than the emulator) recording
+  method, path, query, headers and body of everything it receives, never
+  printing any of it; stopped after the test.  Outside tests/emulator import it
+  (``from pytest_plugin import recording_sink``) in a conftest or test module.
 
 ``EmulatorClient`` attributes: ``base_url`` (``http://127.0.0.1:PORT/client/v4``),
 ``admin_url``, ``token``, ``account_id``, ``api_email``, ``api_key``.
-Methods: ``state()``, ``set_state(dict)``, ``reset()``, ``requests(clear=False)``,
-``clear_requests()``, ``writes()``, ``faults(**kw)``, ``rate_limit(**kw)``,
-``config(**kw)``, ``env()``, ``headers()``, ``api(method, path, **requests_kw)``,
-``group_by_name(name)``, ``groups_by_name(name)``, ``member_id(email)``,
-``permission_group_id(label_or_name)``, ``zone_id(name)``.
+
+Methods (admin calls raise ValueError when the emulator refuses a value):
+  state(), set_state(dict), reset(), health()
+  requests(clear=False), clear_requests(), writes(), rate_limited()
+      -- the request log; entries {seq, method, path, query, status, body,
+         operation, fault, credential, rate_limited}, never a secret
+  faults(rate, kinds, retry_after, slow_ms, seed, methods)
+  rate_limit(budget|limit=N, window_s|window=S, block_s|block=S,
+             headers="ratelimit"|"x-ratelimit"|"both"|"none")
+      -- replaces the rate-limit configuration; N requests per S seconds per
+         credential (tokens with the same "budget" key share one), then every call
+         of that credential gets 429 code 10100 + Retry-After for block seconds;
+         budget=0 (default) enforces nothing.  rate_limit_status() -> usage per budget.
+  config(**switches), get_config() -- switches (all reset by reset()):
+      latency_ms=N
+      write_replies="full"|"minimal"      (write_replies(mode) is the same)
+      max_per_page=N|None, result_info="full"|"omit",
+      result_info_omit=[keys of result_info], total_count_delta=N
+                                          (pagination(...) sets all four at once)
+      redirect=None|{"location", "status", "append_path", "methods"}
+                                          (redirect(location, status=307, append_path=False,
+                                           methods=None); redirect(None) stops)
+      scim_refusal={"status", "code", "message"}   ("{name}" = the group name;
+                                           scim_refusal(status, code, message); no args = default)
+  tokens([{"token", "name", "type": "user"|"account", "accounts": "*"|[ids], "budget"}]),
+  token_list() -- extra API tokens; answers never contain a secret
+  clone(token=None, account_id=None) -- the same emulator seen with another token/account
+  env(), headers(), api(method, path, **requests_kw)  ('{account_id}' in path is substituted)
+  account_ids(), account_state(account_id=None)
+  group_by_name(name, account_id=None), groups_by_name(name, account_id=None),
+  member_id(email, account_id=None), permission_group_id(label_or_name),
+  zone_id(name, account_id=None), worker_id(name, account_id=None)
+See cloudflare_emulator.py's docstring for the exact semantics of every switch.
 Only stdlib + requests are used.
 """
 
