@@ -184,7 +184,7 @@ import time
 import uuid
 from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, quote, quote_plus, urlencode, urlsplit
 
 try:  # package import (tests.emulator.cloudflare_emulator)
     from . import builders  # type: ignore
@@ -1169,8 +1169,10 @@ class Emulator:
             names.add(name)
             creds[t["token"]] = Credential(name, kind, accounts, t.get("budget"))
         self.creds = creds
-        self.secrets = sorted({s for s in (self._token, self._key, *[k for k in creds if isinstance(k, str)])
-                               if len(s) >= 4}, key=len, reverse=True)
+        raw = {s for s in (self._token, self._key, *[k for k in creds if isinstance(k, str)]) if len(s) >= 4}
+        # the raw secret and its percent-encoded forms (the logged path is not decoded)
+        self.secrets = sorted({v for s in raw for v in (s, quote(s, safe=""), quote(s), quote_plus(s))},
+                              key=len, reverse=True)
 
     def reset(self):
         with self.lock:

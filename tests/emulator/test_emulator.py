@@ -17,7 +17,7 @@ import os
 import re
 import sys
 import time
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 import pytest
 import requests
@@ -1197,13 +1197,13 @@ def test_accounts_list_pages(emulator):
 # ----------------------------------------------------------------- secrets
 
 def test_request_log_never_holds_a_secret(emulator):
-    secrets = ["alpha-secret-token-1", "beta-secret-token-2"]
+    secrets = ["alpha-secret-token-1", "beta/secret+token=2"]
     emulator.tokens([{"token": secrets[0], "name": "alpha"}, {"token": secrets[1], "name": "beta"}])
     everything = secrets + [emulator.token, emulator.api_key]
     alpha = emulator.clone(token=secrets[0])
     alpha.api("GET", UG, params={"name": secrets[1], "fuzzyName": emulator.token})
     alpha.api("POST", UG, json={"name": f"x{secrets[0]}y", "note": [emulator.api_key]})
-    alpha.api("GET", f"/accounts/{{account_id}}/iam/user_groups/{secrets[1]}")
+    alpha.api("GET", f"/accounts/{{account_id}}/iam/user_groups/{quote(secrets[1], safe='')}")
     requests.get(emulator.base_url + "/accounts", headers={"Authorization": "Bearer " + secrets[0] + "x"}, timeout=10)
     requests.get(emulator.base_url + "/accounts", timeout=10,
                  headers={"X-Auth-Email": emulator.api_email, "X-Auth-Key": emulator.api_key})
@@ -1213,7 +1213,8 @@ def test_request_log_never_holds_a_secret(emulator):
     log = emulator.requests()
     dumped = json.dumps(log)
     for s in everything:
-        assert s not in dumped
+        assert s not in dumped and quote(s, safe="") not in dumped and quote_plus(s) not in dumped
+    assert log[2]["path"].endswith("/iam/user_groups/[REDACTED]")
     assert log[1]["body"] == {"name": "x[REDACTED]y", "note": ["[REDACTED]"]}
     assert log[0]["query"] == {"name": "[REDACTED]", "fuzzyName": "[REDACTED]"}
     assert [e["credential"] for e in log] == ["alpha", "alpha", "alpha", None, "global-key", "alpha", "alpha"]
