@@ -58,7 +58,9 @@ Scopes accepted (everything else -> 1006), ``<ACCT>`` = the account of the path:
                  a named resource group of zones is a "domain group"
   ad-hoc zone    key ``com.cloudflare.api.account.zone.<zone id of ACCT>``, objects ``[*]``
   Workers        key ``com.cloudflare.api.account.<ACCT>``, objects
-                 ``com.cloudflare.api.account.worker.<Worker id of ACCT>`` (one or more)
+                 ``com.cloudflare.api.account.worker.<Worker id>`` (one or more; the id
+                 must be 32 lower-case hex -- a Worker name is refused -- but is not
+                 looked up: the emulator has no Workers API)
 Role classes (``meta.scopes`` of the permission group): ``com.cloudflare.api.account``
 roles only on the account scope, ``com.cloudflare.api.account.zone`` roles only on
 zone scopes, ``com.cloudflare.api.account.worker`` (per-Worker) roles only on Worker
@@ -326,6 +328,7 @@ def _describe(exc) -> str:
 # ------------------------------------------------------------------ state
 
 COMBINATION = "invalid permission group and resource group combination"
+HEX32 = re.compile(r"^[0-9a-f]{32}$")
 ROLE_CLASSES = {ACCOUNT_SCOPE: "account", ZONE_SCOPE: "zone", WORKER_SCOPE: "worker"}
 SECTION_KEYS = ("members", "zones", "resource_groups", "user_groups", "workers")
 
@@ -529,8 +532,8 @@ class State:
             return "account"
         if all(o.startswith(zone_prefix) and o[len(zone_prefix):] in a.zones for o in objs):
             return "zone"
-        if all(o.startswith(worker_prefix) and o[len(worker_prefix):] in a.workers for o in objs):
-            return "worker"
+        if all(o.startswith(worker_prefix) and HEX32.match(o[len(worker_prefix):]) for o in objs):
+            return "worker"  # a Worker id (32 hex); the emulator has no Workers API, so any such id is taken
         raise ApiError(400, 1006, COMBINATION, pointer)
 
     def role_class(self, pid):

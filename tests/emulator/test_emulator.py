@@ -888,8 +888,9 @@ def test_scope_forms_and_role_classes(emulator):
         pol([pg["domain_dns"]], key=ZK + z1, objects=[ZK + z1]),  # ad-hoc key needs objects [*]
         pol([pg["domain_dns"]], key=ZK + "f" * 32),               # unknown zone
         pol([pg["domain_dns"]], objects=[ZK + "f" * 32]),
-        pol([pg["worker_read"]], objects=[WK + "f" * 32]),        # unknown Worker
         pol([pg["worker_read"]], objects=[WK + "api-v1"]),        # Worker name instead of id
+        pol([pg["worker_read"]], objects=[WK + w1.upper()]),
+        pol([pg["worker_read"]], objects=[WK + w1 + "0"]),
         pol([pg["domain_dns"]], key=ZK.rstrip("."), objects=[ZK + z1]),  # malformed key seen in the wild
         pol([pg["domain_dns"]], objects=[ZK + "*"]),              # API-token-only "all zones"
         pol([pg["admin"]], key=other),                            # another account
@@ -910,7 +911,7 @@ def test_scope_forms_and_role_classes(emulator):
                     json={"policies": [pol([pg["admin"]], objects=[])]}))[0] == 1008
     # resource groups obey the same forms
     RG = "/accounts/{account_id}/iam/resource_groups"
-    for scope in ({"key": ACCT_KEY, "objects": [{"key": WK + "f" * 32}]}, {"key": other, "objects": [{"key": "*"}]},
+    for scope in ({"key": ACCT_KEY, "objects": [{"key": WK + "api-v1"}]}, {"key": other, "objects": [{"key": "*"}]},
                   {"key": ACCT_KEY, "objects": [{"key": "*"}, {"key": WK + w1}]}):
         assert err(call(emulator, "POST", RG, expect=400, json={"name": "bad", "scope": scope})) == (1006, COMBINATION)
     workers = call(emulator, "POST", RG, json={"name": "API Workers", "scope": {
