@@ -272,6 +272,13 @@ class _SinkHandler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = _any
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):  # no traceback on stderr either
+        pass
+
+
 class RecordingSink:
     """A throw-away HTTP server on its own port (another origin than the emulator) that records
     every request it receives and answers ``status`` with a Cloudflare-like success envelope.
@@ -290,8 +297,7 @@ class RecordingSink:
         self.status = status
         self.payload = payload if payload is not None else {"success": True, "errors": [], "messages": [],
                                                             "result": None}
-        self.httpd = ThreadingHTTPServer((host, port), _SinkHandler)
-        self.httpd.daemon_threads = True
+        self.httpd = _QuietServer((host, port), _SinkHandler)
         self.httpd.sink = self
         self.host, self.port = host, self.httpd.server_address[1]
         self._thread = threading.Thread(target=self.httpd.serve_forever, name="recording-sink", daemon=True)
