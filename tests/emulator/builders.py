@@ -12,6 +12,20 @@ the same call always yields the same ids.
 * ``generated_declaration(...)`` (same arguments) -- the matching desired-state
   declaration: nested list of ``{name, members: [emails], policies: [{access,
   permission_groups: [labels], zones?: [zone names]}], children: [...]}``.
+* ``multi_account_state(n_accounts=3, n_groups=10, ...)`` -- N accounts x M
+  groups in the multi-account state form (``{"version": 2, "accounts": [...]}``);
+  account 0 has the default account id and is exactly ``generated_state(...)``'s
+  account, account k > 0 has id ``account_ids(n)[k]``, ids salted by the account
+  id and zones ``zoneNNN.aKK.example.com``.  ``multi_account_declaration(k, ...)``
+  (same arguments) is the declaration matching account k.
+* ``account_ids(n)`` -- the account ids ``multi_account_state`` uses.
+
+Catalogue: ``PERMISSION_GROUPS`` (account- and domain-scoped roles, the pool the
+generators draw from) plus ``EXTRA_PERMISSION_GROUPS`` (Workers platform roles,
+the resource-scoped per-Worker roles with ``meta.scopes``
+``com.cloudflare.api.account.worker`` and two deprecated roles carrying
+``meta.deprecated: "true"`` and ``meta.eol_at``), all served by the emulator.
+The demo account also has four Workers (``DEMO_WORKERS``) for per-Worker scopes.
 
 Generated group naming: a tree of ``depth`` levels; the group name stored in
 the account is the full path of segment names joined with ``" / "``, e.g.
@@ -31,6 +45,7 @@ STATE_VERSION = 1
 
 ACCOUNT_SCOPE = "com.cloudflare.api.account"
 ZONE_SCOPE = "com.cloudflare.api.account.zone"
+WORKER_SCOPE = "com.cloudflare.api.account.worker"
 
 PG_CREATED = "2020-07-06T12:19:13.099114Z"
 PG_MODIFIED = "2020-10-13T11:18:00.208228Z"
@@ -114,6 +129,31 @@ PERMISSION_GROUPS = [
     ("Domain Zaraz Admin", "domain_zaraz_admin", ZONE_SCOPE, "Can edit Zaraz configuration for domain."),
 ]
 
+# Added to the catalogue after PERMISSION_GROUPS; not used by the generators (so
+# generated_state() stays what it was).  (name, label, scope, description, extra meta)
+# Names and descriptions of the Workers roles are Cloudflare's (roles.mdx,
+# per-resource-permissions.mdx); labels and the meta.scopes value of the per-Worker
+# roles are not documented and are the emulator's guess.  Which roles Cloudflare
+# deprecates is not documented either: the two deprecated roles are examples.
+EXTRA_PERMISSION_GROUPS = [
+    ("Workers Platform Admin", "workers_platform_admin", ACCOUNT_SCOPE,
+     "Grants edit and read access to all products typically used as part of Cloudflare's Developer Platform.", {}),
+    ("Workers Platform (Read-only)", "workers_platform_read_only", ACCOUNT_SCOPE,
+     "Grants read-only access to all products typically used as part of Cloudflare's Developer Platform.", {}),
+    ("Worker Admin", "worker_admin", WORKER_SCOPE,
+     "Can manage a single Cloudflare Worker resource. Grants full read, edit, deploy, and delete access.", {}),
+    ("Worker Edit (Versions & Deployments)", "worker_edit", WORKER_SCOPE,
+     "Can update a single Cloudflare Worker resource. Grants access to create new versions and deployments.", {}),
+    ("Worker Read", "worker_read", WORKER_SCOPE,
+     "Can read a single Cloudflare Worker resource.", {}),
+    ("Workers Platform Metadata (Read-only)", "workers_platform_metadata_read_only", ACCOUNT_SCOPE,
+     "Legacy role, replaced by Metadata Read-Only at the Developer Platform scope.",
+     {"deprecated": "true", "eol_at": "2027-06-30T00:00:00Z"}),
+    ("Domain Zaraz Read (legacy)", "domain_zaraz_read_legacy", ZONE_SCOPE,
+     "Legacy role: can read Zaraz configuration for domain.",
+     {"deprecated": "true", "eol_at": "2026-12-31T00:00:00Z"}),
+]
+
 DEMO_PEOPLE = [
     "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
     "mallory", "niaj", "olivia", "peggy", "rupert", "sybil", "trent", "victor", "walter",
@@ -125,24 +165,27 @@ DEMO_SCIM_GROUP = "Okta Contractors"
 DEMO_SCIM_MEMBERS = ["trent@example.com", "victor@example.com"]
 DEMO_RESOURCE_GROUP = "Production zones"
 DEMO_RESOURCE_GROUP_ZONES = ["example.com", "example.net"]
+DEMO_WORKERS = ["payment-service", "auth-gateway", "api-v1", "api-v2"]
 
 
 def _permission_groups():
-    return [
-        {
-            "id": hid("permission_group", label),
-            "name": name,
-            "meta": {"description": desc, "editable": "false", "label": label, "scopes": scope},
-            "created_on": PG_CREATED,
-            "modified_on": PG_MODIFIED,
-        }
-        for name, label, scope, desc in PERMISSION_GROUPS
-    ]
+    out = []
+    for name, label, scope, desc, extra in [row + ({},) for row in PERMISSION_GROUPS] + EXTRA_PERMISSION_GROUPS:
+        meta = {"description": desc, "editable": "false", "label": label, "scopes": scope}
+        meta.update(extra)
+        out.append({"id": hid("permission_group", label), "name": name, "meta": meta,
+                    "created_on": PG_CREATED, "modified_on": PG_MODIFIED})
+    return out
 
 
-def _member(email, first, last, status="accepted", tfa=False):
+def _sid(salt, *parts):
+    """hid(*parts), salted when ``salt`` is set (several accounts in one state)."""
+    return hid(salt, *parts) if salt else hid(*parts)
+
+
+def _member(email, first, last, status="accepted", tfa=False, salt=""):
     return {
-        "id": hid("member", email),
+        "id": _sid(salt, "member", email),
         "email": email,
         "status": status,
         "created_on": DEMO_CREATED,
@@ -156,9 +199,9 @@ def _member(email, first, last, status="accepted", tfa=False):
     }
 
 
-def _zone(name, status="active"):
+def _zone(name, status="active", salt=""):
     return {
-        "id": hid("zone", name),
+        "id": _sid(salt, "zone", name),
         "name": name,
         "status": status,
         "type": "full",
@@ -204,6 +247,7 @@ def demo_state(account_id: str = DEFAULT_ACCOUNT_ID, account_name: str = DEFAULT
         "created_on": DEMO_CREATED,
         "modified_on": DEMO_MODIFIED,
     })
+    st["workers"] = [{"id": hid("worker", w), "name": w, "created_on": DEMO_CREATED} for w in DEMO_WORKERS]
     st["user_groups"].append({
         "id": hid("user_group", DEMO_SCIM_GROUP),
         "name": DEMO_SCIM_GROUP,
@@ -249,10 +293,11 @@ def _full_name(path):
     return " / ".join(_segment(path[:k]) for k in range(1, len(path) + 1))
 
 
-def _plan(n_groups, n_members, depth, members_per_group, policies_per_group, seed, n_zones):
+def _plan(n_groups, n_members, depth, members_per_group, policies_per_group, seed, n_zones,
+          zone_domain="example.com"):
     rng = random.Random(seed)
     emails = [f"user{i:05d}@example.com" for i in range(1, n_members + 1)]
-    zones = [f"zone{i:03d}.example.com" for i in range(1, n_zones + 1)]
+    zones = [f"zone{i:03d}.{zone_domain}" for i in range(1, n_zones + 1)]
     account_pgs = [(lbl, name) for name, lbl, sc, _desc in PERMISSION_GROUPS if sc == ACCOUNT_SCOPE and lbl != "super_admin"]
     zone_pgs = [(lbl, name) for name, lbl, sc, _desc in PERMISSION_GROUPS if sc == ZONE_SCOPE]
     groups = []
@@ -274,43 +319,49 @@ def _plan(n_groups, n_members, depth, members_per_group, policies_per_group, see
 
 def generated_state(n_groups: int = 100, n_members: int = 1000, depth: int = 3, members_per_group: int = 10,
                     policies_per_group: int = 2, seed: int = 0, with_groups: bool = True, n_zones: int = 10,
-                    account_id: str = DEFAULT_ACCOUNT_ID, account_name: str = "Generated Account") -> dict:
-    emails, zones, groups = _plan(n_groups, n_members, depth, members_per_group, policies_per_group, seed, n_zones)
+                    account_id: str = DEFAULT_ACCOUNT_ID, account_name: str = "Generated Account",
+                    id_salt: str = "", zone_domain: str = "example.com") -> dict:
+    """A large account.  ``id_salt`` salts every id (used by multi_account_state so that
+    ids differ between accounts); ``zone_domain`` is the zones' parent domain."""
+    emails, zones, groups = _plan(n_groups, n_members, depth, members_per_group, policies_per_group, seed, n_zones,
+                                  zone_domain)
     st = _base(account_id, account_name)
     st["seed"] = seed
     for i, e in enumerate(emails, 1):
-        st["members"].append(_member(e, "User", f"{i:05d}"))
-    st["zones"] = [_zone(z) for z in zones]
+        st["members"].append(_member(e, "User", f"{i:05d}", salt=id_salt))
+    st["zones"] = [_zone(z, salt=id_salt) for z in zones]
     if not with_groups:
         return st
     pg_by_label = {pg["meta"]["label"]: pg for pg in st["permission_groups"]}
     acct_key = f"{ACCOUNT_SCOPE}.{account_id}"
     for g in groups:
-        gid = hid("user_group", g["name"])
+        gid = _sid(id_salt, "user_group", g["name"])
         pols = []
         for n, p in enumerate(g["policies"]):
-            rg_id = hid("anon_rg", g["name"], n)
-            objs = ([{"key": _zone_key(hid("zone", z))} for z in p["zones"]] if p.get("zones") else [{"key": "*"}])
+            rg_id = _sid(id_salt, "anon_rg", g["name"], n)
+            objs = ([{"key": _zone_key(_sid(id_salt, "zone", z))} for z in p["zones"]] if p.get("zones")
+                    else [{"key": "*"}])
             st["resource_groups"].append({
                 "id": rg_id, "name": acct_key, "anonymous": True, "meta": {"editable": "false"},
                 "scope": {"key": acct_key, "objects": objs},
                 "created_on": DEMO_CREATED, "modified_on": DEMO_MODIFIED})
             pols.append({
-                "id": hid("policy", g["name"], n), "access": p["access"],
+                "id": _sid(id_salt, "policy", g["name"], n), "access": p["access"],
                 "permission_groups": [pg_by_label[lbl]["id"] for lbl in p["permission_groups"]],
                 "resource_groups": [rg_id], "created_on": DEMO_CREATED, "modified_on": DEMO_MODIFIED})
         st["user_groups"].append({
             "id": gid, "name": g["name"], "scim": False, "created_on": DEMO_CREATED, "modified_on": DEMO_MODIFIED,
             "policies": pols,
-            "members": [{"id": hid("member", e), "created_at": DEMO_CREATED} for e in g["members"]]})
+            "members": [{"id": _sid(id_salt, "member", e), "created_at": DEMO_CREATED} for e in g["members"]]})
     return st
 
 
 def generated_declaration(n_groups: int = 100, n_members: int = 1000, depth: int = 3, members_per_group: int = 10,
                           policies_per_group: int = 2, seed: int = 0, n_zones: int = 10,
-                          full_names: bool = True, **_ignored) -> list:
+                          full_names: bool = True, zone_domain: str = "example.com", **_ignored) -> list:
     """Nested desired-state declaration matching ``generated_state`` (same args)."""
-    _emails, _zones, groups = _plan(n_groups, n_members, depth, members_per_group, policies_per_group, seed, n_zones)
+    _emails, _zones, groups = _plan(n_groups, n_members, depth, members_per_group, policies_per_group, seed, n_zones,
+                                    zone_domain)
     by_path = {}
     roots = []
     for g in groups:
@@ -325,3 +376,50 @@ def generated_declaration(n_groups: int = 100, n_members: int = 1000, depth: int
 
 def generated_group_names(n_groups: int = 100, depth: int = 3) -> list:
     return [_full_name(p) for p in _tree(n_groups, depth)]
+
+
+# ---------------------------------------------------------------- several accounts
+
+def account_ids(n_accounts: int) -> list:
+    """Ids of ``multi_account_state``'s accounts: the default account first."""
+    return [DEFAULT_ACCOUNT_ID] + [hid("account", k) for k in range(1, n_accounts)]
+
+
+def _account_params(k, seed):
+    if k == 0:
+        return {"account_id": DEFAULT_ACCOUNT_ID, "account_name": "Account 00", "id_salt": "",
+                "zone_domain": "example.com", "seed": seed}
+    aid = hid("account", k)
+    return {"account_id": aid, "account_name": f"Account {k:02d}", "id_salt": aid,
+            "zone_domain": f"a{k:02d}.example.com", "seed": seed + k}
+
+
+def multi_account_state(n_accounts: int = 3, n_groups: int = 10, n_members: int = 50, depth: int = 2,
+                        members_per_group: int = 5, policies_per_group: int = 2, seed: int = 0,
+                        with_groups: bool = True, n_zones: int = 5) -> dict:
+    """``n_accounts`` accounts of ``n_groups`` groups each, in the multi-account state form.
+
+    The permission-group catalogue is shared; every account has its own members (same
+    people, account-specific membership ids), zones, resource groups and user groups.
+    """
+    accounts = []
+    for k in range(n_accounts):
+        p = _account_params(k, seed)
+        st = generated_state(n_groups=n_groups, n_members=n_members, depth=depth, members_per_group=members_per_group,
+                             policies_per_group=policies_per_group, with_groups=with_groups, n_zones=n_zones, **p)
+        st["account"].update({"type": "standard" if k else "enterprise",
+                              "created_on": f"2023-0{1 + k % 9}-15T10:00:00.000000Z"})
+        accounts.append({key: st[key] for key in ("account", "members", "zones", "resource_groups", "user_groups")})
+    return {"version": 2, "seed": seed, "default_account": DEFAULT_ACCOUNT_ID,
+            "permission_groups": _permission_groups(), "accounts": accounts}
+
+
+def multi_account_declaration(k: int, n_groups: int = 10, n_members: int = 50, depth: int = 2,
+                              members_per_group: int = 5, policies_per_group: int = 2, seed: int = 0,
+                              n_zones: int = 5, full_names: bool = True, **_ignored) -> list:
+    """The declaration matching account ``k`` of ``multi_account_state`` (same arguments)."""
+    p = _account_params(k, seed)
+    return generated_declaration(n_groups=n_groups, n_members=n_members, depth=depth,
+                                 members_per_group=members_per_group, policies_per_group=policies_per_group,
+                                 seed=p["seed"], n_zones=n_zones, full_names=full_names,
+                                 zone_domain=p["zone_domain"])
