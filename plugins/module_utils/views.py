@@ -131,7 +131,11 @@ def readable_policy(view):
     elif target == "resource_groups":
         out["resource_groups"] = sorted(rg.get("name") or rg.get("id") for rg in rgs)
     else:
-        out["scope"] = [dict((k, v) for k, v in rg.items() if k in ("name", "scope", "zones")) for rg in rgs]
+        out["scope"] = []
+        for rg in rgs:
+            entry = dict(rg.get("scope") or {})
+            entry.update((k, rg[k]) for k in ("name", "zones") if rg.get(k))
+            out["scope"].append(entry)
     return out
 
 

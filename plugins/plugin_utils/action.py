@@ -163,6 +163,9 @@ class CloudflareAction(ActionBase):
         no_log_values = set(validation._no_log_values)
         warnings = ["Both option {option} and its alias {alias} are set.".format(option=w["option"], alias=w["alias"])
                     for w in validation._warnings]
+        # Deprecated options, as AnsibleModule reports them (ansible-core shows them as deprecation warnings).
+        deprecations = [dict((k, v) for k, v in d.items() if k in ("msg", "version", "date", "collection_name"))
+                        for d in validation._deprecations]
         try:
             error = validation.errors[0]
         except IndexError:
@@ -181,6 +184,8 @@ class CloudflareAction(ActionBase):
             for warning in warnings:
                 run.warn(warning)
             result = run.run(self.run_task)
+        if deprecations:
+            result["deprecations"] = deprecations
         if self._inject_invocation(task_vars):
             result["invocation"] = {"module_args": params}
         # As AnsibleModule does: strip every no_log value, keep booleans and None as they are.

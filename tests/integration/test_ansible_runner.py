@@ -29,7 +29,7 @@ if _EMULATOR_DIR not in sys.path:
 from pytest_plugin import EmulatorClient, EmulatorProcess  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from conftest import REPO, ansible_bin, ansible_env  # noqa: E402  pylint: disable=wrong-import-position
+from harness import REPO, ansible_bin, ansible_env  # noqa: E402  pylint: disable=wrong-import-position
 
 ansible_runner = pytest.importorskip("ansible_runner")
 

@@ -342,19 +342,19 @@ def test_loop_items_share_one_session_and_verify_ids_is_ignored(run_playbook, em
             "loop": items, "register": "looped"}
     run = run_playbook([loop])
     assert run.rc == 0, run
-    paths = [r["path"] for r in emulator.requests() if r["method"] == "GET"]
+    gets = [(r["path"], sorted(r["query"].items())) for r in emulator.requests() if r["method"] == "GET"]
+    # no GET twice for the six items: each catalogue is read at most once for the whole loop
+    assert len(gets) == len(set(map(repr, gets))), gets
+    paths = [path for path, _query in gets]
     account = "/client/v4/accounts/%s" % emulator.account_id
-    # one listing of each catalogue for the six items (the role catalogue has two pages)
     assert paths.count(account + "/iam/user_groups") == 1, paths
-    assert paths.count(account + "/iam/permission_groups") == 2, paths
     assert paths.count(account + "/members") == 1, paths
-    assert paths.count("/client/v4/zones") == 1, paths
+    assert 1 <= paths.count("/client/v4/zones") <= 2, paths  # by name, then the listing
     writes = emulator.writes()
     assert [w["method"] for w in writes] == ["POST", "POST"] * 6  # a group with its policies, then its members
     for item in items:
         assert member_emails(emulator, emulator.group_by_name(item["name"])["id"]) == sorted(item["members"])
-    results = run.task("loop")["results"]
-    assert all("verify_ids is ignored" in " ".join(r.get("warnings") or []) for r in results), results
+    assert "verify_ids is ignored" in run.output
     emulator.clear_requests()
     run = run_playbook([loop])
     assert run.rc == 0 and run.status("loop") == "ok", run

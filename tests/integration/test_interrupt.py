@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from conftest import ansible_bin, ansible_env, normalized_groups, write_playbook
+from harness import ansible_bin, ansible_env, normalized_groups, write_playbook
 
 ROLE = "cfiam.user_groups.user_groups"
 

@@ -11,7 +11,7 @@ class UnsafeLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
     """Reads the export as data: a value tagged !unsafe is its plain string."""
 
 
-from conftest import normalized_groups
+from harness import normalized_groups
 
 
 UnsafeLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))

@@ -17,7 +17,7 @@ import subprocess
 import threading
 
 from builders import generated_declaration, generated_state
-from conftest import ansible_bin, ansible_env, write_playbook
+from harness import ansible_bin, ansible_env, write_playbook
 
 ROLE = "cfiam.user_groups.user_groups"
 PLAN_TASK = "Plan the user groups of the account"

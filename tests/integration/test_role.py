@@ -9,7 +9,7 @@ from __future__ import absolute_import, division, print_function
 import copy
 
 from builders import generated_declaration, generated_state
-from conftest import normalized_groups
+from harness import normalized_groups
 
 UG = "/accounts/{account_id}/iam/user_groups"
 ROLE = "cfiam.user_groups.user_groups"

@@ -7,7 +7,7 @@ after writing says what it wrote.
 """
 from __future__ import absolute_import, division, print_function
 
-from conftest import normalized_groups
+from harness import normalized_groups
 
 UG = "/accounts/{account_id}/iam/user_groups"
 ROLE = "cfiam.user_groups.user_groups"

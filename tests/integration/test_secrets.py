@@ -182,7 +182,7 @@ def test_no_secret_in_role_runs_or_ansible_runner_artefacts(emulator, tmp_path):
     import ansible_runner
 
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from conftest import ansible_bin, ansible_env  # noqa: E402
+    from harness import ansible_bin, ansible_env  # noqa: E402
 
     project = tmp_path / "project"
     project.mkdir()

@@ -217,17 +217,16 @@ class TestPolicyView(object):
         view = policy_view(SHAPE["workers"], cat)
         assert view["target"] == "scope"
         assert readable_policy(view) == {"access": "allow", "permission_groups": ["Workers Script Editor"],
-                                         "scope": [{"scope": {"key": ACCOUNT_KEY,
-                                                              "objects": [worker_obj(1), worker_obj(2)]}}]}
+                                         "scope": [{"key": ACCOUNT_KEY, "objects": [worker_obj(1), worker_obj(2)]}]}
 
     def test_mixed(self, cat):
         view = policy_view(SHAPE["named_and_inline"], cat)
         assert view["target"] == "mixed"
         assert readable_policy(view)["scope"] == [
-            {"name": "Production zones", "scope": {"key": ACCOUNT_KEY, "objects": sorted(
-                [zkey("example.com"), zkey("example.net")])}, "zones": ["example.com", "example.net"]},
-            {"scope": {"key": ACCOUNT_KEY, "objects": [zkey("example.org")]}, "zones": ["example.org"]},
-            {"scope": {"key": zkey("shop.example.com"), "objects": ["*"]}, "zones": ["shop.example.com"]},
+            {"name": "Production zones", "key": ACCOUNT_KEY, "objects": sorted(
+                [zkey("example.com"), zkey("example.net")]), "zones": ["example.com", "example.net"]},
+            {"key": ACCOUNT_KEY, "objects": [zkey("example.org")], "zones": ["example.org"]},
+            {"key": zkey("shop.example.com"), "objects": ["*"], "zones": ["shop.example.com"]},
         ]
 
     def test_several_zone_scopes_are_zones(self, cat):

@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+"""Integration harness: real ``ansible-playbook`` processes against the emulator.
+
+``run_playbook(tasks, check=False, diff=False, ...)`` writes a playbook for
+localhost, runs it with the emulator's credentials in the environment and
+returns a ``PlaybookRun`` with every task result (via the test-only
+``dump_results`` callback), stdout/stderr and the return code.
+"""
+from __future__ import absolute_import, division, print_function
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+COLLECTIONS = os.path.join(REPO, ".build", "collections")
+CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
+
+
+def ansible_bin(name):
+    bin_dir = os.environ.get("CFIAM_ANSIBLE_BIN_DIR") or os.path.dirname(sys.executable)
+    return os.path.join(bin_dir, name)
+
+
+def ensure_collection_link():
+    target = os.path.join(COLLECTIONS, "ansible_collections", "cfiam", "user_groups")
+    if not os.path.exists(target):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        try:
+            os.symlink(REPO, target)
+        except FileExistsError:
+            pass
+    return COLLECTIONS
+
+
+class PlaybookRun(object):
+    def __init__(self, rc, stdout, stderr, records, playbook):
+        self.rc = rc
+        self.stdout = stdout
+        self.stderr = stderr
+        self.records = records
+        self.playbook = playbook
+
+    @property
+    def output(self):
+        return self.stdout + self.stderr
+
+    def task(self, name):
+        """The result of the (last) task with this name."""
+        found = [r for r in self.records if r["task"] == name]
+        assert found, "no task named %r ran; tasks: %s\n%s" % (name, [r["task"] for r in self.records], self.output)
+        return found[-1]["result"]
+
+    def status(self, name):
+        return [r for r in self.records if r["task"] == name][-1]["status"]
+
+    @property
+    def recap_changed(self):
+        """``changed=`` of the PLAY RECAP (one ansible-playbook run, one host)."""
+        found = re.findall(r"localhost\s+:\s+ok=\d+\s+changed=(\d+)", self.stdout)
+        assert found, self
+        return int(found[-1])
+
+    def role_summary(self):
+        """The ``user_groups_result`` fact the user_groups role set last."""
+        found = [r for r in self.records if r["task"].endswith("Record what changed")]
+        assert found, self
+        return found[-1]["result"]["ansible_facts"]["user_groups_result"]
+
+    @property
+    def failed(self):
+        return [r for r in self.records if r["status"] == "failed"]
+
+    def __repr__(self):
+        return "PlaybookRun(rc=%s)\n%s" % (self.rc, self.output[-4000:])
+
+
+def normalized_groups(state):
+    """{group name: {members: [emails], policies: [(access, labels, targets)]}} from the emulator state."""
+    labels = dict((pg["id"], pg["meta"]["label"]) for pg in state["permission_groups"])
+    emails = dict((m["id"], m["email"]) for m in state["members"])
+    zones = dict((z["id"], z["name"]) for z in state["zones"])
+    rgs = dict((rg["id"], rg) for rg in state["resource_groups"])
+    out = {}
+    for group in state["user_groups"]:
+        policies = []
+        for pol in group["policies"]:
+            targets = []
+            for rid in pol["resource_groups"]:
+                rg = rgs[rid]
+                if not rg.get("anonymous"):
+                    targets.append("rg:" + rg["name"])
+                    continue
+                for obj in rg["scope"]["objects"]:
+                    key = obj["key"]
+                    targets.append("account" if key == "*" else "zone:" + zones.get(key.rsplit(".", 1)[-1], key))
+            policies.append((pol["access"], tuple(sorted(labels[p] for p in pol["permission_groups"])),
+                             tuple(sorted(targets))))
+        out[group["name"]] = {"members": sorted(emails[m["id"]] for m in group["members"]),
+                              "policies": sorted(policies)}
+    return out
+
+
+def ansible_env(emulator, extra=None):
+    env = dict(os.environ)
+    env.update(emulator.env())
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": ensure_collection_link(),
+        "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
+        "ANSIBLE_CALLBACK_PLUGINS": CALLBACKS,
+        "ANSIBLE_CALLBACKS_ENABLED": "dump_results",
+        "ANSIBLE_LOCALHOST_WARNING": "False",
+        "ANSIBLE_INVENTORY_UNPARSED_WARNING": "False",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_RETRY_FILES_ENABLED": "False",
+        "ANSIBLE_DEPRECATION_WARNINGS": "False",
+        "PYTHONWARNINGS": "ignore",
+    })
+    for key, value in (extra or {}).items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def write_playbook(path, tasks, gather_facts=False, vars=None, module_defaults=None):
+    play = {"name": "cfiam integration", "hosts": "localhost", "connection": "local",
+            "gather_facts": gather_facts, "tasks": tasks}
+    if vars:
+        play["vars"] = vars
+    if module_defaults:
+        play["module_defaults"] = module_defaults
+    with open(path, "w") as handle:
+        json.dump([play], handle, indent=2)  # JSON is valid YAML
+    return path
+
+
+@pytest.fixture
+def run_playbook(emulator, tmp_path):
+    counter = {"n": 0}
+
+    def run(tasks=None, playbook=None, check=False, diff=False, extra_vars=None, env=None, verbosity=0,
+            vars=None, module_defaults=None, args=None, timeout=600):
+        counter["n"] += 1
+        if playbook is None:
+            playbook = write_playbook(str(tmp_path / ("play%d.yml" % counter["n"])), tasks, vars=vars,
+                                      module_defaults=module_defaults)
+        result_file = str(tmp_path / ("results%d.jsonl" % counter["n"]))
+        cmd = [ansible_bin("ansible-playbook"), "-i", "localhost,", playbook]
+        if check:
+            cmd.append("--check")
+        if diff:
+            cmd.append("--diff")
+        if verbosity:
+            cmd.append("-" + "v" * verbosity)
+        if extra_vars:
+            cmd += ["-e", json.dumps(extra_vars)]
+        cmd += list(args or [])
+        run_env = ansible_env(emulator, env)
+        run_env["CFIAM_RESULT_FILE"] = result_file
+        proc = subprocess.run(cmd, env=run_env, cwd=str(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              universal_newlines=True, timeout=timeout, check=False)
+        records = []
+        if os.path.exists(result_file):
+            with open(result_file) as handle:
+                records = [json.loads(line) for line in handle if line.strip()]
+        return PlaybookRun(proc.returncode, proc.stdout, proc.stderr, records, playbook)
+
+    return run
