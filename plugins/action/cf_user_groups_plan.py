@@ -106,8 +106,9 @@ class ActionModule(CloudflareAction):
         for pattern, protected in sorted(plan.protected.items()):
             run.warn("purge: '%s' protects %s" % (pattern, ", ".join("'%s'" % n for n in protected)))
         if plan.delete:
-            run.warn("purge deletes %s. Cloudflare refuses to delete a group pushed by an identity provider, and its "
-                     "API does not say which groups those are: a refused delete is reported in "
+            run.warn("purge deletes %s. Cloudflare may refuse any of these deletes: it refuses to delete a group pushed "
+                     "by an identity provider, and its API does not say which groups those are. A refused delete is "
+                     "reported in "
                      "user_groups_result.delete_refused; exclude such groups with user_groups_purge_exclude (e.g. "
                      "'^Okta ') or declare them with scim: true" % ", ".join("'%s'" % g.get("name") for g in plan.delete))
 

@@ -200,3 +200,23 @@ def test_a_failure_after_writes_says_what_was_written(emulator, run_playbook):
     run = apply(run_playbook, declaration)
     assert run.rc == 0, run
     assert run.role_summary()["updated"] == [SCIM_GROUP]
+
+
+def test_a_refused_purge_delete_is_reported_whatever_status_and_code(emulator, run_playbook):
+    """No code is assumed for an identity provider's group: any 4xx other than 401/404/429 is a refusal that is
+    reported (status, codes, message) and warned about, and the rest of the run goes on."""
+    emulator.scim_refusal(status=403, code=1234, message="group {name} is managed by your identity provider")
+    make_group(emulator, "Legacy")
+    switches = dict(user_groups_purge=True)
+    run = apply(run_playbook, [{"name": "Engineering"}], check=True, **switches)
+    assert run.rc == 0, run
+    assert "may" in " ".join(plan_result(run)["result"].get("warnings") or []).lower()
+    run = apply(run_playbook, [{"name": "Engineering"}], **switches)
+    assert run.rc == 0, run
+    result = run.role_summary()
+    assert result["deleted"] == ["Legacy"]
+    (refused,) = result["delete_refused"]
+    assert (refused["name"], refused["status"], refused["error_codes"]) == (SCIM_GROUP, 403, [1234])
+    assert "managed by your identity provider" in refused["msg"]
+    assert "Cloudflare refused to delete user group 'Okta Contractors' (HTTP 403" in run.output
+    assert emulator.group_by_name(SCIM_GROUP) is not None and emulator.group_by_name("Engineering") is not None
