@@ -18,39 +18,26 @@ __metaclass__ = type
 
 import traceback
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
-    DEFAULT_BASE_URL,
     HAS_REQUESTS,
     REQUESTS_IMPORT_ERROR,
     CloudflareAPIError,
-    CloudflareClient,
     CloudflareConfigError,
+)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (  # noqa: F401  CONNECTION_KEYS: API
+    CONNECTION_KEYS,
+    ConnectionSettings,
+    ConnectionSettingsError,
+    build_client,
+    cloudflare_argument_spec,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.lookups import Lookups, ResolutionError
 from ansible_collections.cfiam.user_groups.plugins.module_utils.services import (
     ResourceGroupService,
     UserGroupService,
 )
-
-
-def cloudflare_argument_spec():
-    """Connection options shared by every module (documented in the ``cfiam.user_groups.connection`` fragment)."""
-    return dict(
-        api_token=dict(type="str", no_log=True, fallback=(env_fallback, ["CLOUDFLARE_API_TOKEN"])),
-        api_email=dict(type="str", fallback=(env_fallback, ["CLOUDFLARE_EMAIL"])),
-        api_key=dict(type="str", no_log=True, fallback=(env_fallback, ["CLOUDFLARE_API_KEY"])),
-        account_id=dict(type="str", fallback=(env_fallback, ["CLOUDFLARE_ACCOUNT_ID"])),
-        base_url=dict(type="str", fallback=(env_fallback, ["CLOUDFLARE_BASE_URL"])),
-        timeout=dict(type="int", default=30),
-        validate_certs=dict(type="bool", default=True),
-        max_retries=dict(type="int", default=5),
-        max_retry_wait=dict(type="int", default=300),
-    )
-
-
-CONNECTION_KEYS = tuple(cloudflare_argument_spec())
 
 
 class CloudflareModule(object):
@@ -76,28 +63,13 @@ class CloudflareModule(object):
     @property
     def client(self):
         if self._client is None:
-            p = self.params
-            problems = []
-            if not p.get("api_token") and not (p.get("api_email") and p.get("api_key")):
-                problems.append("no Cloudflare credentials: set api_token (or the CLOUDFLARE_API_TOKEN environment "
-                                "variable), or api_email and api_key (CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY)")
-            account_id = p.get("account_id")
-            if self.needs_account and not account_id:
-                problems.append("no Cloudflare account: set account_id (or the CLOUDFLARE_ACCOUNT_ID environment variable)")
-            elif account_id and (len(account_id) != 32 or any(c not in "0123456789abcdefABCDEF" for c in account_id)):
-                problems.append("account_id '%s' is not a Cloudflare account id (32 hexadecimal characters)" % account_id)
-            for key in ("timeout", "max_retries", "max_retry_wait"):
-                if p.get(key) is not None and p[key] < 0:
-                    problems.append("%s must not be negative" % key)
-            if problems:
-                self.module.fail_json(msg="Invalid connection settings: %s" % "; ".join(problems), problems=problems)
             try:
-                self._client = CloudflareClient(
-                    api_token=p.get("api_token"), api_email=p.get("api_email"), api_key=p.get("api_key"),
-                    account_id=account_id, base_url=p.get("base_url") or DEFAULT_BASE_URL,
-                    timeout=p.get("timeout"), validate_certs=p.get("validate_certs"),
-                    max_retries=p.get("max_retries"), max_retry_wait=p.get("max_retry_wait"),
-                    warn=self.module.warn)
+                settings = ConnectionSettings.from_params(self.params, needs_account=self.needs_account)
+                for warning in settings.warnings:
+                    self.module.warn(warning)
+                self._client = build_client(settings, warn=self.module.warn)
+            except ConnectionSettingsError as exc:
+                self.module.fail_json(msg=str(exc), problems=exc.problems)
             except CloudflareConfigError as exc:
                 self.module.fail_json(msg=str(exc))
         return self._client

@@ -124,15 +124,18 @@ def recording_sleep():
 
 
 @pytest.fixture
-def make_client(emulator):
-    """``make_client(**overrides)``: a real CloudflareClient bound to the emulator (records warnings)."""
+def make_client(emulator, tmp_path):
+    """``make_client(**overrides)``: a real CloudflareClient bound to the emulator (records warnings).
+
+    Its shared rate budget lives in a directory of this test only.
+    """
     from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareClient
 
     def make(**kwargs):
         warnings = []
         options = dict(api_token=emulator.token, account_id=emulator.account_id, base_url=emulator.base_url,
                        timeout=10, max_retries=3, max_retry_wait=60, warn=warnings.append,
-                       sleep=RecordingSleep())
+                       sleep=RecordingSleep(), rate_limit_dir=str(tmp_path / "rate-budget"))
         options.update(kwargs)
         client = CloudflareClient(**options)
         client.warnings = warnings
