@@ -30,6 +30,7 @@ import socket
 import ssl
 import threading
 import time
+import warnings
 
 from urllib.parse import quote, quote_plus, urlsplit
 
@@ -91,6 +92,7 @@ def _secret_forms(secret):
         shlex.quote(secret),
         secret.replace("\\", "\\\\").replace('"', '\\"'),
         secret.replace("'", "''"),
+        secret.encode("utf-8").decode("latin-1"),  # UTF-8 read as Latin-1 (a reply without charset)
     ]
     for safe in ("", "/"):
         first.append(quote(secret, safe=safe))
@@ -465,7 +467,6 @@ class CloudflareClient(object):
         self.retries = 0
         self.waited = 0.0
         self._session = requests.Session()
-        self._session.max_redirects = 0
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=MAX_CONCURRENCY)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
@@ -476,6 +477,8 @@ class CloudflareClient(object):
         elif api_email or api_key:
             self._session.headers["X-Auth-Email"] = api_email
             self._session.headers["X-Auth-Key"] = api_key
+        if not validate_certs:
+            _quiet_insecure_request_warnings()  # connection.ConnectionSettings warned once, in words
         if limiter is None:
             host = urlsplit(self.base_url).netloc
             limiter = SharedRateLimiter(
@@ -606,7 +609,9 @@ class CloudflareClient(object):
             if not isinstance(errors, list):
                 errors = [errors]
         if not errors:
-            snippet = self._scrub(response.text or "").strip()  # masked before it is cut: no half secret
+            content = getattr(response, "content", None)
+            text = content.decode("utf-8", "replace") if isinstance(content, bytes) else (response.text or "")
+            snippet = self._scrub(text).strip()  # masked before it is cut: no half secret
             if len(snippet) > 200:
                 snippet = snippet[:200].rsplit(" ", 1)[0] + " ..."
             errors = [{"code": None, "message": snippet or response.reason or "HTTP %s" % response.status_code}]
@@ -861,6 +866,15 @@ class CloudflareClient(object):
             counts["retries"] = self.retries
             counts["waited"] = round(self.waited, 3)
         return counts
+
+
+def _quiet_insecure_request_warnings():
+    """No urllib3 InsecureRequestWarning per request (on stderr, or the controller's console)."""
+    try:
+        from urllib3.exceptions import InsecureRequestWarning
+    except ImportError:  # pragma: no cover
+        return
+    warnings.filterwarnings("ignore", category=InsecureRequestWarning)
 
 
 def _count_field(info, key):

@@ -400,7 +400,8 @@ class SharedRateLimiter(object):
                 start, reason = token.last, "earlier requests of this credential are already waiting for their turn"
             if self.budget:
                 token.ensure_capacity(self.budget)
-                due = token.nth_most_recent(self.budget) + self.window
+                recent = token.nth_most_recent(self.budget)
+                due = recent + self.window if recent > 0 else 0.0  # 0.0: a slot never used
                 if due > start:
                     start, reason = due, ("the budget of %d requests per %d s for this credential is used up "
                                           "(counted across every process of this controller)"
@@ -430,7 +431,8 @@ class SharedRateLimiter(object):
 
         def decide(host):
             host.ensure_capacity(self.per_second)
-            start = max(now, host.last, host.nth_most_recent(self.per_second) + 1.0)
+            recent = host.nth_most_recent(self.per_second)
+            start = max(now, host.last, recent + 1.0 if recent > 0 else 0.0)
             host.push(start)
             host.save()
             return start - now
