@@ -180,7 +180,7 @@ def _mask(value, pattern, mask, seen):
             seen[id(value)] = out
             for key, item in value.items():
                 out[_mask(key, pattern, mask, seen)] = _mask(item, pattern, mask, seen)
-            if type(value) is not dict:
+            if value.__class__ is not dict:  # a subclass (OrderedDict, DeletedOnRetry) keeps its type
                 try:
                     out = type(value)(out)
                 except (TypeError, ValueError):

@@ -20,6 +20,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import ipaddress
+import math
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -271,7 +272,7 @@ def _number(value, option, problems, minimum=None, exclusive=False, integer=Fals
         if isinstance(value, bool):
             raise ValueError
         number = float(value)
-        if number != number or number in (float("inf"), float("-inf")):
+        if math.isnan(number) or math.isinf(number):
             raise ValueError
     except (TypeError, ValueError):
         problems.append("%s must be a number%s" % (option, " (%s)" % what if what else ""))
@@ -348,7 +349,6 @@ def _base_url(value, allow_insecure_http, validate_certs, problems, warnings):
     path = parts.path.rstrip("/")
     if not path.endswith(API_PATH_SUFFIX):
         warnings.append("base_url %s does not end in %s, where the Cloudflare API lives (%s); requests go to "
-                        "%s/accounts/... - correct it unless a proxy maps the path" % (shown, API_PATH_SUFFIX,
-                                                                                        DEFAULT_BASE_URL,
-                                                                                        shown.rstrip("/")))
+                        "%s/accounts/... - correct it unless a proxy maps the path"
+                        % (shown, API_PATH_SUFFIX, DEFAULT_BASE_URL, shown.rstrip("/")))
     return "%s://%s%s" % (scheme, parts.netloc, path)

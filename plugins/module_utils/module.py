@@ -26,8 +26,8 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     CloudflareAPIError,
     CloudflareConfigError,
 )
-from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (  # noqa: F401  CONNECTION_KEYS: API
-    CONNECTION_KEYS,
+from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
+    CONNECTION_KEYS as CONNECTION_OPTIONS,
     ConnectionSettings,
     ConnectionSettingsError,
     build_client,
@@ -38,6 +38,9 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.services import 
     ResourceGroupService,
     UserGroupService,
 )
+
+# The names of the connection options (defined in connection.py; kept here for this module's callers).
+CONNECTION_KEYS = CONNECTION_OPTIONS
 
 
 class CloudflareModule(object):
