@@ -369,7 +369,8 @@ class TestNetworkFailures(object):
             client.get(GROUPS)
         text = str(info.value)
         assert text.startswith("cannot reach https://no-such-host.invalid/client/v4: the host name does not resolve "
-                               "(gaierror: Failed to resolve 'no-such-host.invalid' ([Errno "), text
+                               "(gaierror: "), text
+        assert "[Errno " in text  # the cause (socket.gaierror) is kept
         assert text.endswith("; not retried: a retry cannot fix this (no HTTP response, GET %s)" % GROUPS)
         assert client.sleep.waits == [] and client.request_counts()["GET"] == 1
 
