@@ -8,14 +8,14 @@ from __future__ import absolute_import, division, print_function
 
 from ansible_collections.cfiam.user_groups.plugins.action.cf_user_group import ActionModule as GroupAction
 from ansible_collections.cfiam.user_groups.plugins.action.cf_user_groups_plan import ActionModule as PlanAction
-from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import connection_argument_spec
+from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import cloudflare_argument_spec
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
 
 
 def _params(emu, spec, **options):
     params = dict((name, option.get("default")) for name, option in spec.items())
-    params.update(dict((name, None) for name in connection_argument_spec()))
-    params.update(dict((name, option.get("default")) for name, option in connection_argument_spec().items()
+    params.update(dict((name, None) for name in cloudflare_argument_spec()))
+    params.update(dict((name, option.get("default")) for name, option in cloudflare_argument_spec().items()
                        if "default" in option))
     params.update(api_token=emu.token, account_id=emu.account_id, base_url=emu.base_url)
     params.update(options)

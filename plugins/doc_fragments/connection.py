@@ -40,31 +40,84 @@ options:
       - Base URL of the Cloudflare API v4.
       - If not set, the value of the E(CLOUDFLARE_BASE_URL) environment variable is used, and if that is not
         set either, V(https://api.cloudflare.com/client/v4).
+      - Must be C(https://), or C(http://) to a loopback address (V(localhost), C(127.0.0.0/8), V(::1)); plain
+        C(http://) to any other host needs O(allow_insecure_http). A path that does not end in C(/client/v4)
+        gives a warning.
+      - Redirects are never followed (credentials and request bodies only go to this address); a redirect fails
+        the task and names where it pointed.
     type: str
+  allow_insecure_http:
+    description:
+      - Allow a plain C(http://) O(base_url) to a host that is not a loopback address. The API token (or key)
+        and every request then travel unencrypted; use it only for a trusted test endpoint or proxy.
+    type: bool
+    default: false
   timeout:
     description:
-      - Seconds to wait for each API reply.
+      - Seconds to wait for each API reply; must be greater than V(0).
     type: int
     default: 30
   validate_certs:
     description:
-      - Verify the API's TLS certificate. Set to V(false) only for a test endpoint.
+      - Verify the API's TLS certificate. Set to V(false) only for a test endpoint; the connection is then
+        unauthenticated and a warning says so.
     type: bool
     default: true
   max_retries:
     description:
       - How many times a failed request is retried. Requests are retried on HTTP 429 (waiting as Cloudflare's
         C(Retry-After) header says), on HTTP 5xx, timeouts and dropped connections (exponential backoff with
-        jitter). V(0) disables retries.
+        jitter). V(0) disables retries. Errors a retry cannot fix (unknown host name, refused connection, TLS
+        errors) fail at once.
       - A create (POST) whose reply is lost is never sent again blindly; the state is re-read first.
+      - A delete whose reply is lost and whose retry finds the object gone (HTTP 404) counts as done by this run.
     type: int
     default: 5
   max_retry_wait:
     description:
-      - Longest C(Retry-After) wait, in seconds, that is honoured. Cloudflare blocks every call for up to 300 s
-        once 1,200 requests were made within 5 minutes; a longer wait fails the task with a clear message.
+      - Longest single wait, in seconds, for a C(Retry-After) or for the rate budget (see O(rate_limit)).
+        Cloudflare blocks every call for up to 300 s once 1,200 requests were made within 5 minutes; a longer
+        wait fails the task with a clear message.
     type: int
     default: 300
+  max_total_wait:
+    description:
+      - Longest time, in seconds, one API request may spend waiting in total (rate budget, C(Retry-After) and
+        backoff between retries together). When the next wait would pass it, the task fails and says how
+        long it waited.
+      - If not set, the value of the E(CLOUDFLARE_MAX_TOTAL_WAIT) environment variable is used.
+    type: int
+    default: 600
+  rate_limit:
+    description:
+      - Most requests per 300 seconds sent with one credential to one API host, counted across every process of
+        the controller (parallel forks, other playbook runs of the same user). Requests beyond it wait for
+        their turn instead of getting the token blocked by Cloudflare (1,200 per 5 minutes per token).
+      - Independently of this budget, the requests left that Cloudflare reports in its C(Ratelimit) or
+        C(x-ratelimit-*) reply headers are spread out before they run out, and a HTTP 429 makes every process
+        using the credential wait.
+      - V(0) turns the local budget off (the server's reports still count).
+      - If not set, the value of the E(CLOUDFLARE_RATE_LIMIT) environment variable is used.
+    type: int
+    default: 1100
+  rate_limit_per_second:
+    description:
+      - Most requests per second to one API host from this controller, across every credential and process
+        (Cloudflare allows 200 per second per IP). V(0) turns it off.
+      - If not set, the value of the E(CLOUDFLARE_RATE_LIMIT_PER_SECOND) environment variable is used.
+    type: int
+    default: 100
+  rate_limit_dir:
+    description:
+      - Private directory (mode C(0700), owned by the user running Ansible; created if missing) holding the
+        shared request budgets of O(rate_limit) and O(rate_limit_per_second). The files are named by a SHA-256
+        of the API host and credential and hold request times only, never a credential.
+      - If not set, the value of the E(CLOUDFLARE_RATE_LIMIT_DIR) environment variable is used, else
+        C($XDG_RUNTIME_DIR/cfiam.user_groups) when E(XDG_RUNTIME_DIR) is set, else
+        C(cfiam.user_groups-<uid>) in the system's temporary directory.
+      - If the directory cannot be used (another owner, writable by others, no file locking), the budget is
+        counted per process only and a warning says why.
+    type: path
 notes:
   - "The modules talk to the Cloudflare API from the controller (or execution environment); run them with
     C(hosts: localhost) or C(delegate_to: localhost)."

@@ -6,8 +6,14 @@
 """The one HTTP client every module of cfiam.user_groups uses.
 
 It owns authentication, the Cloudflare response envelope, pagination, retries
-(429 with Retry-After, 5xx, dropped connections, timeouts) and error
-translation. Nothing above this layer speaks HTTP.
+(429 with Retry-After, 5xx, dropped connections, timeouts), the request budget
+shared with the other processes of the controller (``ratelimit``) and error
+translation. Nothing above this layer speaks HTTP. Connection settings are
+validated once, before a client is made, by ``connection.ConnectionSettings``.
+
+Every text the client produces (errors, warnings) has the credentials masked
+in every form they can take (``mask_secrets``); redirects are never followed,
+so credentials and request bodies only ever go to ``base_url``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,10 +21,18 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import email.utils
+import functools
 import json
 import random
+import re
+import shlex
+import socket
+import ssl
 import threading
 import time
+import warnings
+
+from urllib.parse import quote, quote_plus, urlsplit
 
 try:
     import requests
@@ -29,7 +43,18 @@ except ImportError as exc:  # pragma: no cover - exercised by sanity import test
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = exc
 
+from ansible_collections.cfiam.user_groups.plugins.module_utils.ratelimit import (
+    DEFAULT_BUDGET,
+    DEFAULT_PER_SECOND,
+    DEFAULT_WINDOW,
+    SharedRateLimiter,
+    credential_fingerprint,
+    host_fingerprint,
+    parse_rate_headers,
+)
+
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
+API_PATH_SUFFIX = "/client/v4"
 USER_AGENT = "cfiam.user_groups/0.1.0 (+ansible)"
 
 # Real page-size limits of each listing (see docs/api-contract notes).
@@ -44,7 +69,137 @@ MAX_CONCURRENCY = 8
 
 RETRYABLE_STATUS = frozenset([408, 409, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524])
 
+DEFAULT_MAX_TOTAL_WAIT = 600
+# Waits for the rate budget shorter than this are not worth a warning.
+WARN_WAIT = 1.0
+# A listing longer than this many pages is taken as a server that ignores ``page``.
+MAX_PAGES = 10000
 
+MASK = "********"
+
+
+# =========================================================================== secrets
+def _secret_forms(secret):
+    """Every form a secret can take in a text: raw, escaped (repr, JSON, shell), URL-encoded, nested once."""
+    first = [
+        secret,
+        repr(secret)[1:-1],
+        ascii(secret)[1:-1],
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+        secret.encode("unicode_escape").decode("ascii"),
+        repr(secret.encode("utf-8"))[2:-1],
+        shlex.quote(secret),
+        secret.replace("\\", "\\\\").replace('"', '\\"'),
+        secret.replace("'", "''"),
+        secret.encode("utf-8").decode("latin-1"),  # UTF-8 read as Latin-1 (a reply without charset)
+    ]
+    for safe in ("", "/"):
+        first.append(quote(secret, safe=safe))
+        first.append(quote_plus(secret, safe=safe))
+    forms = set()
+    for form in first:
+        forms.add(form)
+        forms.add(re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), form))
+        # one more level: a JSON or repr dump of a text that already held the secret
+        forms.add(json.dumps(form)[1:-1])
+        forms.add(repr(form)[1:-1])
+        forms.add(quote(form, safe=""))
+    return forms
+
+
+@functools.lru_cache(maxsize=64)
+def _secret_pattern(secrets):
+    variants = set()
+    for secret in secrets:
+        for base in (secret, secret.strip()):
+            if not base.strip():
+                continue
+            for form in _secret_forms(base):
+                for text in (form, form.strip()):
+                    if text.strip():
+                        variants.add(text)
+    if not variants:
+        return None, ()
+    ordered = sorted(variants, key=lambda v: (-len(v), v))
+    return re.compile("|".join(re.escape(v) for v in ordered)), tuple(ordered)
+
+
+def secret_variants(secrets):
+    """Every text ``mask_secrets`` masks for these secrets (longest first)."""
+    return _secret_pattern(_normalize_secrets(secrets))[1]
+
+
+def _normalize_secrets(secrets):
+    if secrets is None:
+        return ()
+    if isinstance(secrets, (str, bytes)):
+        secrets = [secrets]
+    out = set()
+    for secret in secrets:
+        if isinstance(secret, bytes):
+            secret = secret.decode("utf-8", "surrogateescape")
+        if secret is not None and not isinstance(secret, str):
+            secret = str(secret)
+        if secret and secret.strip():
+            out.add(secret)
+    return tuple(sorted(out))
+
+
+def mask_secrets(value, secrets, mask=MASK):
+    """``value`` with every secret replaced by ``mask``, in every form a secret can take.
+
+    The last line of defence for anything shown to the user: results,
+    warnings, failure messages. ``value`` may be a str, bytes or any nesting
+    of dicts (keys and values), lists, tuples and sets; other values are
+    returned as they are. Each secret (and its whitespace-stripped variant) is
+    masked raw, repr/ascii-escaped, JSON-escaped (also with non-ASCII kept),
+    shell-quoted, backslash- and SQL-quote-escaped, URL-encoded (``quote`` and
+    ``quote_plus``, with upper- and lower-case hex), and each of those once
+    more JSON-, repr- or URL-encoded; so also inside a header dump
+    (``Authorization: Bearer <token>``). Whitespace-only secrets are ignored;
+    very short secrets are masked wherever they occur. Returns a new object;
+    ``value`` is not modified.
+    """
+    pattern = _secret_pattern(_normalize_secrets(secrets))[0]
+    if pattern is None:
+        return value
+    return _mask(value, pattern, mask, {})
+
+
+def _mask(value, pattern, mask, seen):
+    if isinstance(value, str):
+        return pattern.sub(mask, value)
+    if isinstance(value, bytes):
+        return pattern.sub(mask, value.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
+    if isinstance(value, (dict, list, tuple, set, frozenset)):
+        if id(value) in seen:
+            return seen[id(value)]
+        if isinstance(value, dict):
+            out = {}
+            seen[id(value)] = out
+            for key, item in value.items():
+                out[_mask(key, pattern, mask, seen)] = _mask(item, pattern, mask, seen)
+            if value.__class__ is not dict:  # a subclass (OrderedDict, DeletedOnRetry) keeps its type
+                try:
+                    out = type(value)(out)
+                except (TypeError, ValueError):
+                    pass
+            return out
+        if isinstance(value, list):
+            items = []
+            seen[id(value)] = items
+            items.extend(_mask(item, pattern, mask, seen) for item in value)
+            return items
+        items = [_mask(item, pattern, mask, seen) for item in value]
+        try:
+            return type(value)(items)
+        except TypeError:
+            return tuple(items)
+    return value
+
+
+# =========================================================================== errors
 class CloudflareError(Exception):
     """Base class of every error raised by this package."""
 
@@ -54,10 +209,13 @@ class CloudflareAPIError(CloudflareError):
 
     The message never contains credentials: only the method, the path (no
     query values that could carry secrets are ever used) and the API's
-    ``errors[].code``/``errors[].message``.
+    ``errors[].code``/``errors[].message`` (masked too). ``retries`` and
+    ``waited`` (seconds) say how much this request retried and waited before
+    it gave up.
     """
 
-    def __init__(self, message, status=None, method=None, path=None, errors=None, messages=None, retry_after=None):
+    def __init__(self, message, status=None, method=None, path=None, errors=None, messages=None, retry_after=None,
+                 retries=0, waited=0.0):
         super(CloudflareAPIError, self).__init__(message)
         self.message = message
         self.status = status
@@ -66,6 +224,8 @@ class CloudflareAPIError(CloudflareError):
         self.errors = errors or []
         self.messages = messages or []
         self.retry_after = retry_after
+        self.retries = retries
+        self.waited = waited
 
     @property
     def codes(self):
@@ -78,6 +238,8 @@ class CloudflareAPIError(CloudflareError):
             if isinstance(err, dict):
                 code = err.get("code")
                 text = err.get("message") or ""
+                if err.get("documentation_url"):
+                    text = "%s (see %s)" % (text, err["documentation_url"])
                 parts.append("[%s] %s" % (code, text) if code is not None else text)
                 for chained in err.get("error_chain") or []:
                     if isinstance(chained, dict):
@@ -108,10 +270,43 @@ class CloudflareNotFound(CloudflareAPIError):
     """HTTP 404."""
 
 
+class CloudflareRedirectError(CloudflareAPIError):
+    """The API answered with a redirect (3xx), which is never followed; ``location`` is where it pointed (scrubbed)."""
+
+    def __init__(self, message, location=None, **kwargs):
+        super(CloudflareRedirectError, self).__init__(message, **kwargs)
+        self.location = location
+
+
+class CloudflareInconsistentListing(CloudflareAPIError):
+    """A paged listing whose pages contradict each other (counts, duplicates); never returned partially."""
+
+
 class CloudflareConfigError(CloudflareError):
     """Connection settings are missing or wrong (no request was sent)."""
 
 
+class DeletedOnRetry(dict):
+    """Result of a DELETE that this run made although its reply was lost.
+
+    An attempt got no clear answer (dropped connection, timeout, 5xx) and a
+    retry was answered 404: the object is gone, and nothing but this request
+    was deleting it, so the first attempt did. Callers report ``changed``. It
+    is a dict ``{"id": <last path segment>}`` (truthy, like the real result)
+    with ``deleted_on_retry = True``; see ``was_deleted_on_retry``.
+    """
+
+    deleted_on_retry = True
+
+
+def was_deleted_on_retry(value):
+    """True for the result (or envelope) of a DELETE whose lost reply was confirmed by a 404 on retry."""
+    if isinstance(value, DeletedOnRetry):
+        return True
+    return isinstance(value, dict) and value.get("deleted_on_retry") is True
+
+
+# =========================================================================== helpers
 def parse_retry_after(value, now=None):
     """Retry-After as seconds (float) from an integer/float or an HTTP date; None if unparsable."""
     if value is None:
@@ -139,34 +334,138 @@ def backoff_delay(attempt, base=0.5, cap=8.0, rng=random):
     return ceiling / 2.0 + rng.uniform(0, ceiling / 2.0)
 
 
+# Object descriptions urllib3 puts before the cause: "HTTPConnection(host='h', port=1): ", "<... at 0x7f>: ".
+_OBJECT_PREFIX = re.compile(r"^\s*(?:<[^<>]*>|[A-Za-z_][\w.]*\([^()]*\))\s*:\s*")
+# Kinds of network failure a retry cannot fix: not retried.
+FATAL_NETWORK_FAILURES = frozenset(["dns", "refused", "tls", "invalid"])
+# Kinds where the request never left: nothing can have been written.
+UNSENT_NETWORK_FAILURES = frozenset(["dns", "refused", "tls", "invalid", "connect", "connect_timeout"])
+_NETWORK_LABELS = {
+    "dns": "the host name does not resolve",
+    "refused": "connection refused",
+    "tls": "TLS error",
+    "invalid": "invalid request",
+    "connect": "cannot connect",
+    "connect_timeout": "connecting timed out",
+    "timeout": "no reply in time",
+    "dropped": "the connection was dropped",
+}
+
+
+def _strip_object_prefix(text):
+    previous = None
+    while previous != text:
+        previous = text
+        text = _OBJECT_PREFIX.sub("", text, count=1)
+    return text.strip()
+
+
+def exception_chain(exc):
+    """``exc`` and its causes, outermost first (urllib3 ``reason``, wrapped ``args``, ``__cause__``, ``__context__``)."""
+    chain = []
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        chain.append(exc)
+        nxt = getattr(exc, "reason", None)
+        if not isinstance(nxt, BaseException):
+            nxt = next((a for a in getattr(exc, "args", ()) if isinstance(a, BaseException)), None)
+        exc = nxt or exc.__cause__ or exc.__context__
+    return chain
+
+
+def describe_network_error(exc):
+    """(kind, detail) of a failed connection: the innermost cause kept whole, wrappers shortened.
+
+    ``kind``: dns, refused, tls, invalid (not retried: a retry cannot fix
+    them), connect, connect_timeout (nothing was sent), timeout, dropped (the
+    request may have been processed).
+    """
+    chain = exception_chain(exc)
+    names = set(type(e).__name__ for e in chain)
+    texts = " ".join(str(e) for e in chain)
+    if any(isinstance(e, socket.gaierror) for e in chain) or "NameResolutionError" in names:
+        kind = "dns"
+    elif any(isinstance(e, ConnectionRefusedError) for e in chain):
+        kind = "refused"
+    elif (any(isinstance(e, ssl.SSLError) for e in chain) or isinstance(exc, requests.exceptions.SSLError)
+          or "CERTIFICATE_VERIFY_FAILED" in texts):
+        kind = "tls"
+    elif isinstance(exc, requests.exceptions.ConnectTimeout):
+        kind = "connect_timeout"
+    elif isinstance(exc, requests.exceptions.Timeout):
+        kind = "timeout"
+    elif "NewConnectionError" in names:
+        kind = "connect"
+    elif isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                          requests.exceptions.ContentDecodingError)):
+        kind = "dropped"
+    else:
+        kind = "invalid"
+    inner = chain[-1]
+    inner_text = _strip_object_prefix(str(inner)) or type(inner).__name__
+    described = None
+    for link in reversed(chain[:-1]):
+        text = _strip_object_prefix(str(link))
+        if text and "Max retries exceeded" not in text:
+            described = text
+            break
+    if described and inner_text in described:
+        detail = described
+    elif described:
+        detail = "%s: %s" % (described, inner_text)
+    else:
+        detail = inner_text
+    if len(detail) > 500:  # shorten the wrapper's words, never the cause
+        head = detail[:len(detail) - len(inner_text)] if detail.endswith(inner_text) else detail
+        detail = "%s ... %s" % (head[:200].rsplit(" ", 1)[0], inner_text)
+    return kind, "%s: %s" % (type(inner).__name__, detail) if inner is not exc else detail
+
+
+# =========================================================================== client
 class CloudflareClient(object):
     """A thin, retrying Cloudflare API v4 client.
 
-    ``warn`` is a callable used to report retries (modules pass ``module.warn``).
-    ``request_log`` counts requests by method; modules return it as ``api_requests``.
+    Takes settings that ``connection.ConnectionSettings`` validated (it checks
+    nothing itself). ``warn`` is a callable used to report retries and waits
+    (modules pass ``module.warn``); ``request_counts()`` counts requests by
+    method, retries and seconds waited. ``sleep`` and ``clock`` are
+    injectable: after an injected sleep the client's notion of "now" moves on
+    by the time slept, so tests need no real waiting.
+
+    Rate limiting: ``rate_limit`` requests per ``rate_limit_window`` seconds
+    per credential and ``rate_limit_per_second`` per API host, shared by every
+    process of the controller through files in ``rate_limit_dir`` (see
+    ``ratelimit``); ``limiter=False`` turns all of it off (tests), a
+    ``SharedRateLimiter`` may be passed in. ``secrets``: more values to mask
+    in every text (e.g. credentials as given, before whitespace was stripped).
     """
 
     def __init__(self, api_token=None, api_email=None, api_key=None, account_id=None,
                  base_url=DEFAULT_BASE_URL, timeout=30, validate_certs=True, max_retries=5,
-                 max_retry_wait=300, warn=None, sleep=time.sleep, rng=None):
+                 max_retry_wait=300, warn=None, sleep=time.sleep, rng=None,
+                 max_total_wait=DEFAULT_MAX_TOTAL_WAIT, rate_limit=DEFAULT_BUDGET,
+                 rate_limit_per_second=DEFAULT_PER_SECOND, rate_limit_dir=None, rate_limit_window=DEFAULT_WINDOW,
+                 limiter=None, clock=time.time, secrets=()):
         if not HAS_REQUESTS:
             raise CloudflareConfigError("The Python library 'requests' is required (pip install requests).")
-        if not api_token and not (api_email and api_key):
-            raise CloudflareConfigError(
-                "No Cloudflare credentials: set api_token (or the CLOUDFLARE_API_TOKEN environment variable), "
-                "or api_email and api_key (CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY).")
         self.account_id = account_id
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self.timeout = timeout
         self.validate_certs = validate_certs
         self.max_retries = max(0, int(max_retries))
         self.max_retry_wait = float(max_retry_wait)
-        self.warn = warn or (lambda msg: None)
+        self.max_total_wait = float(max_total_wait if max_total_wait is not None else DEFAULT_MAX_TOTAL_WAIT)
+        self._secrets = _normalize_secrets([api_token, api_key] + list(secrets or ()))
+        self._warn = warn or (lambda msg: None)
         self.sleep = sleep
+        self.clock = clock
         self.rng = rng or random.Random()
         self._lock = threading.Lock()
+        self._local = threading.local()
         self.counts = {}
         self.retries = 0
+        self.waited = 0.0
         self._session = requests.Session()
         adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=MAX_CONCURRENCY)
         self._session.mount("http://", adapter)
@@ -175,10 +474,18 @@ class CloudflareClient(object):
                                       "Accept": "application/json"})
         if api_token:
             self._session.headers["Authorization"] = "Bearer %s" % api_token
-        else:
+        elif api_email or api_key:
             self._session.headers["X-Auth-Email"] = api_email
             self._session.headers["X-Auth-Key"] = api_key
-        self._secrets = [s for s in (api_token, api_key) if s]
+        if not validate_certs:
+            _quiet_insecure_request_warnings()  # connection.ConnectionSettings warned once, in words
+        if limiter is None:
+            host = urlsplit(self.base_url).netloc
+            limiter = SharedRateLimiter(
+                credential_fingerprint(host, api_token=api_token, api_email=api_email, api_key=api_key),
+                host_fingerprint(host), budget=rate_limit, window=rate_limit_window,
+                per_second=rate_limit_per_second, directory=rate_limit_dir, warn=self.warn)
+        self._limiter = limiter or None
 
     # ------------------------------------------------------------------ paths
     def account_path(self, suffix=""):
@@ -187,22 +494,56 @@ class CloudflareClient(object):
                 "No Cloudflare account: set account_id (or the CLOUDFLARE_ACCOUNT_ID environment variable).")
         return "/accounts/%s%s" % (self.account_id, suffix)
 
+    # ------------------------------------------------------------------ texts, time
+    def mask(self, value):
+        """``mask_secrets`` with this client's credentials."""
+        return mask_secrets(value, self._secrets)
+
+    def _scrub(self, text):
+        return self.mask("%s" % (text,))
+
+    def warn(self, msg):
+        self._warn(self._scrub(msg))
+
+    def _now(self):
+        now = self.clock()
+        floor = getattr(self._local, "floor", 0.0)
+        return floor if floor > now else now
+
+    def _sleep(self, seconds):
+        if seconds <= 0:
+            return
+        self._local.floor = self._now() + seconds
+        with self._lock:
+            self.waited += seconds
+        self.sleep(seconds)
+
+    def _scrub_url(self, url):
+        """A URL fit to show: no user info, no query or fragment, secrets masked."""
+        try:
+            parts = urlsplit(str(url).strip())
+            host = parts.hostname or ""
+            if ":" in host:
+                host = "[%s]" % host
+            if parts.port:
+                host = "%s:%s" % (host, parts.port)
+        except ValueError:
+            return "(an unparsable address)"
+        shown = "%s://%s%s" % (parts.scheme, host, parts.path) if parts.scheme else parts.path
+        if parts.query or parts.fragment:
+            shown += " (query removed)"
+        return self._scrub(shown)
+
     # ------------------------------------------------------------------ core
     def _count(self, method):
         with self._lock:
             self.counts[method] = self.counts.get(method, 0) + 1
 
-    def _scrub(self, text):
-        text = "%s" % (text,)
-        for secret in self._secrets:
-            text = text.replace(secret, "********")
-        return text
-
     def _send(self, method, path, params, body):
         self._count(method)
         data = None if body is None else json.dumps(body)
         return self._session.request(method, self.base_url + path, params=params, data=data,
-                                     timeout=self.timeout, verify=self.validate_certs)
+                                     timeout=self.timeout, verify=self.validate_certs, allow_redirects=False)
 
     @staticmethod
     def _envelope(response):
@@ -212,26 +553,105 @@ class CloudflareClient(object):
             return None
         return payload if isinstance(payload, dict) else None
 
+    def _observe(self, response):
+        """Tell the shared limiter what the reply's rate-limit headers say (if anything)."""
+        if self._limiter is None:
+            return
+        try:
+            remaining, reset, limit = parse_rate_headers(getattr(response, "headers", None))
+        except (AttributeError, TypeError, ValueError):
+            return
+        if remaining is not None:
+            self._limiter.observe(remaining=remaining, reset=reset, limit=limit, now=self._now())
+
+    def _throttle(self, method, path, waited, retries):
+        """Wait for this request's turn in the shared budget; return the seconds waited."""
+        if self._limiter is None:
+            return 0.0
+        left = max(0.0, self.max_total_wait - waited)
+        max_wait = min(self.max_retry_wait, left)
+        grant = self._limiter.reserve(now=self._now(), max_wait=max_wait)
+        if not grant.granted:
+            bound = ("max_retry_wait=%d s" % self.max_retry_wait if max_wait == self.max_retry_wait else
+                     "the %.0f s left of max_total_wait=%d s" % (left, self.max_total_wait))
+            failure = CloudflareAPIError("Cloudflare API request not sent", method=method, path=path, errors=[{
+                "code": None, "message": "not sent: %s; its turn comes in %.0f s, later than %s allows"
+                % (grant.reason, grant.wait, bound)}])
+            raise self._final(failure, retries, waited)
+        total = 0.0
+        if grant.wait > 0:
+            if grant.wait >= WARN_WAIT:
+                self.warn("Cloudflare API %s %s waits %.1f s before it is sent: %s"
+                          % (method, path, grant.wait, grant.reason))
+            self._sleep(grant.wait)
+            total += grant.wait
+        host_wait = self._limiter.reserve_host(now=self._now())
+        if host_wait > 0:
+            self._sleep(host_wait)
+            total += host_wait
+        return total
+
+    def _final(self, failure, retries, waited):
+        """The failure to raise: says how many retries and how much waiting came before it."""
+        failure.retries, failure.waited = retries, waited
+        if retries or waited:
+            failure.errors = list(failure.errors) + [{"code": None, "message": "gave up after %d %s and %.1f s of "
+                                                      "waiting in total" % (retries, "retry" if retries == 1
+                                                                            else "retries", waited)}]
+        return failure
+
     def _error_from_response(self, method, path, response, payload):
         errors = []
         messages = []
         if payload is not None:
-            errors = payload.get("errors") or []
-            messages = payload.get("messages") or []
+            errors = self.mask(payload.get("errors") or [])
+            messages = self.mask(payload.get("messages") or [])
+            if not isinstance(errors, list):
+                errors = [errors]
         if not errors:
-            snippet = self._scrub((response.text or "")[:200]).strip()
+            content = getattr(response, "content", None)
+            text = content.decode("utf-8", "replace") if isinstance(content, bytes) else (response.text or "")
+            snippet = self._scrub(text).strip()  # masked before it is cut: no half secret
+            if len(snippet) > 200:
+                snippet = snippet[:200].rsplit(" ", 1)[0] + " ..."
             errors = [{"code": None, "message": snippet or response.reason or "HTTP %s" % response.status_code}]
         cls = CloudflareNotFound if response.status_code == 404 else CloudflareAPIError
-        hint = ""
-        if response.status_code in (401, 403):
-            hint = (" Check that the API token is valid, belongs to account %s and has the permission "
-                    "'Account Settings Read' (reads) or 'Account Settings Write' (changes)." % self.account_id)
         err = cls("Cloudflare API request failed", status=response.status_code, method=method, path=path,
                   errors=errors, messages=messages,
                   retry_after=parse_retry_after(response.headers.get("Retry-After")))
-        if hint:
-            err.errors = list(errors) + [{"code": None, "message": hint.strip()}]
+        hints = []
+        if response.status_code in (401, 403):
+            hints.append("Check that the API token is valid, belongs to account %s and has the permission "
+                         "'Account Settings Read' (reads) or 'Account Settings Write' (changes)." % self.account_id)
+        if response.status_code == 404 and 7003 in err.codes and not self.base_url.endswith(API_PATH_SUFFIX):
+            hints.append("base_url %s does not end in %s: the Cloudflare API lives at %s (check base_url)."
+                         % (self._scrub_url(self.base_url), API_PATH_SUFFIX, DEFAULT_BASE_URL))
+        if hints:
+            err.errors = list(errors) + [{"code": None, "message": hint} for hint in hints]
         return err
+
+    def _redirect_error(self, method, path, response):
+        location = response.headers.get("Location")
+        shown = self._scrub_url(location) if location else "(no Location header)"
+        hint = "set base_url to the address of the API itself"
+        if location and self.base_url.startswith("http://") and str(location).strip().lower().startswith("https://"):
+            hint = "the server wants HTTPS: set base_url to its https:// address"
+        return CloudflareRedirectError(
+            "Cloudflare API answered with a redirect", location=shown, status=response.status_code, method=method,
+            path=path, errors=[{"code": None, "message": "HTTP %s redirect to %s was not followed (credentials and "
+                                "request bodies go to base_url only); %s, e.g. %s"
+                                % (response.status_code, shown, hint, DEFAULT_BASE_URL)}])
+
+    def _network_failure(self, method, path, exc):
+        kind, detail = describe_network_error(exc)
+        message = "cannot reach %s: %s (%s)" % (self._scrub_url(self.base_url), _NETWORK_LABELS[kind], detail)
+        if kind == "tls":
+            message += "; set validate_certs=false only for a test endpoint"
+        if kind in FATAL_NETWORK_FAILURES:
+            message += "; not retried: a retry cannot fix this"
+        title = "TLS verification failed" if kind == "tls" else "Cloudflare API unreachable"
+        return kind, CloudflareAPIError(title, method=method, path=path,
+                                        errors=[{"code": None, "message": self._scrub(message)}])
 
     def request(self, method, path, params=None, body=None, recover=None, idempotent=None):
         """Send one API request, retrying what is safe to retry; return the whole envelope.
@@ -241,68 +661,94 @@ class CloudflareClient(object):
         callable) is called first to re-read the state and return the result
         the POST would have produced, or None when the POST did not happen.
         ``idempotent=True`` marks a POST whose repetition is harmless.
+
+        A DELETE whose attempt got no clear answer and whose retry is answered
+        404 was carried out by this request: the envelope then has
+        ``"deleted_on_retry": True`` and its result is a ``DeletedOnRetry``
+        (``{"id": <last path segment>}``), and a warning says so. A 404 on the
+        first attempt is ``CloudflareNotFound`` as before.
+
+        Redirects are not followed (``CloudflareRedirectError``). Name
+        resolution failures, refused connections and TLS errors are not
+        retried. Every wait (rate budget, Retry-After, backoff) counts toward
+        ``max_total_wait``; a failure after retries says how many and how long
+        it waited in total.
         """
         method = method.upper()
         if idempotent is None:
             idempotent = method != "POST"
         attempt = 0
         waited = 0.0
+        maybe_applied = False
         while True:
+            waited += self._throttle(method, path, waited, attempt)
             ambiguous = False
             try:
                 response = self._send(method, path, params, body)
-            except requests.exceptions.SSLError as exc:
-                raise CloudflareAPIError(
-                    "TLS verification failed", method=method, path=path,
-                    errors=[{"code": None, "message": "TLS/SSL error talking to %s: %s (set validate_certs=false "
-                             "only for a test endpoint)" % (self.base_url, self._scrub(exc))}])
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                text = str(exc)
-                connect_failed = isinstance(exc, requests.exceptions.ConnectTimeout) or any(
-                    marker in text for marker in ("Connection refused", "NewConnectionError", "Failed to resolve",
-                                                  "Name or service not known", "nodename nor servname"))
-                ambiguous = not connect_failed
-                failure = CloudflareAPIError(
-                    "Cloudflare API unreachable", method=method, path=path,
-                    errors=[{"code": None, "message": "cannot reach %s: %s" % (
-                        self.base_url, self._scrub(exc.__class__.__name__ + ": " + str(exc))[:300])}])
+            except requests.exceptions.RequestException as exc:
+                kind, failure = self._network_failure(method, path, exc)
+                if kind in FATAL_NETWORK_FAILURES:
+                    raise self._final(failure, attempt, waited)
+                ambiguous = kind not in UNSENT_NETWORK_FAILURES
                 delay = backoff_delay(attempt, rng=self.rng)
             else:
+                self._observe(response)
                 payload = self._envelope(response)
                 status = response.status_code
+                if 300 <= status < 400:
+                    raise self._final(self._redirect_error(method, path, response), attempt, waited)
                 if status < 400 and payload is not None and payload.get("success", True) is not False:
                     return payload
+                if status == 404 and method == "DELETE" and maybe_applied:
+                    self.warn("%s %s got no clear answer at first and the retry found it gone (HTTP 404): "
+                              "it was deleted by this run" % (method, path))
+                    return {"success": True, "errors": [], "messages": [], "deleted_on_retry": True,
+                            "result": DeletedOnRetry(id=path.rstrip("/").rsplit("/", 1)[-1])}
                 failure = self._error_from_response(method, path, response, payload)
                 if status == 429:
-                    delay = failure.retry_after if failure.retry_after is not None else backoff_delay(attempt, rng=self.rng)
+                    delay = failure.retry_after if failure.retry_after is not None else backoff_delay(
+                        attempt, rng=self.rng)
+                    if self._limiter is not None:  # every process of the controller waits too
+                        self._limiter.observe(retry_after=delay, now=self._now())
                     if delay > self.max_retry_wait:
                         failure.errors = list(failure.errors) + [{"code": None, "message": (
                             "rate limited: Cloudflare asks to wait %d s, more than max_retry_wait=%d s"
                             % (delay, self.max_retry_wait))}]
-                        raise failure
+                        raise self._final(failure, attempt, waited)
                 elif status in RETRYABLE_STATUS or payload is None and status >= 500:
                     ambiguous = status >= 500
                     delay = backoff_delay(attempt, rng=self.rng)
                 else:
-                    raise failure
+                    raise self._final(failure, attempt, waited)
+            maybe_applied = maybe_applied or ambiguous
             if ambiguous and not idempotent:
                 # Re-read before giving up too: the last attempt may have been the one that worked.
                 if recover is None:
-                    raise failure
+                    raise self._final(failure, attempt, waited)
                 recovered = recover()
                 if recovered is not None:
                     self.warn("%s %s got no clear answer (%s); re-reading showed the change was made, "
                               "so it was not sent again" % (method, path, failure.api_messages()))
                     return {"success": True, "errors": [], "messages": [], "result": recovered}
             if attempt >= self.max_retries:
-                raise failure
+                raise self._final(failure, attempt, waited)
+            if waited + delay > self.max_total_wait:
+                failure.errors = list(failure.errors) + [{"code": None, "message": (
+                    "the next retry would wait %.1f s more, beyond max_total_wait=%d s" % (delay, self.max_total_wait))}]
+                raise self._final(failure, attempt, waited)
             attempt += 1
             with self._lock:  # map_concurrent retries from several threads
                 self.retries += 1
+            if failure.status == 429:
+                self.warn("Cloudflare API %s %s was rate limited (%s); waiting %.1f s %s, then retry %d of %d"
+                          % (method, path, failure.api_messages(), delay,
+                             "as its Retry-After asks" if failure.retry_after is not None else "(backoff)",
+                             attempt, self.max_retries))
+            else:
+                self.warn("Cloudflare API %s %s failed (%s); retry %d of %d in %.1f s"
+                          % (method, path, failure.api_messages(), attempt, self.max_retries, delay))
+            self._sleep(delay)
             waited += delay
-            self.warn("Cloudflare API %s %s failed (%s); retry %d of %d in %.1f s"
-                      % (method, path, failure.api_messages(), attempt, self.max_retries, delay))
-            self.sleep(delay)
 
     def get(self, path, params=None):
         return self.request("GET", path, params=params).get("result")
@@ -314,25 +760,88 @@ class CloudflareClient(object):
         return self.request("PUT", path, body=body).get("result")
 
     def delete(self, path):
+        """DELETE; the result, or a ``DeletedOnRetry`` when a lost reply was confirmed by a 404 (see ``request``)."""
         return self.request("DELETE", path).get("result")
 
+    # ------------------------------------------------------------------ pagination
     def paginate(self, path, params=None, per_page=50):
-        """Every item of a paginated listing.
+        """Every item of a paged listing, or ``CloudflareInconsistentListing``; never a known-partial listing.
 
-        Stops on an empty or short page; never relies on ``total_pages``
-        (missing in some responses) and accepts ``result: null``.
+        Follows what the server says it applied (``result_info``): a smaller
+        ``per_page`` than asked only means more pages. The listing ends when
+        the items reach ``total_count``, or the page reaches ``total_pages``,
+        or a page is empty (``result: null`` counts as empty); without
+        ``total_count``/``total_pages`` a page shorter than the server's
+        ``per_page`` ends it too; without any ``result_info`` only an empty
+        page does (a short page may be a server limit). Contradictions raise:
+        pages running out before ``total_count``, ``total_pages`` reached
+        short of ``total_count``, more items than ``total_count``, a page
+        longer than its ``per_page`` or than its ``count`` says, a total that
+        changes between pages, the same id twice.
         """
         items = []
+        seen = {}
         page = 1
+        first_total = None
+        where = "GET %s" % path
+
+        def inconsistent(reason):
+            return CloudflareInconsistentListing(
+                "Cloudflare API listing is inconsistent", status=200, method="GET", path=path, errors=[{
+                    "code": None, "message": "listing of %s is inconsistent: %s; not using a partial listing "
+                    "(run again: the listing may have changed while it was read)" % (where, reason)}])
+
         while True:
+            if page > MAX_PAGES:
+                raise inconsistent("more than %d pages (is the page parameter ignored?)" % MAX_PAGES)
             query = dict(params or {})
             query.update({"page": page, "per_page": per_page})
             payload = self.request("GET", path, params=query)
-            result = payload.get("result") or []
+            result = payload.get("result")
+            if result is None:
+                result = []
+            if not isinstance(result, list):
+                raise inconsistent("page %d has a %s as result, not a list" % (page, type(result).__name__))
+            info = payload.get("result_info")
+            info = info if isinstance(info, dict) else {}
+            applied = _count_field(info, "per_page")
+            count = _count_field(info, "count")
+            total = _count_field(info, "total_count")
+            pages = _count_field(info, "total_pages")
+            if applied and len(result) > applied:
+                raise inconsistent("page %d has %d items, more than its per_page=%d" % (page, len(result), applied))
+            if count is not None and count != len(result):
+                raise inconsistent("page %d has %d items but says count=%d" % (page, len(result), count))
+            if total is not None:
+                if first_total is None:
+                    first_total = total
+                elif total != first_total:
+                    raise inconsistent("total_count changed from %d to %d between pages" % (first_total, total))
+            for item in result:
+                key = item.get("id") if isinstance(item, dict) else None
+                if key is not None:
+                    if key in seen:
+                        raise inconsistent("item %s is on page %d and again on page %d" % (key, seen[key], page))
+                    seen[key] = page
             items.extend(result)
-            info = payload.get("result_info") or {}
-            total = info.get("total_count")
-            if len(result) < per_page or (isinstance(total, int) and len(items) >= total):
+            got = len(items)
+            if first_total is not None and got > first_total:
+                raise inconsistent("total_count says %d but %d items came" % (first_total, got))
+            if not result:
+                if first_total is not None and got < first_total:
+                    raise inconsistent("total_count says %d but the pages ran out at %d items (page %d was empty)"
+                                       % (first_total, got, page))
+                return items
+            if first_total is not None:
+                if got == first_total:
+                    return items
+                if pages is not None and page >= pages:
+                    raise inconsistent("total_count says %d but total_pages=%d pages gave %d items"
+                                       % (first_total, pages, got))
+            elif pages is not None:
+                if page >= pages:
+                    return items
+            elif applied and len(result) < applied:
                 return items
             page += 1
 
@@ -350,7 +859,31 @@ class CloudflareClient(object):
             return list(pool.map(func, items))
 
     def request_counts(self):
-        counts = dict(self.counts)
-        counts["total"] = sum(self.counts.values())
-        counts["retries"] = self.retries
+        """Requests by method, ``total``, ``retries`` and ``waited`` (seconds slept: rate budget, Retry-After, backoff)."""
+        with self._lock:
+            counts = dict(self.counts)
+            counts["total"] = sum(self.counts.values())
+            counts["retries"] = self.retries
+            counts["waited"] = round(self.waited, 3)
         return counts
+
+
+def _quiet_insecure_request_warnings():
+    """No urllib3 InsecureRequestWarning per request (on stderr, or the controller's console)."""
+    try:
+        from urllib3.exceptions import InsecureRequestWarning
+    except ImportError:  # pragma: no cover
+        return
+    warnings.filterwarnings("ignore", category=InsecureRequestWarning)
+
+
+def _count_field(info, key):
+    """A non-negative integer field of ``result_info``, or None when missing or not a number."""
+    value = info.get(key)
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and value >= 0:
+        return value
+    return None

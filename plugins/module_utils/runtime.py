@@ -33,8 +33,9 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     CloudflareConfigError,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
+    ConnectionSettings,
+    ConnectionSettingsError,
     build_client,
-    connection_settings,
     mask_secrets,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import policy_views, readable_policies
@@ -75,10 +76,10 @@ _SESSIONS_LOCK = threading.Lock()
 
 
 def _fingerprint(settings):
-    """A key for the session cache that holds no secret in the clear."""
+    """A key for the session cache that holds no secret in the clear (a digest of every setting)."""
     digest = hashlib.sha256()
-    for key in sorted(settings):
-        digest.update(("%s=%r;" % (key, settings[key])).encode("utf-8"))
+    for key, value in sorted(settings.client_kwargs().items()):
+        digest.update(("%s=%r;" % (key, value)).encode("utf-8"))
     return digest.hexdigest()
 
 
@@ -91,7 +92,7 @@ def session_for(scope, settings, warn):
             # A new task starts: forget every other task's session (a worker process runs one task).
             for old in [k for k in _SESSIONS if k[0] != scope]:
                 del _SESSIONS[old]
-            session = Session(build_client(settings, warn), settings.get("account_id"))
+            session = Session(build_client(settings, warn=warn), settings.account_id)
             _SESSIONS[key] = session
         else:
             session.client.warn = warn
@@ -121,8 +122,9 @@ class TaskRun(object):
     @property
     def session(self):
         if self._session is None:
-            self._settings, notes = connection_settings(self.params, needs_account=self.needs_account)
-            for note in notes:
+            self._settings = ConnectionSettings.from_params(self.params, needs_account=self.needs_account)
+            self.secrets = sorted(set(self.secrets) | set(self._settings.secrets))
+            for note in self._settings.warnings:
                 self.warn(note)
             self._session = session_for(self.scope, self._settings, self.warn)
             self._session.catalogue.begin_item()
@@ -167,7 +169,7 @@ class TaskRun(object):
 
     def _counts(self):
         if self._session is None:
-            return {"total": 0, "retries": 0}
+            return {"total": 0, "retries": 0, "waited": 0.0}
         return self._session.client.request_counts()
 
     def result(self, changed=False, diff=None, **data):
@@ -194,6 +196,8 @@ class TaskRun(object):
         except CloudflareAPIError as exc:
             result = self.failure("Failed to %s: %s%s" % (self.action, exc.describe(), self._explain(exc)),
                                   **exc.to_dict())
+        except ConnectionSettingsError as exc:
+            result = self.failure("Failed to %s: %s" % (self.action, exc), problems=exc.problems)
         except CloudflareConfigError as exc:
             result = self.failure("Failed to %s: %s" % (self.action, exc))
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:

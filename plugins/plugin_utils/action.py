@@ -40,7 +40,7 @@ except ImportError:
 if HAS_REQUESTS:
     from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
         CONNECTION_REQUIRED_TOGETHER,
-        connection_argument_spec,
+        cloudflare_argument_spec,
     )
     from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
 
@@ -74,7 +74,7 @@ class CloudflareAction(ActionBase):
     @classmethod
     def argument_spec(cls):
         """The connection options and the module's own, exactly as AnsibleModule would receive them."""
-        spec = connection_argument_spec()
+        spec = cloudflare_argument_spec()
         spec.update(cls.ARGUMENT_SPEC)
         return spec
 

@@ -8,11 +8,14 @@ returns a ``PlaybookRun`` with every task result (via the test-only
 """
 from __future__ import absolute_import, division, print_function
 
+import atexit
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -105,10 +108,27 @@ def normalized_groups(state):
     return out
 
 
+_RATE_BUDGET_DIRS = []
+
+
+def fresh_rate_budget_dir():
+    """A private directory for the shared rate budget of one ansible-playbook run.
+
+    Every test talks to the same emulator with the same token: a budget (or a
+    429 block) left by one test must not slow down the next.
+    """
+    if not _RATE_BUDGET_DIRS:
+        atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True) for d in _RATE_BUDGET_DIRS])
+    path = tempfile.mkdtemp(prefix="cfiam-rate-budget-")
+    _RATE_BUDGET_DIRS.append(path)
+    return path
+
+
 def ansible_env(emulator, extra=None):
     env = dict(os.environ)
     env.update(emulator.env())
     env.update({
+        "CLOUDFLARE_RATE_LIMIT_DIR": fresh_rate_budget_dir(),
         "ANSIBLE_COLLECTIONS_PATH": ensure_collection_link(),
         "ANSIBLE_PYTHON_INTERPRETER": sys.executable,
         "ANSIBLE_CALLBACK_PLUGINS": CALLBACKS,

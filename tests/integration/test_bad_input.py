@@ -141,6 +141,11 @@ def cases(emulator, tls_url):
          {"name": "TLS", "base_url": tls_url, "max_retries": 0}, ["TLS", "validate_certs"]),
         ("negative retry settings", "cf_user_group", {"name": "Negative", "max_retries": -1}, ["max_retries"]),
         ("timeout not a number", "cf_user_group", {"name": "Timeout", "timeout": "soon"}, ["timeout"]),
+        ("timeout zero", "cf_user_group", {"name": "Timeout 0", "timeout": 0}, ["timeout must be greater than 0"]),
+        ("plain http to a remote host", "cf_user_group",
+         {"name": "Cleartext", "base_url": "http://api.example.com/client/v4"}, ["unencrypted", "allow_insecure_http"]),
+        ("line break inside the token", "cf_user_group", {"name": "Pasted", "api_token": "first-half\nsecond-half"},
+         ["api_token contains a control character", "the value is not shown"]),
         ("bad resource group scope", "cf_resource_group",
          {"name": "Bad scope", "scope": {"key": "com.cloudflare.api.account.zone.nope", "objects": []}}, ["scope"]),
         ("unknown zone in a resource group", "cf_resource_group",
@@ -172,6 +177,7 @@ def test_every_bad_input_fails_clearly_without_writing(emulator, run_playbook, t
     assert emulator.state()["user_groups"] == before["user_groups"]
     assert emulator.state()["resource_groups"] == before["resource_groups"]
     assert emulator.token not in run.output
+    assert "first-half" not in run.output and "second-half" not in run.output
 
 
 def test_bad_declaration_fails_the_role_with_every_problem_and_no_write(emulator, run_playbook):

@@ -5,13 +5,12 @@
   (before or after the write was made), seeded; the role converges a 30-group hierarchy to exactly the
   declared state (no duplicate group, no lost member or policy) and the next runs report no change.
 * Rate limit: a request budget per window like Cloudflare's (1,200 per 300 s, scaled down); a run
-  that exceeds it waits as Retry-After says and completes.
+  that would exceed it slows down as the Ratelimit header says (or waits as Retry-After says) and completes.
 * Concurrency: two role runs at once on the same declaration.
 * Request budget: a no-change run on a generated 100-group account sends at most 130 requests, all GETs.
 """
 from __future__ import absolute_import, division, print_function
 
-import json
 import os
 import subprocess
 import threading
@@ -140,23 +139,25 @@ def test_run_over_the_rate_limit_waits_and_completes(emulator, run_playbook):
     assert run.rc == 0, run
     log = emulator.requests()
     limited = [e for e in log if e["status"] == 429]
-    assert limited, "the run never hit the rate limit"
     assert actual_groups(emulator.state()) == expected
-    # every module waited and retried instead of failing; the retries are reported
-    retried = [r["result"].get("api_requests", {}).get("retries", 0) for r in run.records
-               if r["action"].startswith("cfiam.")]
-    results = [res for r in run.records for res in (r["result"].get("results") or [r["result"]])]
-    retried += [res.get("api_requests", {}).get("retries", 0) for res in results]
-    assert sum(retried) >= 1, retried
-    assert "rate" in run.stdout.lower() or "retry" in run.stdout.lower() or "retries" in json.dumps(results)
+    # every module waited (for the budget the Ratelimit header reported, or as a 429's Retry-After said)
+    # instead of failing; retries and waits are reported
+    results = [res for r in run.records if r["action"].startswith("cfiam.")
+               for res in [r["result"]] + list(r["result"].get("results") or [])]
+    counts = [res["api_requests"] for res in results if isinstance(res.get("api_requests"), dict)]
+    retried = sum(c.get("retries", 0) for c in counts)
+    waited = sum(c.get("waited", 0) for c in counts)
+    assert waited > 0, "the run neither slowed down before the limit nor waited after it: %s" % counts
+    if limited:  # a 429 may still happen (parallel requests in flight): it was retried
+        assert retried >= 1, counts
 
-    # a run whose Retry-After is longer than max_retry_wait fails clearly instead of waiting
+    # a run whose wait would be longer than max_retry_wait fails clearly instead of waiting
     emulator.rate_limit(limit=1, window=60, block=60)
     emulator.clear_requests()
     run = apply(run_playbook, declaration, user_groups_max_retry_wait=2)
     assert run.rc != 0
     msg = run.failed[0]["result"]["msg"]
-    assert "10100" in msg and "max_retry_wait" in msg, msg
+    assert ("10100" in msg or "no requests left" in msg) and "max_retry_wait" in msg, msg
     assert emulator.writes() == []
 
 

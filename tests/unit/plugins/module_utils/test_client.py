@@ -169,12 +169,14 @@ class TestAuth(object):
             client.get(client.account_path("/iam/user_groups"))
         assert info.value.status == 403 and info.value.codes == [9109]
 
-    def test_missing_settings(self, emulator):
-        with pytest.raises(CloudflareConfigError, match="No Cloudflare credentials"):
-            CloudflareClient(account_id=emulator.account_id, base_url=emulator.base_url)
-        with pytest.raises(CloudflareConfigError):
-            CloudflareClient(api_email="a@example.com", account_id=emulator.account_id)  # key missing
-        client = CloudflareClient(api_token="t", base_url=emulator.base_url)
+    def test_missing_settings(self, emulator, tmp_path):
+        """Credentials are checked once, by connection.ConnectionSettings (test_connection.py), not again here."""
+        client = CloudflareClient(account_id=emulator.account_id, base_url=emulator.base_url, limiter=False)
+        assert "Authorization" not in client._session.headers and "X-Auth-Key" not in client._session.headers
+        with pytest.raises(CloudflareAPIError) as info:
+            client.get(client.account_path("/iam/user_groups"))
+        assert info.value.status == 401
+        client = CloudflareClient(api_token="t", base_url=emulator.base_url, rate_limit_dir=str(tmp_path))
         with pytest.raises(CloudflareConfigError, match="No Cloudflare account"):
             client.account_path("/iam/user_groups")
 
@@ -197,7 +199,7 @@ class TestPagination(object):
         gets = api_log(emulator, "GET", "/members")
         assert [(e["query"]["page"], e["query"]["per_page"]) for e in gets] == [
             ("1", "500"), ("2", "500"), ("3", "500")]
-        assert client.request_counts() == {"GET": 3, "total": 3, "retries": 0}
+        assert client.request_counts() == {"GET": 3, "total": 3, "retries": 0, "waited": 0.0}
 
     def test_total_count_avoids_an_empty_last_page(self, emulator, make_client, builders):
         state = builders.generated_state(n_groups=0, n_members=100, with_groups=False, n_zones=1)
@@ -208,9 +210,9 @@ class TestPagination(object):
         assert len(members) == 100
         assert len(api_log(emulator, "GET")) == 2
 
-    @pytest.mark.parametrize("total, pages", [(0, 1), (7, 2), (10, 3), (11, 3)])
+    @pytest.mark.parametrize("total, pages", [(0, 1), (7, 3), (10, 3), (11, 4)])
     def test_without_result_info(self, make_client, monkeypatch, total, pages):
-        """No total_pages/total_count at all: stop at a short or empty page."""
+        """No result_info at all: only an empty page ends the listing (a short one may be a server limit)."""
         client = make_client()
         items = [{"id": hexid(n)} for n in range(total)]
         seen = []
@@ -226,18 +228,21 @@ class TestPagination(object):
         assert [p["page"] for p in seen] == list(range(1, pages + 1))
         assert all(p["name"] == "x" and p["per_page"] == 5 for p in seen)
 
-    def test_total_pages_is_not_trusted(self, make_client, monkeypatch):
-        """A wrong total_pages (1) does not stop the listing early."""
+    def test_total_pages_ends_the_listing(self, make_client, monkeypatch):
+        """total_pages (without total_count) proves the end: no extra empty page is asked for."""
         client = make_client()
-        items = [{"id": hexid(n)} for n in range(12)]
+        items = [{"id": hexid(n)} for n in range(10)]
+        seen = []
 
         def fake_request(method, path, params=None, **kwargs):
+            seen.append(params["page"])
             start = (params["page"] - 1) * params["per_page"]
             return {"success": True, "result": items[start:start + params["per_page"]],
-                    "result_info": {"page": params["page"], "per_page": params["per_page"], "total_pages": 1}}
+                    "result_info": {"page": params["page"], "per_page": params["per_page"], "total_pages": 2}}
 
         monkeypatch.setattr(client, "request", fake_request)
         assert client.paginate("/things", per_page=5) == items
+        assert seen == [1, 2]
 
 
 # =========================================================================== retries
@@ -250,8 +255,10 @@ class TestRetries(object):
         assert client.sleep.waits == [1.0]
         log = api_log(emulator)
         assert [e["status"] for e in log] == [429, 200]
-        assert client.request_counts() == {"GET": 2, "total": 2, "retries": 1}
-        assert len(client.warnings) == 1 and "[971]" in client.warnings[0] and "retry 1 of 3" in client.warnings[0]
+        assert client.request_counts() == {"GET": 2, "total": 2, "retries": 1, "waited": 1.0}
+        assert client.warnings == [
+            "Cloudflare API GET %s was rate limited ([971] Please wait and consider throttling your request speed); "
+            "waiting 1.0 s as its Retry-After asks, then retry 1 of 3" % groups_path(emulator)[len(API):]]
 
     def test_429_retry_after_is_used_for_each_retry(self, emulator, make_client, recording_sleep):
         def on_call(n):
@@ -263,17 +270,44 @@ class TestRetries(object):
         assert client.sleep.waits == [3.0, 3.0]
 
     def test_rate_limit_block_is_waited_out(self, emulator, make_client, recording_sleep):
+        """The header said no request is left: the next one waits for the reset instead of getting a 429."""
         def on_call(n):
             emulator.rate_limit(limit=0)
         client = make_client(sleep=recording_sleep(on_call))
         emulator.rate_limit(limit=1, window=2, block=2)
         client.get(client.account_path("/iam/user_groups"))
         client.get(client.account_path("/iam/user_groups"))
+        (wait,) = client.sleep.waits
+        assert 1.5 < wait <= 2.0
+        assert [e["status"] for e in api_log(emulator)] == [200, 200]
+        assert len(client.warnings) == 1 and "no requests left" in client.warnings[0], client.warnings
+
+    def test_rate_limit_block_is_waited_out_without_headers(self, emulator, make_client, recording_sleep):
+        """Without the budget in the headers (limiter off), the 429's Retry-After is waited out."""
+        def on_call(n):
+            emulator.rate_limit(limit=0)
+        client = make_client(sleep=recording_sleep(on_call), limiter=False)
+        emulator.rate_limit(limit=1, window=2, block=2)
+        client.get(client.account_path("/iam/user_groups"))
+        client.get(client.account_path("/iam/user_groups"))
         assert client.sleep.waits == [2.0]
         assert [e["status"] for e in api_log(emulator)] == [200, 429, 200]
 
-    def test_retry_after_beyond_max_retry_wait_fails_clearly(self, emulator, make_client):
+    def test_exhausted_budget_beyond_max_retry_wait_is_not_sent(self, emulator, make_client):
         client = make_client(max_retry_wait=30)
+        emulator.rate_limit(limit=1, window=300, block=300)
+        client.get(client.account_path("/iam/user_groups"))
+        with pytest.raises(CloudflareAPIError) as info:
+            client.get(client.account_path("/iam/user_groups"))
+        err = info.value
+        assert err.status is None and err.codes == []
+        assert re.search(r"not sent: Cloudflare reported no requests left for this credential until its rate "
+                         r"window resets; its turn comes in (299|300) s, later than max_retry_wait=30 s allows",
+                         str(err)), str(err)
+        assert client.sleep.waits == [] and len(api_log(emulator)) == 1  # the block was not triggered
+
+    def test_retry_after_beyond_max_retry_wait_fails_clearly(self, emulator, make_client):
+        client = make_client(max_retry_wait=30, limiter=False)
         emulator.rate_limit(limit=1, window=300, block=300)
         client.get(client.account_path("/iam/user_groups"))
         with pytest.raises(CloudflareAPIError) as info:
@@ -429,20 +463,22 @@ class TestConnection(object):
             client.get(client.account_path("/iam/user_groups"))
         err = info.value
         assert err.status is None and err.method == "GET"
-        assert "cannot reach %s" % base in str(err) and "no HTTP response" in str(err)
-        assert "Connection refused" in str(err) or "NewConnectionError" in str(err)
-        assert len(client.sleep.waits) == 2
+        assert str(err) == (
+            "cannot reach %s: connection refused (ConnectionRefusedError: Failed to establish a new connection: "
+            "[Errno 111] Connection refused); not retried: a retry cannot fix this (no HTTP response, GET %s)"
+            % (base, client.account_path("/iam/user_groups")))
+        assert client.sleep.waits == []  # a retry cannot fix a refused connection
         for text in all_texts(err):
             assert SECRET not in text
 
-    def test_refused_post_is_retried_without_recovery(self, make_client):
+    def test_refused_post_is_not_retried_nor_recovered(self, make_client):
         client = make_client(base_url="http://127.0.0.1:%d/client/v4" % unused_port(), max_retries=1)
 
         def recover():
             raise AssertionError("a refused connection never reached the server: no recovery needed")
         with pytest.raises(CloudflareAPIError, match="cannot reach"):
             client.post(client.account_path("/iam/user_groups"), body={"name": "x"}, recover=recover)
-        assert client.request_counts() == {"POST": 2, "total": 2, "retries": 1}
+        assert client.request_counts() == {"POST": 1, "total": 1, "retries": 0, "waited": 0.0}
 
     def test_tls_error_is_not_retried(self, make_client, monkeypatch):
         client = make_client(api_token=SECRET)
@@ -555,13 +591,14 @@ class TestConcurrencyAndCounts(object):
 
     def test_request_counts(self, emulator, make_client, recording_sleep):
         client = make_client(sleep=recording_sleep(heal(emulator)))
-        assert client.request_counts() == {"total": 0, "retries": 0}
+        assert client.request_counts() == {"total": 0, "retries": 0, "waited": 0.0}
         group = client.post(client.account_path("/iam/user_groups"), body={"name": "Counted"})
         client.get(client.account_path("/iam/user_groups/%s" % group["id"]))
         client.put(client.account_path("/iam/user_groups/%s" % group["id"]), body={"name": "Counted 2"})
         emulator.faults(rate=1.0, kinds=["429"], retry_after=1, methods=["DELETE"])
         client.delete(client.account_path("/iam/user_groups/%s" % group["id"]))
-        assert client.request_counts() == {"POST": 1, "GET": 1, "PUT": 1, "DELETE": 2, "total": 5, "retries": 1}
+        assert client.request_counts() == {"POST": 1, "GET": 1, "PUT": 1, "DELETE": 2, "total": 5, "retries": 1,
+                                           "waited": 1.0}
         assert len(api_log(emulator)) == 5
 
 

@@ -13,6 +13,7 @@ import pytest
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils import runtime
 from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import ConnectionSettings
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun, session_for, target_group
 
 API = "/client/v4"
@@ -49,7 +50,7 @@ class TestFailurePath(object):
             return r.result(changed=1, diff={"before": {}, "after": {}}, data="x")
         result = run.run(work)
         assert result == {"changed": True, "data": "x", "warnings": ["one"],
-                          "api_requests": {"GET": 1, "total": 1, "retries": 0}}
+                          "api_requests": {"GET": 1, "total": 1, "retries": 0, "waited": 0.0}}
 
     def test_diff_only_in_diff_mode(self, emulator):
         assert task_run(emulator, diff_mode=True).result(diff={"a": 1}) == {"changed": False, "diff": {"a": 1}}
@@ -65,7 +66,7 @@ class TestFailurePath(object):
         assert result["failed"] is True and result.get("changed", False) is False
         assert result["msg"] == "Failed to resolve the policies of user group 'Ops': first problem; second problem"
         assert result["problems"] == ["first problem", "second problem"]
-        assert "written" not in result and result["api_requests"] == {"total": 0, "retries": 0}
+        assert "written" not in result and result["api_requests"] == {"total": 0, "retries": 0, "waited": 0.0}
 
     def test_cloudflare_status_and_codes_are_carried(self, emulator):
         run = task_run(emulator)
@@ -82,7 +83,7 @@ class TestFailurePath(object):
         assert result["msg"].startswith("Failed to rename user group 'Okta Contractors': [1010] Cannot modify user "
                                         "group 'Okta Contractors'")
         assert result["msg"].endswith("(HTTP 400, PUT %s)" % path)
-        assert result["api_requests"] == {"PUT": 1, "total": 1, "retries": 0}
+        assert result["api_requests"] == {"PUT": 1, "total": 1, "retries": 0, "waited": 0.0}
 
     def test_a_failure_after_a_write_says_what_was_written(self, emulator):
         run = task_run(emulator)
@@ -109,7 +110,7 @@ class TestFailurePath(object):
         assert result["msg"].startswith("Failed to run cfiam.user_groups.cf_test: Invalid connection settings: no "
                                         "Cloudflare credentials")
         assert "account_id 'not-an-account' is not a Cloudflare account id" in result["msg"]
-        assert result["api_requests"] == {"total": 0, "retries": 0} and emulator.requests() == []
+        assert result["api_requests"] == {"total": 0, "retries": 0, "waited": 0.0} and emulator.requests() == []
 
     def test_unexpected_errors_become_one_failure(self, emulator):
         run = task_run(emulator)
@@ -205,10 +206,11 @@ class TestSessions(object):
         assert emulator.token not in keys and "emulator-global-key" not in keys
 
     def test_session_for_directly(self, emulator):
-        settings = dict(connection(emulator))
+        settings = ConnectionSettings.from_params(dict(connection(emulator)))
         warnings = []
         session = session_for(("direct", None), settings, warnings.append)
-        assert session_for(("direct", None), dict(settings), warnings.append) is session
+        again = ConnectionSettings.from_params(dict(connection(emulator)))
+        assert session_for(("direct", None), again, warnings.append) is session
         assert session.account_id == emulator.account_id and session.api.account_id == emulator.account_id
         assert session.catalogue.api is session.api and session.api.client is session.client
         assert session.client.max_retries == 0 and session.client.base_url == emulator.base_url
