@@ -2,6 +2,11 @@
 """cf_resource_group against the emulator: real ansible-playbook runs, assertions on state and request log."""
 from __future__ import absolute_import, division, print_function
 
+import pytest
+
+# Every test runs twice: with full write replies, and with the minimal ones Cloudflare may send.
+pytestmark = pytest.mark.usefixtures("write_replies")
+
 MODULE = "cfiam.user_groups.cf_resource_group"
 ZONE_PREFIX = "com.cloudflare.api.account.zone."
 MISSING_ID = "f" * 32

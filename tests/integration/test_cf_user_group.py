@@ -2,6 +2,11 @@
 """Integration tests of cfiam.user_groups.cf_user_group against the Cloudflare API emulator."""
 from __future__ import absolute_import, division, print_function
 
+import pytest
+
+# Every test runs twice: with full write replies, and with the minimal ones Cloudflare may send.
+pytestmark = pytest.mark.usefixtures("write_replies")
+
 MOD = "cfiam.user_groups.cf_user_group"
 UG = "/accounts/{account_id}/iam/user_groups"
 SCIM_GROUP = "Okta Contractors"

@@ -10,6 +10,9 @@ from __future__ import absolute_import, division, print_function
 
 import pytest
 
+# Every test runs twice: with full write replies, and with the minimal ones Cloudflare may send.
+pytestmark = pytest.mark.usefixtures("write_replies")
+
 MODULE = "cfiam.user_groups.cf_user_group_policy"
 ZONE_PREFIX = "com.cloudflare.api.account.zone."
 SCIM_GROUP = "Okta Contractors"

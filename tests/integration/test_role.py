@@ -6,10 +6,15 @@ correct) -> check mode again (no change) -> real again (no change, zero writes).
 """
 from __future__ import absolute_import, division, print_function
 
+import pytest
+
 import copy
 
 from builders import generated_declaration, generated_state
 from harness import normalized_groups
+
+# Every test runs twice: with full write replies, and with the minimal ones Cloudflare may send.
+pytestmark = pytest.mark.usefixtures("write_replies")
 
 UG = "/accounts/{account_id}/iam/user_groups"
 ROLE = "cfiam.user_groups.user_groups"
