@@ -225,3 +225,45 @@ def test_no_secret_in_role_runs_or_ansible_runner_artefacts(emulator, tmp_path):
     for secret in SECRETS:
         for text in texts:
             assert secret not in text
+
+
+def forms(secret):
+    """Every form a secret can take in a message: raw, stripped, repr- and JSON-escaped, URL-encoded."""
+    try:
+        from urllib.parse import quote, quote_plus
+    except ImportError:  # pragma: no cover
+        from urllib import quote, quote_plus  # pylint: disable=no-name-in-module
+    out = set()
+    for value in (secret, secret.strip()):
+        out.update([value, repr(value)[1:-1], json.dumps(value)[1:-1], quote(value, safe=""), quote_plus(value)])
+    return [f for f in out if len(f) >= 8]
+
+
+def test_odd_secrets_through_every_module_and_the_role(emulator, run_playbook):
+    """A token with a trailing newline (a YAML block scalar, a pasted AWX credential) works and is never shown; a
+    token with an inner newline is refused without being echoed; tokens with quotes, backslashes, % and + that
+    Cloudflare refuses are masked in every form."""
+    trailing = TOKEN + "\n"
+    inner = "cfiam-SECRET\ninner-token"
+    quoted = "wrong\"SECRET'to\\ken%2B+x"
+    tasks = []
+    for module in module_names():
+        for title, token in (("trailing", trailing), ("inner", inner), ("quoted", quoted)):
+            args = dict(tasks_for(module, emulator)[0][NS + module])
+            args["api_token"] = token
+            tasks.append(t("%s %s" % (module, title), module, args))
+    tasks.append({"name": "role with a trailing newline", "ansible.builtin.include_role": {
+        "name": "cfiam.user_groups.user_groups"}, "vars": {
+            "user_groups": [{"name": "Odd Secrets", "members": ["alice@example.com"]}],
+            "user_groups_api_token": trailing}})
+    run = run_playbook(tasks, diff=True, verbosity=4)
+    for module in module_names():
+        assert run.status("%s trailing" % module) != "failed", run.task("%s trailing" % module)
+        inner_msg = run.task("%s inner" % module)["msg"]
+        assert "api_token" in inner_msg and "control character" in inner_msg, inner_msg
+        assert run.status("%s quoted" % module) == "failed"
+    assert emulator.group_by_name("Odd Secrets") is not None
+    text = run.output + json.dumps(run.records) + json.dumps(emulator.requests())
+    for secret in (trailing, inner, quoted):
+        for form in forms(secret):
+            assert form not in text, "a form of a secret leaked: %r" % form
