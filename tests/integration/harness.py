@@ -200,3 +200,85 @@ def write_replies(request, emulator):
     (only the members a POST added, a group without its policies...): results must not depend on it."""
     emulator.write_replies(request.param)
     return request.param
+
+
+# --------------------------------------------------------------------------- building blocks of the tests
+NS = "cfiam.user_groups."
+UG = "/accounts/{account_id}/iam/user_groups"
+
+
+def task(module, title, ignore_errors=False, register=None, **params):
+    """A task of a collection module (``module``: short name or FQCN) with these parameters."""
+    entry = {"name": title, (module if "." in module else NS + module): params}
+    if ignore_errors:
+        entry["ignore_errors"] = True
+    if register:
+        entry["register"] = register
+    return entry
+
+
+def module_task(module, **defaults):
+    """``task`` bound to one module (and default task keywords, e.g. ``ignore_errors=True``)."""
+    def bound(title, **params):
+        merged = dict(defaults)
+        merged.update(params)
+        return task(module, title, **merged)
+    return bound
+
+
+def make_group(emulator, name, members=(), policies=None):
+    """Set up a group straight through the API (not the module under test): its policies (API form) and members
+    (emails). The request log is cleared; returns the group id."""
+    body = {"name": name}
+    if policies is not None:
+        body["policies"] = policies
+    resp = emulator.api("POST", UG, json=body)
+    assert resp.status_code == 200, resp.text
+    gid = resp.json()["result"]["id"]
+    if members:
+        resp = emulator.api("POST", UG + "/%s/members" % gid, json=[{"id": emulator.member_id(e)} for e in members])
+        assert resp.status_code == 200, resp.text
+    emulator.clear_requests()
+    return gid
+
+
+def four_steps(run_once, emulator):
+    """check (predicts, writes nothing) -> real -> check (no change) -> real (no change, no write).
+
+    ``run_once(check)`` runs the playbook once and returns its PlaybookRun. Returns the four runs.
+    """
+    runs = []
+    for check, expect_change in ((True, True), (False, True), (True, False), (False, False)):
+        emulator.clear_requests()
+        run = run_once(check)
+        assert run.rc == 0, run
+        if check or not expect_change:
+            assert emulator.writes() == [], (check, emulator.writes())
+        if not expect_change:
+            assert run.recap_changed == 0, run
+        runs.append(run)
+    return runs
+
+
+# --------------------------------------------------------------------------- the role
+ROLE = "cfiam.user_groups.user_groups"
+PLAN_TASK = "Plan the user groups of the account"
+
+
+def role_tasks(title="Apply the user groups role"):
+    return [{"name": title, "ansible.builtin.include_role": {"name": ROLE}}]
+
+
+def apply_role(run_playbook, declaration, check=False, diff=False, env=None, module_defaults=None, **switches):
+    """One run of the user_groups role with ``user_groups: declaration`` and role variables ``switches``."""
+    play_vars = {"user_groups": declaration}
+    play_vars.update(switches)
+    return run_playbook(tasks=role_tasks(), vars=play_vars, check=check, diff=diff, env=env,
+                        module_defaults=module_defaults)
+
+
+def plan_result(run):
+    """The record (task, status, result) of the role's planning task."""
+    found = [r for r in run.records if r["task"].endswith(PLAN_TASK)]
+    assert found, run
+    return found[-1]

@@ -1,14 +1,14 @@
 # -*- coding: utf-8 -*-
 """Integration tests of cfiam.user_groups.cf_permission_group_info against the Cloudflare API emulator."""
 from __future__ import absolute_import, division, print_function
+from harness import module_task
 
 MODULE = "cfiam.user_groups.cf_permission_group_info"
 ACCOUNT_SCOPE = "com.cloudflare.api.account"
 ZONE_SCOPE = "com.cloudflare.api.account.zone"
 
 
-def task(title, **args):
-    return {"name": title, MODULE: args, "ignore_errors": True}
+task = module_task(MODULE, ignore_errors=True)
 
 
 def view(pg):

@@ -3,6 +3,7 @@
 from __future__ import absolute_import, division, print_function
 
 import pytest
+from harness import module_task
 
 # Every test runs twice: with full write replies, and with the minimal ones Cloudflare may send.
 pytestmark = pytest.mark.usefixtures("write_replies")
@@ -12,11 +13,7 @@ ZONE_PREFIX = "com.cloudflare.api.account.zone."
 MISSING_ID = "f" * 32
 
 
-def task(title, ignore_errors=False, **args):
-    t = {"name": title, MODULE: args}
-    if ignore_errors:
-        t["ignore_errors"] = True
-    return t
+task = module_task(MODULE)
 
 
 def named_rgs(emulator, name=None):

@@ -3,6 +3,7 @@
 from __future__ import absolute_import, division, print_function
 
 import pytest
+from harness import make_group, module_task
 
 # Every test runs twice: with full write replies, and with the minimal ones Cloudflare may send.
 pytestmark = pytest.mark.usefixtures("write_replies")
@@ -12,11 +13,7 @@ UG = "/accounts/{account_id}/iam/user_groups"
 SCIM_GROUP = "Okta Contractors"
 
 
-def task(title, ignore_errors=False, **params):
-    t = {"name": title, MOD: params}
-    if ignore_errors:
-        t["ignore_errors"] = True
-    return t
+task = module_task(MOD)
 
 
 def account_scope(emulator):
@@ -37,17 +34,6 @@ def member_emails(emulator, gid):
     emails = dict((m["id"], m["email"]) for m in emulator.state()["members"])
     group = [g for g in emulator.state()["user_groups"] if g["id"] == gid][0]
     return sorted(emails[m["id"]] for m in group["members"])
-
-
-def make_group(emulator, name, policies=None):
-    """Create a group through the API (setup), return its id; the request log is cleared."""
-    body = {"name": name}
-    if policies is not None:
-        body["policies"] = policies
-    resp = emulator.api("POST", UG, json=body)
-    assert resp.status_code == 200, resp.text
-    emulator.clear_requests()
-    return resp.json()["result"]["id"]
 
 
 def state_group(emulator, group_id):
@@ -151,12 +137,12 @@ def test_create_plain_and_with_policies_in_one_post(run_playbook, emulator):
 # ----------------------------------------------------------------------------- rename / policies
 def test_rename_and_policy_changes_with_diff(run_playbook, emulator):
     admin_ro = api_policy(emulator, ["admin_readonly"], account_scope(emulator))
-    rename_id = make_group(emulator, "Old Name", [admin_ro])
-    change_id = make_group(emulator, "Changer", [admin_ro])
-    reset_id = make_group(emulator, "Resetter", [admin_ro, api_policy(emulator, ["domain_dns"],
+    rename_id = make_group(emulator, "Old Name", policies=[admin_ro])
+    change_id = make_group(emulator, "Changer", policies=[admin_ro])
+    reset_id = make_group(emulator, "Resetter", policies=[admin_ro, api_policy(emulator, ["domain_dns"],
                                                                       zone_scope(emulator, "example.com"))])
     set_id = make_group(emulator, "Empty Group")
-    make_group(emulator, "Ordered", [
+    make_group(emulator, "Ordered", policies=[
         api_policy(emulator, ["domain_dns", "domain_analytics"], zone_scope(emulator, "example.com", "example.net")),
         api_policy(emulator, ["admin_readonly", "analytics"], account_scope(emulator)),
     ])
@@ -222,7 +208,7 @@ def test_rename_and_policy_changes_with_diff(run_playbook, emulator):
 
 # ----------------------------------------------------------------------------- delete
 def test_delete_and_delete_absent(run_playbook, emulator):
-    by_name = make_group(emulator, "Leaving", [api_policy(emulator, ["admin"], account_scope(emulator))])
+    by_name = make_group(emulator, "Leaving", policies=[api_policy(emulator, ["admin"], account_scope(emulator))])
     by_id = make_group(emulator, "Leaving Too")
     tasks = [
         task("delete by name", name="Leaving", state="absent"),
@@ -304,7 +290,7 @@ def test_scim_group_policies_can_be_set(run_playbook, emulator):
 
 
 def test_every_problem_reported_before_any_write(run_playbook, emulator):
-    existing = make_group(emulator, "Existing", [api_policy(emulator, ["admin_readonly"], account_scope(emulator))])
+    existing = make_group(emulator, "Existing", policies=[api_policy(emulator, ["admin_readonly"], account_scope(emulator))])
     bad = [
         {"permission_groups": ["No Such Role"]},
         {"permission_groups": ["domain_dns"], "zones": ["nope.example.com", "example.com"]},

@@ -1,30 +1,18 @@
 # -*- coding: utf-8 -*-
 """Integration tests of cfiam.user_groups.cf_user_group_info against the Cloudflare API emulator."""
 from __future__ import absolute_import, division, print_function
+from harness import make_group as harness_make_group, module_task
 
 MOD = "cfiam.user_groups.cf_user_group_info"
 UG = "/accounts/{account_id}/iam/user_groups"
 SCIM_GROUP = "Okta Contractors"
 
 
-def task(title, register=None, **params):
-    t = {"name": title, MOD: params}
-    if register:
-        t["register"] = register
-    return t
+task = module_task(MOD)
 
 
 def make_group(emulator, name, policies=None, emails=()):
-    body = {"name": name}
-    if policies is not None:
-        body["policies"] = policies
-    resp = emulator.api("POST", UG, json=body)
-    assert resp.status_code == 200, resp.text
-    gid = resp.json()["result"]["id"]
-    if emails:
-        resp = emulator.api("POST", UG + "/%s/members" % gid, json=[{"id": emulator.member_id(e)} for e in emails])
-        assert resp.status_code == 200, resp.text
-    return gid
+    return harness_make_group(emulator, name, members=emails, policies=policies)
 
 
 def names(result):

@@ -3,6 +3,7 @@
 from __future__ import absolute_import, division, print_function
 
 import pytest
+from harness import make_group as harness_make_group, module_task
 
 # Every test runs twice: with full write replies, and with the minimal ones Cloudflare may send.
 pytestmark = pytest.mark.usefixtures("write_replies")
@@ -12,22 +13,11 @@ UG = "/accounts/{account_id}/iam/user_groups"
 SCIM_GROUP = "Okta Contractors"
 
 
-def task(title, ignore_errors=False, **params):
-    t = {"name": title, MOD: params}
-    if ignore_errors:
-        t["ignore_errors"] = True
-    return t
+task = module_task(MOD)
 
 
 def make_group(emulator, name, emails=()):
-    resp = emulator.api("POST", UG, json={"name": name})
-    assert resp.status_code == 200, resp.text
-    gid = resp.json()["result"]["id"]
-    if emails:
-        resp = emulator.api("POST", UG + "/%s/members" % gid, json=[{"id": emulator.member_id(e)} for e in emails])
-        assert resp.status_code == 200, resp.text
-    emulator.clear_requests()
-    return gid
+    return harness_make_group(emulator, name, members=emails)
 
 
 def member_emails(emulator, gid):

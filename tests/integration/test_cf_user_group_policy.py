@@ -9,6 +9,7 @@ and the PUT it caused.
 from __future__ import absolute_import, division, print_function
 
 import pytest
+from harness import make_group as harness_make_group, module_task
 
 # Every test runs twice: with full write replies, and with the minimal ones Cloudflare may send.
 pytestmark = pytest.mark.usefixtures("write_replies")
@@ -41,11 +42,8 @@ def api_policy(emulator, access, labels, target="account"):
 
 
 def make_group(emulator, name, policies=()):
-    """Create a group straight through the API (not through the module under test)."""
-    body = {"name": name, "policies": [api_policy(emulator, *p) for p in policies]}
-    resp = emulator.api("POST", "/accounts/{account_id}/iam/user_groups", json=body)
-    assert resp.status_code == 200, resp.text
-    return resp.json()["result"]["id"]
+    """A group with policies in this file's shorthand ``(access, roles, target)``."""
+    return harness_make_group(emulator, name, policies=[api_policy(emulator, *p) for p in policies])
 
 
 def set_policies(emulator, group_id, policies):
@@ -98,8 +96,7 @@ def group_policies(emulator, name, state=None):
     return set(out)
 
 
-def task(name, **args):
-    return {"name": name, MODULE: args, "ignore_errors": True}
+task = module_task(MODULE, ignore_errors=True)
 
 
 def puts_by_group(writes):

@@ -6,14 +6,14 @@ from __future__ import absolute_import, division, print_function
 
 import pytest
 
-from harness import normalized_groups
+from harness import make_group, module_task, normalized_groups
 from pytest_plugin import recording_sink  # noqa: F401  pylint: disable=unused-import
 
 UG = "/accounts/{account_id}/iam/user_groups"
 
 
-def task(title, module="cfiam.user_groups.cf_user_group", **params):
-    return {"name": title, module: params, "ignore_errors": True}
+task = module_task("cf_user_group", ignore_errors=True)
+member_task = module_task("cf_user_group_member", ignore_errors=True)
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
@@ -36,22 +36,14 @@ def test_a_redirect_is_never_followed_with_credentials(emulator, run_playbook, r
     assert emulator.group_by_name("Redirected") is None
 
 
-def make_group(emulator, name, emails):
-    resp = emulator.api("POST", UG, json={"name": name})
-    gid = resp.json()["result"]["id"]
-    emulator.api("PUT", UG + "/%s/members" % gid, json=[{"id": emulator.member_id(e)} for e in emails])
-    emulator.clear_requests()
-    return gid
-
-
 def test_pages_smaller_than_asked_are_followed_to_the_end(emulator, run_playbook):
     """Cloudflare may apply a smaller page size than asked: removing 2 members keeps every other member."""
     emails = sorted(m["email"] for m in emulator.state()["members"])[:20]
     make_group(emulator, "Many members", emails)
     emulator.pagination(max_per_page=3)
-    run = run_playbook([task("remove two", module="cfiam.user_groups.cf_user_group_member", group="Many members",
+    run = run_playbook([member_task("remove two", group="Many members",
                              members=emails[-2:], state="absent"),
-                        task("exact check", module="cfiam.user_groups.cf_user_group_member", group="Many members",
+                        member_task("exact check", group="Many members",
                              members=emails[:-2], exclusive=True)], check=False)
     assert run.status("remove two") == "changed", run
     assert run.status("exact check") == "ok", run  # nothing else to remove: the listing was read whole
@@ -65,7 +57,7 @@ def test_a_listing_whose_counts_disagree_is_never_acted_on(emulator, run_playboo
     emails = sorted(m["email"] for m in emulator.state()["members"])[:8]
     make_group(emulator, "Counted", emails)
     emulator.pagination(max_per_page=3, total_count_delta=5)
-    run = run_playbook([task("exact", module="cfiam.user_groups.cf_user_group_member", group="Counted",
+    run = run_playbook([member_task("exact", group="Counted",
                              members=emails[:2], exclusive=True)])
     assert run.status("exact") == "failed", run
     assert "inconsistent" in run.task("exact")["msg"], run.task("exact")["msg"]

@@ -6,19 +6,16 @@ correct) -> check mode again (no change) -> real again (no change, zero writes).
 """
 from __future__ import absolute_import, division, print_function
 
-import pytest
-
 import copy
 
+import pytest
+
 from builders import generated_declaration, generated_state
-from harness import normalized_groups
+from harness import apply_role as apply, make_group, normalized_groups, plan_result, role_tasks
 
 # Every test runs twice: with full write replies, and with the minimal ones Cloudflare may send.
 pytestmark = pytest.mark.usefixtures("write_replies")
 
-UG = "/accounts/{account_id}/iam/user_groups"
-ROLE = "cfiam.user_groups.user_groups"
-PLAN_TASK = "Plan the user groups of the account"
 FACT_TASK = "Record what changed"
 SCIM_GROUP = "Okta Contractors"
 SCIM_MEMBERS = ["trent@example.com", "victor@example.com"]
@@ -46,38 +43,10 @@ HIERARCHY = [
 
 
 # --------------------------------------------------------------------------- helpers
-def role_tasks(title="Apply the user groups role"):
-    return [{"name": title, "ansible.builtin.include_role": {"name": ROLE}}]
-
-
-def apply(run_playbook, declaration, check=False, diff=False, **switches):
-    play_vars = {"user_groups": declaration}
-    play_vars.update(switches)
-    return run_playbook(tasks=role_tasks(), vars=play_vars, check=check, diff=diff)
-
-
 def records(run, suffix):
     return [r for r in run.records if r["task"].endswith(suffix)]
 
 
-def plan_result(run):
-    found = records(run, PLAN_TASK)
-    assert found, run
-    return found[-1]
-
-
-def make_group(emulator, name, members=()):
-    resp = emulator.api("POST", UG, json={"name": name})
-    assert resp.status_code == 200, resp.text
-    gid = resp.json()["result"]["id"]
-    if members:
-        resp = emulator.api("PUT", UG + "/%s/members" % gid, json=[{"id": emulator.member_id(e)} for e in members])
-        assert resp.status_code == 200, resp.text
-    emulator.clear_requests()
-    return gid
-
-
-# --------------------------------------------------------------------------- tests
 def test_hierarchy_converges_in_four_steps(emulator, run_playbook):
     before = normalized_groups(emulator.state())
 

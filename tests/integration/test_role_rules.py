@@ -7,61 +7,21 @@ after writing says what it wrote.
 """
 from __future__ import absolute_import, division, print_function
 
-from harness import normalized_groups
+from harness import apply_role, four_steps as harness_four_steps, make_group, normalized_groups, plan_result
 
-UG = "/accounts/{account_id}/iam/user_groups"
-ROLE = "cfiam.user_groups.user_groups"
-PLAN_TASK = "Plan the user groups of the account"
 SCIM_GROUP = "Okta Contractors"
 DEAD_URL = "http://127.0.0.1:9/client/v4"  # nothing listens on the discard port
-
-
-def role_tasks():
-    return [{"name": "Apply the user groups role", "ansible.builtin.include_role": {"name": ROLE}}]
-
-
-def apply(run_playbook, declaration, check=False, diff=False, env=None, module_defaults=None, **switches):
-    play_vars = {"user_groups": declaration}
-    play_vars.update(switches)
-    return run_playbook(tasks=role_tasks(), vars=play_vars, check=check, diff=diff, env=env,
-                        module_defaults=module_defaults)
-
-
-def plan_result(run):
-    found = [r for r in run.records if r["task"].endswith(PLAN_TASK)]
-    assert found, run
-    return found[-1]
-
-
-def make_group(emulator, name, members=()):
-    resp = emulator.api("POST", UG, json={"name": name})
-    assert resp.status_code == 200, resp.text
-    gid = resp.json()["result"]["id"]
-    if members:
-        resp = emulator.api("PUT", UG + "/%s/members" % gid, json=[{"id": emulator.member_id(e)} for e in members])
-        assert resp.status_code == 200, resp.text
-    emulator.clear_requests()
-    return gid
+apply = apply_role  # pylint: disable=invalid-name
 
 
 def four_steps(run_playbook, emulator, declaration, **switches):
-    """check (predicts, no write) -> real -> check (no change) -> real (no change, no write); the real run."""
-    run = apply(run_playbook, declaration, check=True, diff=True, **switches)
-    assert run.rc == 0, run
-    assert emulator.writes() == []
-    predicted = run.role_summary()
-    real = apply(run_playbook, declaration, diff=True, **switches)
-    assert real.rc == 0, real
-    done = real.role_summary()
+    """The role through check -> real -> check -> real; the real run predicted by the first check."""
+    runs = harness_four_steps(lambda check: apply(run_playbook, declaration, check=check, diff=True, **switches),
+                              emulator)
+    predicted, done = runs[0].role_summary(), runs[1].role_summary()
     for key in ("created", "updated", "deleted", "members_added", "members_removed"):
         assert done[key] == predicted[key], (key, done[key], predicted[key])
-    emulator.clear_requests()
-    run = apply(run_playbook, declaration, check=True, **switches)
-    assert run.rc == 0 and run.recap_changed == 0, run
-    run = apply(run_playbook, declaration, **switches)
-    assert run.rc == 0 and run.recap_changed == 0, run
-    assert emulator.writes() == []
-    return real
+    return runs[1]
 
 
 def test_omitted_members_never_remove_direct_members(emulator, run_playbook):

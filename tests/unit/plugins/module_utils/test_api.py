@@ -10,7 +10,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.api import list_accounts
-from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareAPIError, CloudflareNotFound
+from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareAPIError
 
 API = "/client/v4"
 
