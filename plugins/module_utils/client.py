@@ -791,12 +791,13 @@ class CloudflareClient(object):
                     "code": None, "message": "listing of %s is inconsistent: %s; not using a partial listing "
                     "(run again: the listing may have changed while it was read)" % (where, reason)}])
 
+        prefetched = {}
         while True:
             if page > MAX_PAGES:
                 raise inconsistent("more than %d pages (is the page parameter ignored?)" % MAX_PAGES)
             query = dict(params or {})
             query.update({"page": page, "per_page": per_page})
-            payload = self.request("GET", path, params=query)
+            payload = prefetched.pop(page) if page in prefetched else self.request("GET", path, params=query)
             result = payload.get("result")
             if result is None:
                 result = []
@@ -843,7 +844,24 @@ class CloudflareClient(object):
                     return items
             elif applied and len(result) < applied:
                 return items
+            if page == 1:
+                prefetched = self._prefetch_pages(path, query, pages, first_total, applied)
             page += 1
+
+    def _prefetch_pages(self, path, query, pages, total, applied):
+        """Pages 2..N read concurrently when page 1 says how many there are; ``paginate`` checks each in order.
+
+        Only with ``total_pages``, or ``total_count`` and the page size the server applied: the same requests as
+        one page after the other, in a fraction of the time (20 pages of members: 3 rounds instead of 20).
+        """
+        if pages is None and total is not None and applied:
+            pages = (total + applied - 1) // applied
+        if not pages or pages <= 2 or pages > MAX_PAGES:
+            return {}
+        numbers = list(range(2, pages + 1))
+        payloads = self.map_concurrent(
+            lambda number: self.request("GET", path, params=dict(query, page=number)), numbers)
+        return dict(zip(numbers, payloads))
 
     def map_concurrent(self, func, items, concurrency=MAX_CONCURRENCY):
         """Apply ``func`` to each item with a small thread pool; results in input order.

@@ -47,6 +47,27 @@ if HAS_REQUESTS:
 COLLECTION = "cfiam.user_groups"
 
 
+def _plain(value):
+    """A copy of templated task arguments as plain Python values (ansible-core's tagged strings, lazy containers).
+
+    The argument validator deep-copies what it is given: plain values cost a fraction of tagged ones. Nothing here
+    templates a value, so the copy loses nothing.
+    """
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, dict):
+        return dict((_plain(k), _plain(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _env_names(option):
     fallback = option.get("fallback")
     if fallback and len(fallback) > 1 and getattr(fallback[0], "__name__", "") == "env_fallback":
@@ -110,7 +131,7 @@ class CloudflareAction(ActionBase):
         ``account_id`` the host variable ``cloudflare_account_id`` (set by the ``cfiam.user_groups.accounts``
         inventory, or in ``host_vars``), then the environment, then the default.
         """
-        args = dict(self._task.args)
+        args = _plain(dict(self._task.args))
         host_account = (task_vars or {}).get("cloudflare_account_id")
         if host_account is not None:
             host_account = self._templar.template(host_account)

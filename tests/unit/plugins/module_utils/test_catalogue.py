@@ -139,7 +139,7 @@ class TestAccountMembers(object):
         emulator.clear_requests()
         assert catalogue.find_member("USER00120@example.com")["id"] == emulator.member_id("user00120@example.com")
         assert len(catalogue.account_members()) == 120
-        assert pages(log()) == [("1", "50"), ("2", "50"), ("3", "50")]
+        assert sorted(pages(log())) == [("1", "50"), ("2", "50"), ("3", "50")]
 
     def test_members_seen_in_a_group_listing_need_no_account_listing(self, emulator, client, api, log):
         group = api.create_user_group("Seen")
