@@ -66,102 +66,123 @@ class ActionModule(CloudflareAction):
 
     def run_task(self, run):
         p = run.params
-        catalogue, api = run.catalogue, run.api
         run.doing("plan the user groups of account %s" % run.account_id)
         problems = []
         excludes = compile_excludes(p["purge_exclude"], problems)
-
-        # 1. The account, read once: every group with its policies; the member listings of the existing groups
-        #    whose membership is declared (read concurrently; they also teach the catalogue most emails).
-        current_groups = catalogue.user_groups()
-        by_name = {}
-        for group in current_groups:
-            by_name.setdefault(group.get("name"), []).append(group)
-        managed = [by_name[n][0]["id"] for n in sorted(declared_with_members(p["user_groups"]))
-                   if len(by_name.get(n, [])) == 1]
-        listings = api.list_group_members_many(managed)
-        for members in listings.values():
-            catalogue.seed_members(members)
-
-        # 2. The declaration, every name resolved; 3. the plan.
-        desired, found = parse_declaration(p["user_groups"], catalogue, run.warnings)
+        current_groups, listings = read_account(run, p["user_groups"])
+        desired, found = parse_declaration(p["user_groups"], run.catalogue, run.warnings)
         problems.extend(found)
         current_policies = dict((g["id"], policies_from_api(g.get("policies"))) for g in current_groups)
         plan = plan_account(desired, current_groups, dict((gid, [m["id"] for m in ms]) for gid, ms in listings.items()),
                             current_policies, p["exclusive_members"], p["exclusive_policies"], p["purge"], excludes)
         problems.extend(plan.problems)
-        names = catalogue.user_group_names()
-        for name in plan.missing_scim:
-            message = ("group '%s' is declared as pushed by SCIM (scim: true) but account %s has no group of that "
-                       "name%s" % (name, run.account_id, suggest(name, names)))
-            if p["missing_scim"] == "fail":
-                problems.append(message + "; fix the name, or set user_groups_missing_scim: warn while the identity "
-                                          "provider has not pushed it yet")
-            else:
-                run.warn(message + "; it is skipped until the identity provider pushes it")
+        problems.extend(missing_scim(run, plan.missing_scim, fail=p["missing_scim"] == "fail"))
         if problems:
             raise ResolutionError(problems)
-        for warning in plan.warnings:
-            run.warn(warning)
-        for pattern, protected in sorted(plan.protected.items()):
-            run.warn("purge: '%s' protects %s" % (pattern, ", ".join("'%s'" % n for n in protected)))
-        if plan.delete:
-            run.warn("purge deletes %s. Cloudflare may refuse any of these deletes: it refuses to delete a group pushed "
-                     "by an identity provider, and its API does not say which groups those are. A refused delete is "
-                     "reported in "
-                     "user_groups_result.delete_refused; exclude such groups with user_groups_purge_exclude (e.g. "
-                     "'^Okta ') or declare them with scim: true" % ", ".join("'%s'" % g.get("name") for g in plan.delete))
-
-        # 4. What the role applies, what the summary and the diff show.
+        warn_about(run, plan)
         known = dict((m["id"], m) for ms in listings.values() for m in ms)
-        account_id = run.account_id
-        apply_items, diffs, declared = [], [], []
-        summary = {"created": [], "updated": [], "deleted": [], "members_added": {}, "members_removed": {},
-                   "unchanged": 0, "missing_scim_groups": list(plan.missing_scim), "protected": plan.protected,
-                   "look_alikes": plan.look_alikes}
-        for wanted, gplan in plan.groups:
-            declared.append({"name": wanted.name, "scim": wanted.scim,
-                             "members": member_labels(member_views(wanted.member_ids, catalogue, known))
-                             if wanted.member_ids is not None else None,
-                             "policies": readable_policies(policy_views(wanted.policies, catalogue))
-                             if wanted.policies is not None else None})
-            if not gplan.changed:
-                summary["unchanged"] += 1
-                continue
-            item = {"name": wanted.name, "scim": wanted.scim}
-            if gplan.create:
-                summary["created"].append(wanted.name)
-            else:
-                item["id"] = gplan.current["id"]
-                summary["updated"].append(wanted.name)
-            if gplan.policies is not None and (gplan.create or gplan.policies.changed):
-                item["policies"] = [policy_item(x, account_id) for x in wanted.policies]
-                item["exclusive_policies"] = p["exclusive_policies"]
-            if gplan.members is not None and gplan.members.changed:
-                exclusive = p["exclusive_members"] and wanted.members_declared
-                item["members"] = list(wanted.member_ids) if exclusive else list(gplan.members.to_add)
-                item["exclusive_members"] = exclusive
-                if gplan.members.to_add:
-                    summary["members_added"][wanted.name] = member_labels(
-                        member_views(gplan.members.to_add, catalogue, known))
-                if gplan.members.to_remove:
-                    summary["members_removed"][wanted.name] = member_labels(
-                        member_views(gplan.members.to_remove, catalogue, known))
-            apply_items.append(item)
-            before, after = group_plan_views(gplan, catalogue, known)
-            header = "user group '%s'" % wanted.name + (" (%s)" % gplan.current["id"] if gplan.current else "")
-            diffs.append(diff(group_diff_side(before), group_diff_side(after), header))
-
-        deletes = []
-        doomed_members = api.list_group_members_many([g["id"] for g in plan.delete]) if run.diff_mode else {}
-        for group in plan.delete:
-            deletes.append({"id": group["id"], "name": group.get("name")})
-            summary["deleted"].append(group.get("name"))
-            policies = current_policies.get(group["id"])
-            catalogue.learn_zone_names(policy_zone_ids(policies, catalogue))
-            members = doomed_members.get(group["id"])
-            view = group_view(group, policies, catalogue,
-                              [member_view(m) for m in members] if members is not None else None)
-            diffs.append(diff(group_diff_side(view), {}, "user group '%s' (%s)" % (group.get("name"), group["id"])))
+        apply_items, diffs, declared, summary = report_groups(run, plan, known)
+        deletes = report_deletes(run, plan, current_policies, diffs, summary)
         return run.result(changed=plan.changed, diff=diffs, apply=apply_items, delete=deletes, summary=summary,
                           groups=declared)
+
+
+def read_account(run, tree):
+    """The account, read once: every group with its policies, and the member listings (read concurrently) of the
+    existing groups whose membership the declaration manages; they also teach the catalogue most emails."""
+    current_groups = run.catalogue.user_groups()
+    by_name = {}
+    for group in current_groups:
+        by_name.setdefault(group.get("name"), []).append(group)
+    managed = [by_name[n][0]["id"] for n in sorted(declared_with_members(tree)) if len(by_name.get(n, [])) == 1]
+    listings = run.api.list_group_members_many(managed)
+    for members in listings.values():
+        run.catalogue.seed_members(members)
+    return current_groups, listings
+
+
+def missing_scim(run, names, fail):
+    """Declared SCIM groups the account does not have: problems (a typo) or warnings (not pushed yet)."""
+    problems = []
+    existing = run.catalogue.user_group_names()
+    for name in names:
+        message = ("group '%s' is declared as pushed by SCIM (scim: true) but account %s has no group of that name%s"
+                   % (name, run.account_id, suggest(name, existing)))
+        if fail:
+            problems.append(message + "; fix the name, or set user_groups_missing_scim: warn while the identity "
+                                      "provider has not pushed it yet")
+        else:
+            run.warn(message + "; it is skipped until the identity provider pushes it")
+    return problems
+
+
+def warn_about(run, plan):
+    for warning in plan.warnings:
+        run.warn(warning)
+    for pattern, protected in sorted(plan.protected.items()):
+        run.warn("purge: '%s' protects %s" % (pattern, ", ".join("'%s'" % n for n in protected)))
+    if plan.delete:
+        run.warn("purge deletes %s. Cloudflare may refuse any of these deletes: it refuses to delete a group pushed by "
+                 "an identity provider, and its API does not say which groups those are. A refused delete is reported "
+                 "in user_groups_result.delete_refused; exclude such groups with user_groups_purge_exclude (e.g. "
+                 "'^Okta ') or declare them with scim: true" % ", ".join("'%s'" % g.get("name") for g in plan.delete))
+
+
+def apply_item(run, wanted, gplan):
+    """The options of cf_user_group that carry out one group's plan (only the parts that change)."""
+    p = run.params
+    item = {"name": wanted.name, "scim": wanted.scim}
+    if not gplan.create:
+        item["id"] = gplan.current["id"]
+    if gplan.policies is not None and (gplan.create or gplan.policies.changed):
+        item["policies"] = [policy_item(x, run.account_id) for x in wanted.policies]
+        item["exclusive_policies"] = p["exclusive_policies"]
+    if gplan.members is not None and gplan.members.changed:
+        exclusive = p["exclusive_members"] and wanted.members_declared
+        item["members"] = list(wanted.member_ids) if exclusive else list(gplan.members.to_add)
+        item["exclusive_members"] = exclusive
+    return item
+
+
+def report_groups(run, plan, known):
+    """The ``apply`` items, one diff per changing group, the declaration as read, and the summary."""
+    catalogue = run.catalogue
+    apply_items, diffs, declared = [], [], []
+    summary = {"created": [], "updated": [], "deleted": [], "members_added": {}, "members_removed": {},
+               "unchanged": 0, "missing_scim_groups": list(plan.missing_scim), "protected": plan.protected,
+               "look_alikes": plan.look_alikes}
+    for wanted, gplan in plan.groups:
+        declared.append({"name": wanted.name, "scim": wanted.scim,
+                         "members": member_labels(member_views(wanted.member_ids, catalogue, known))
+                         if wanted.member_ids is not None else None,
+                         "policies": readable_policies(policy_views(wanted.policies, catalogue))
+                         if wanted.policies is not None else None})
+        if not gplan.changed:
+            summary["unchanged"] += 1
+            continue
+        summary["created" if gplan.create else "updated"].append(wanted.name)
+        for key, ids in (("members_added", gplan.members and gplan.members.to_add),
+                         ("members_removed", gplan.members and gplan.members.to_remove)):
+            if ids:
+                summary[key][wanted.name] = member_labels(member_views(ids, catalogue, known))
+        apply_items.append(apply_item(run, wanted, gplan))
+        before, after = group_plan_views(gplan, catalogue, known)
+        header = "user group '%s'" % wanted.name + (" (%s)" % gplan.current["id"] if gplan.current else "")
+        diffs.append(diff(group_diff_side(before), group_diff_side(after), header))
+    return apply_items, diffs, declared, summary
+
+
+def report_deletes(run, plan, current_policies, diffs, summary):
+    """The ``delete`` items; in diff mode each deleted group's diff shows its members and policies."""
+    catalogue = run.catalogue
+    deletes = []
+    doomed_members = run.api.list_group_members_many([g["id"] for g in plan.delete]) if run.diff_mode else {}
+    for group in plan.delete:
+        deletes.append({"id": group["id"], "name": group.get("name")})
+        summary["deleted"].append(group.get("name"))
+        policies = current_policies.get(group["id"])
+        catalogue.learn_zone_names(policy_zone_ids(policies, catalogue))
+        members = doomed_members.get(group["id"])
+        view = group_view(group, policies, catalogue, [member_view(m) for m in members] if members is not None else None)
+        diffs.append(diff(group_diff_side(view), {}, "user group '%s' (%s)" % (group.get("name"), group["id"])))
+    return deletes
