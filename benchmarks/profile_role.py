@@ -36,9 +36,11 @@ SITECUSTOMIZE = r'''
 import atexit
 import cProfile
 import os
+import time
 
 _DIR = os.environ["CFIAM_PROFILE_DIR"]
-_controller = cProfile.Profile()
+_TIMER = time.process_time if os.environ.get("CFIAM_PROFILE_TIMER") == "cpu" else time.perf_counter
+_controller = cProfile.Profile(_TIMER)
 
 
 def _dump_controller():
@@ -53,13 +55,15 @@ if os.path.basename(os.environ.get("CFIAM_PROFILE_ARGV0", "")) == "ansible-playb
 
     def _profiled_run(self):
         _controller.disable()  # the copy inherited from the controller by fork
-        prof = cProfile.Profile()
+        prof = cProfile.Profile(_TIMER)
         prof.enable()
         try:
             return _original_run(self)
         finally:
             prof.disable()
-            prof.dump_stats(os.path.join(_DIR, "worker-%d.prof" % os.getpid()))
+            path = os.path.join(_DIR, "worker-%d.prof" % os.getpid())
+            prof.dump_stats(path + ".tmp")
+            os.rename(path + ".tmp", path)  # complete files only: the controller may exit first
 
     _worker.WorkerProcess.run = _profiled_run
     atexit.register(_dump_controller)
@@ -69,9 +73,19 @@ if os.path.basename(os.environ.get("CFIAM_PROFILE_ARGV0", "")) == "ansible-playb
 # (name, predicate over (file, line, function)) -- cumulative time of the outermost matching frame
 WORKER_PARTS = [
     ("task loop in the worker (TaskExecutor.run)", "ansible/executor/task_executor.py", "run"),
+    ("  loops (TaskExecutor._run_loop)", "ansible/executor/task_executor.py", "_run_loop"),
+    ("    Task.copy per item", "ansible/playbook/task.py", "copy"),
+    ("  one task or item (TaskExecutor._execute)", "ansible/executor/task_executor.py", "_execute"),
+    ("    Task.post_validate (templates the arguments)", "ansible/playbook/base.py", "post_validate"),
+    ("    module_defaults merged into the arguments", "ansible/executor/module_common.py",
+     "_get_action_args_with_defaults"),
+    ("  role argument validation task (validate_argument_spec)", "ansible/plugins/action/validate_argument_spec.py",
+     "run"),
+    ("  cf_user_groups_plan run_task", "plugins/action/cf_user_groups_plan.py", "run_task"),
+    ("  cf_user_group run_task", "plugins/action/cf_user_group.py", "run_task"),
     ("  action plugin run() (CloudflareAction.run)", "plugin_utils/action.py", "run"),
     ("    argument validation (ArgumentSpecValidator)", "arg_spec.py", "validate"),
-    ("    ArgumentSpecValidator construction", "arg_spec.py", "__init__"),
+    ("      of which ValidationResult's deepcopy of the arguments", "arg_spec.py", "__init__"),
     ("    TaskRun.run (the module's work, API calls included)", "module_utils/runtime.py", "run"),
     ("      HTTP requests (client.request, waits included)", "module_utils/client.py", "request"),
     ("      views (module_utils/views.py)", "module_utils/views.py", None),
@@ -80,13 +94,12 @@ WORKER_PARTS = [
     ("    remove_values (no_log masking of the result)", "common/parameters.py", "remove_values"),
     ("    INJECT_INVOCATION lookup", "plugin_utils/action.py", "_inject_invocation"),
     ("    ActionBase.run (base checks)", "ansible/plugins/action/__init__.py", "run"),
-    ("  templating (Templar.template)", "ansible/template/__init__.py", "template"),
-    ("  Task.post_validate", "ansible/playbook/base.py", "post_validate"),
+    ("  templating (TemplateEngine.template, anywhere)", "ansible/_internal/_templating/_engine.py", "template"),
     ("  action plugin loading (get_action_handler)", "ansible/executor/task_executor.py",
      "_get_action_handler_with_module_context"),
     ("  result to the controller (send_callback / queue put)", "ansible/executor/task_queue_manager.py",
      "send_task_result"),
-    ("  deepcopy", "copy.py", "deepcopy"),
+    ("  deepcopy (anywhere)", "/copy.py", "deepcopy"),
     ("  socket reads (waiting for the emulator)", None, "<method 'recv_into' of '_socket.socket' objects>"),
     ("  thread waits (concurrent requests)", None, "<method 'acquire' of '_thread.lock' objects>"),
 ]
@@ -95,7 +108,8 @@ CONTROLLER_PARTS = [
     ("  strategy: process results", "ansible/plugins/strategy/__init__.py", "_process_pending_results"),
     ("  strategy: wait for results", "ansible/plugins/strategy/__init__.py", "_wait_on_pending_results"),
     ("  callbacks (send_callback)", "ansible/executor/task_queue_manager.py", "send_callback"),
-    ("  templating (Templar.template)", "ansible/template/__init__.py", "template"),
+    ("  templating (TemplateEngine.template)", "ansible/_internal/_templating/_engine.py", "template"),
+    ("  YAML loading (yaml constructor)", "yaml/constructor.py", "get_single_data"),
     ("  variable manager (get_vars)", "ansible/vars/manager.py", "get_vars"),
     ("  role argument validation (validate_argument_spec)", "ansible/plugins/action/validate_argument_spec.py",
      "run"),
@@ -120,7 +134,9 @@ def cumulative(stats, path_part, func):
             total += ct
             continue
         for caller, value in callers.items():
-            if caller not in matching:
+            # a call from a matching frame, or from the same file (deepcopy -> _deepcopy_dict -> deepcopy), is
+            # already counted in the outer frame
+            if caller not in matching and not (path_part and path_part in caller[0]):
                 total += value[3] if len(value) > 3 else 0.0
     return total
 
@@ -151,7 +167,7 @@ def top(stats, sort, count, title):
     print("\n".join(rows))
 
 
-def profile_once(bench, side, label, playbook, profile_dir, check=False):
+def profile_once(bench, side, label, playbook, profile_dir, timer, check=False):
     env = bench._env(side)  # pylint: disable=protected-access
     site = os.path.join(profile_dir, "site")
     os.makedirs(site, exist_ok=True)
@@ -159,7 +175,7 @@ def profile_once(bench, side, label, playbook, profile_dir, check=False):
         fh.write(SITECUSTOMIZE)
     out = os.path.join(profile_dir, label)
     os.makedirs(out)
-    env.update(CFIAM_PROFILE_DIR=out, CFIAM_PROFILE_ARGV0="ansible-playbook",
+    env.update(CFIAM_PROFILE_DIR=out, CFIAM_PROFILE_ARGV0="ansible-playbook", CFIAM_PROFILE_TIMER=timer,
                PYTHONPATH=site + os.pathsep + env.get("PYTHONPATH", ""))
     cmd = [bench.ansible_playbook, "-i", "localhost,", playbook] + (["--check"] if check else [])
     bench.emu.clear_requests()
@@ -175,13 +191,31 @@ def profile_once(bench, side, label, playbook, profile_dir, check=False):
     return wall, requests, workers, controller
 
 
+def load_stats(paths):
+    """pstats over the complete profiles among ``paths`` (a worker still writing when the run ended is skipped)."""
+    stats = None
+    for path in paths:
+        try:
+            one = pstats.Stats(path)
+        except (EOFError, ValueError, TypeError):
+            print("  (skipped an incomplete profile: %s)" % os.path.basename(path))
+            continue
+        if stats is None:
+            stats = one
+        else:
+            stats.add(one)
+    return stats
+
+
 def report(label, wall, requests, workers, controller, plain, args):
     print()
     print("=" * 100)
-    print("%s: profiled %.1f s (unprofiled %.1f s, cpu %.1f s), %d requests, %d worker(s)" % (
-        label, wall, plain["wall"], plain["cpu"], requests, len(workers)))
-    wstats = pstats.Stats(*workers) if workers else None
-    cstats = pstats.Stats(*controller) if controller else None
+    print("%s: profiled %.1f s wall (unprofiled %.1f s wall, %.1f s cpu), %d requests, %d worker(s); figures below "
+          "are %s seconds" % (label, wall, plain["wall"], plain["cpu"], requests, len(workers), args.timer))
+    time.sleep(1)  # let the last worker finish writing its profile
+    wstats = load_stats(sorted(glob.glob(os.path.join(os.path.dirname(workers[0]), "worker-*.prof")))
+                        if workers else [])
+    cstats = load_stats(controller)
     if wstats is not None:
         scale = cumulative(wstats, "ansible/executor/task_executor.py", "run")
         breakdown(wstats, WORKER_PARTS, "workers (all tasks of the run; %% of TaskExecutor.run)", scale)
@@ -194,6 +228,21 @@ def report(label, wall, requests, workers, controller, plain, args):
             top(wstats, "cumulative", args.top, "workers: top functions by cumulative time")
         if cstats is not None:
             top(cstats, "tottime", args.top, "controller: top functions by own time")
+            top(cstats, "cumulative", args.top, "controller: top functions by cumulative time")
+    for func in args.callers:
+        for name, stats in (("workers", wstats), ("controller", cstats)):
+            if stats is None:
+                continue
+            print("  %s: callers of %s" % (name, func))
+            callers = {}
+            for key, value in stats.stats.items():
+                if key[2] != func:
+                    continue
+                for caller, cvalue in value[4].items():
+                    callers[caller] = callers.get(caller, 0.0) + cvalue[3]
+            for caller, seconds in sorted(callers.items(), key=lambda kv: -kv[1])[:8]:
+                print("    %7.2f s  %s:%d(%s)" % (seconds, caller[0].split("site-packages/")[-1][-70:], caller[1],
+                                                  caller[2]))
 
 
 def importtime(bench, side, playbook):
@@ -221,14 +270,149 @@ def importtime(bench, side, playbook):
         print("    %6.3f s  %s" % (cum / 1e6, name.strip()))
 
 
+APPLY_ARGS = {
+    "name": "{{ omit if item.id is defined else item.name }}",
+    "id": "{{ item.id | default(omit) }}",
+    "policies": "{{ item.policies | default(omit) }}",
+    "exclusive_policies": "{{ item.exclusive_policies | default(omit) }}",
+    "members": "{{ item.members | default(omit) }}",
+    "exclusive_members": "{{ item.exclusive_members | default(omit) }}",
+}
+
+
+def decompose(bench, side, declaration, empty, repeat):
+    """CPU of the first run's parts, unprofiled (load-independent): the plan task alone, then the plan and a
+    100-item loop of set_fact with the role's six templated arguments (Ansible's own cost per item), then the plan
+    and the role's cf_user_group loop in check mode (no write: the action plugin's own work per item)."""
+    plan = {"name": "plan", "cfiam.user_groups.cf_user_groups_plan": {"user_groups": "{{ user_groups }}"},
+            "register": "plan"}
+    loop = {"loop": "{{ plan.apply }}", "loop_control": {"label": "{{ item.name }}"}, "register": "applied"}
+    set_fact = dict(loop, name="set_fact loop", **{"ansible.builtin.set_fact": dict(
+        ("x_" + k, v) for k, v in APPLY_ARGS.items())})
+    group = dict(loop, name="cf_user_group loop", check_mode=True, **{"cfiam.user_groups.cf_user_group": APPLY_ARGS})
+
+    def play(name, tasks):
+        return bench.write(name, [{"hosts": "localhost", "connection": "local", "gather_facts": False,
+                                   "vars": {"user_groups": declaration}, "tasks": tasks}])
+
+    rows = []
+    for label, tasks, env in (("empty play", [], {}),
+                              ("plan task only", [plan], {}),
+                              ("plan + set_fact loop (6 templated args per item)", [plan, set_fact], {}),
+                              ("plan + cf_user_group loop, check mode", [plan, group], {}),
+                              ("plan + cf_user_group loop (writes)", [plan, dict(group, check_mode=False)], {}),
+                              ("role first run", None, {}),
+                              ("role first run, ANSIBLE_INTERNAL_POLL_INTERVAL=0.05", None,
+                               {"ANSIBLE_INTERNAL_POLL_INTERVAL": "0.05"})):
+        path = bench.role_playbook("role", declaration) if tasks is None else play("part%d" % len(rows), tasks)
+        saved = dict(os.environ)
+        os.environ.update(env)
+        try:
+            rows.append(bench.playbook(side, label, path, repeat=repeat, setup=lambda: bench.load(empty)))
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+    print()
+    print("=" * 100)
+    print("CPU of the first run's parts (unprofiled, best of %d; CPU of ansible-playbook and its workers)" % repeat)
+    base = {}
+    for row in rows:
+        base[row["label"].rsplit(" [", 1)[0]] = row
+        print("  %-60s cpu %6.2f s (runs %s)  wall %6.1f s  %4d requests" % (
+            row["label"].rsplit(" [", 1)[0], row["cpu"], "/".join("%.2f" % c for c in row["cpu_runs"]), row["wall"],
+            row["requests"]))
+    items = max(1, len(bench_run.uri_baseline.rolled_up(declaration)))
+
+    def per_item(a, b_):
+        return 1000.0 * (base[a]["cpu"] - base[b_]["cpu"]) / items
+
+    print("  per item (ms of CPU): Ansible's loop, a set_fact with the same 6 templated arguments %.1f; cf_user_group in "
+          "check mode %.1f more; its writes %.1f more; the role around it (argument validation, summary, output) %.1f "
+          "more; the role's first run %.1f per group above the plan task" % (
+              per_item("plan + set_fact loop (6 templated args per item)", "plan task only"),
+              per_item("plan + cf_user_group loop, check mode", "plan + set_fact loop (6 templated args per item)"),
+              per_item("plan + cf_user_group loop (writes)", "plan + cf_user_group loop, check mode"),
+              per_item("role first run", "plan + cf_user_group loop (writes)"),
+              per_item("role first run", "plan task only")))
+
+
+def micro(bench, declaration, empty):
+    """The action plugin's own steps for each of the plan's items, timed in this process (no Ansible, no latency):
+    what CloudflareAction.run does around run_task, and run_task itself in check mode with warm catalogues."""
+    # pylint: disable=import-outside-toplevel
+    import copy
+    from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+    from ansible.module_utils.common.parameters import remove_values
+    from ansible_collections.cfiam.user_groups.plugins.action.cf_user_group import ActionModule as GroupAction
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
+        CONNECTION_REQUIRED_TOGETHER,
+        mask_secrets,
+    )
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
+    lower_bound = bench_run.lower_bound_module()
+
+    bench.load(empty)
+    bench.emu.config(latency_ms=0)
+    token = object()
+    plan = lower_bound._run(bench_run.lower_bound_module().PlanAction, "plan",  # pylint: disable=protected-access
+                            lower_bound._params(bench.emu, lower_bound.PlanAction.ARGUMENT_SPEC,  # pylint: disable=W0212
+                                                user_groups=declaration), (token, "plan"))
+    items = [dict((k, v) for k, v in item.items() if k != "scim") for item in plan["apply"]]
+    spec = GroupAction.argument_spec()
+    timings = {}
+
+    def timed(name, func):
+        start = time.process_time()
+        value = func()
+        timings[name] = timings.get(name, 0.0) + time.process_time() - start
+        return value
+
+    action = GroupAction.__new__(GroupAction)
+    for item in items:
+        args = dict(item, api_token=bench.emu.token, account_id=bench.emu.account_id, base_url=bench.emu.base_url)
+        validator = timed("ArgumentSpecValidator(...) construction", lambda: ArgumentSpecValidator(
+            spec, required_one_of=GroupAction.REQUIRED_ONE_OF,
+            required_together=list(GroupAction.REQUIRED_TOGETHER) + CONNECTION_REQUIRED_TOGETHER))
+        validation = timed("validate(args) (includes a deepcopy of the args)", lambda: validator.validate(args))
+        timed("  of which deepcopy(args)", lambda: copy.deepcopy(args))
+        params = dict(args)
+        params.update(validation.validated_parameters)
+        secrets = set(validation._no_log_values)  # pylint: disable=protected-access
+        run = TaskRun("cfiam.user_groups.cf_user_group", params, check_mode=True, diff_mode=True, scope=(token, "x"),
+                      secrets=secrets)
+        result = timed("TaskRun.run(run_task), check mode, diff (plan, views, diff)", lambda: run.run(action.run_task))
+        timed("  of which mask_secrets(result) (in TaskRun.run)", lambda: mask_secrets(result, list(secrets)))
+        result["invocation"] = {"module_args": params}
+        timed("remove_values(result incl. invocation, no_log values)", lambda: remove_values(result, secrets))
+    print()
+    print("=" * 100)
+    print("The action plugin's own steps per item of the apply loop (%d items, check mode and diff, catalogues warm; "
+          "process CPU, no profiler)" % len(items))
+    for name, seconds in timings.items():
+        print("  %-64s %6.2f ms per item" % (name, 1000.0 * seconds / len(items)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     ap.add_argument("--groups", type=int, default=100)
     ap.add_argument("--members", type=int, default=1000)
     ap.add_argument("--latency-ms", type=int, default=50)
+    ap.add_argument("--runs", default="first,nochange",
+                    help="which runs to profile, comma-separated, '' for none (default %(default)s)")
+    ap.add_argument("--decompose", action="store_true",
+                    help="also measure (unprofiled CPU) the plan alone, a set_fact loop and a check-mode cf_user_group "
+                         "loop over the plan's items")
+    ap.add_argument("--micro", action="store_true",
+                    help="also time the action plugin's own steps for each apply item, in this process")
+    ap.add_argument("--repeat", type=int, default=3, help="best of N for --decompose (default %(default)s)")
     ap.add_argument("--top", type=int, default=25, help="top N functions (0: none)")
     ap.add_argument("--importtime", action="store_true", help="also show the imports of one run")
     ap.add_argument("--dump", metavar="DIR", help="copy the .prof files here")
+    ap.add_argument("--timer", choices=["cpu", "wall"], default="cpu",
+                    help="cpu (default): process CPU time, the waits for the API drop out and the machine's load does "
+                         "not inflate the figures; wall: perf_counter")
+    ap.add_argument("--callers", action="append", default=[], metavar="FUNC",
+                    help="also print the callers of the functions whose name is FUNC (e.g. deepcopy)")
     args = ap.parse_args()
     bench_run.ensure_collection_link()
     workdir = tempfile.mkdtemp(prefix="cfiam-profile-")
@@ -239,13 +423,25 @@ def main():
         role_pb = bench.role_playbook("role", declaration)
         profile_dir = os.path.join(workdir, "profiles")
         print("Scenario: %d groups, %d members, %d ms latency" % (args.groups, args.members, args.latency_ms))
-        plain_first = bench.playbook(side, "first run", role_pb, setup=lambda: bench.load(empty))
-        plain_nochange = bench.playbook(side, "no-change run", role_pb)
-        bench.load(empty)
-        first = profile_once(bench, side, "first", role_pb, profile_dir)
-        nochange = profile_once(bench, side, "nochange", role_pb, profile_dir)
-        report("first run", first[0], first[1], first[2], first[3], plain_first, args)
-        report("no-change run", nochange[0], nochange[1], nochange[2], nochange[3], plain_nochange, args)
+        runs = [r for r in args.runs.split(",") if r]
+        if args.micro:
+            micro(bench, declaration, empty)
+            bench.emu.config(latency_ms=args.latency_ms)
+        if args.decompose:
+            decompose(bench, side, declaration, empty, args.repeat)
+        reports = []
+        if runs:
+            plain_first = bench.playbook(side, "first run", role_pb, setup=lambda: bench.load(empty))
+            plain_nochange = bench.playbook(side, "no-change run", role_pb)
+        if "first" in runs:
+            bench.load(empty)
+            reports.append(("first run", profile_once(bench, side, "first", role_pb, profile_dir, args.timer),
+                            plain_first))
+        if "nochange" in runs:
+            reports.append(("no-change run", profile_once(bench, side, "nochange", role_pb, profile_dir, args.timer),
+                            plain_nochange))
+        for label, (wall, requests, workers, controller), plain in reports:
+            report(label, wall, requests, workers, controller, plain, args)
         if args.importtime:
             importtime(bench, side, role_pb)
         if args.dump:
