@@ -1,19 +1,24 @@
 #!/usr/bin/env python
 """Where the time of the user_groups role goes beyond the API latency: cProfile of ansible-playbook and its workers.
 
-    .venv/bin/python benchmarks/profile_role.py --groups 100 --latency-ms 50       # first run, then no-change run
-    .venv/bin/python benchmarks/profile_role.py --importtime                        # also: start-up imports
+    .venv/bin/python benchmarks/profile_role.py --groups 100 --latency-ms 50       # profile first and no-change runs
+    .venv/bin/python benchmarks/profile_role.py --runs '' --decompose --micro       # unprofiled CPU of the parts
+    .venv/bin/python benchmarks/profile_role.py --dump DIR ... ; --from DIR        # keep the profiles; report again
 
-The same scenario as benchmarks/run.py (emulator, generated account, the role over this checkout). Each run is
-profiled with cProfile in the controller process and in every forked worker (a ``sitecustomize`` on PYTHONPATH
-wraps ``WorkerProcess.run``; the workers run the tasks, the loop's items and the action plugins; the controller
-runs the strategy, the callbacks and registers results). Profiling slows Python code down (about 1.5-2x), so
-read the shares, not the absolute times. Printed per run:
+The same scenario as benchmarks/run.py (emulator, generated account, the role over this checkout).
 
-* wall and CPU time of the profiled run, and the same run unprofiled (for scale);
-* a breakdown of the worker's time into the parts named in the report (waiting for the API, the action
-  plugin's own work, templating and result handling of the loop) and of the controller's;
-* the top functions by own time and by cumulative time (``--top``), with ``--dump DIR`` the .prof files.
+* Profiles (``--runs first,nochange``): cProfile in the controller process and in every forked worker (a
+  ``sitecustomize`` on PYTHONPATH wraps ``WorkerProcess.run``; the workers run the tasks, the loop's items and the
+  action plugins; the controller runs the strategy and the callbacks and registers results). The timer is CPU time by
+  default (``--timer wall`` for perf_counter): the waits for the API drop out and the machine's load does not inflate
+  the figures. The profiler slows call-heavy code down 3-4x, so read the shares, not the absolute times. Printed: a
+  breakdown into the parts named in benchmarks/README.md, the top functions (``--top``), callers (``--callers``).
+* ``--decompose``: the CPU time (unprofiled, best of ``--repeat``) of an empty play, the planning task alone, the plan
+  and a 100-item set_fact loop with the role's six templated arguments (or one), the plan and the role's
+  cf_user_group loop in check mode and writing, the role's first run, then the plan alone and the role on the account
+  as declared (no change): Ansible's cost per item, the action plugin's, the writes', the role's around them.
+* ``--micro``: the action plugin's own steps (validation, run_task, mask_secrets, remove_values) for each of the
+  plan's items and for the planning task, timed in this process on plain values.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -70,6 +75,8 @@ if os.path.basename(os.environ.get("CFIAM_PROFILE_ARGV0", "")) == "ansible-playb
     _controller.enable()
 '''
 
+# files whose functions recurse through helpers (deepcopy -> _deepcopy_dict -> deepcopy, mask_secrets -> genexpr)
+RECURSIVE = ("/copy.py", "module_utils/connection.py", "common/parameters.py")
 # (name, predicate over (file, line, function)) -- cumulative time of the outermost matching frame
 WORKER_PARTS = [
     ("task loop in the worker (TaskExecutor.run)", "ansible/executor/task_executor.py", "run"),
@@ -84,7 +91,7 @@ WORKER_PARTS = [
     ("  cf_user_groups_plan run_task", "plugins/action/cf_user_groups_plan.py", "run_task"),
     ("  cf_user_group run_task", "plugins/action/cf_user_group.py", "run_task"),
     ("  action plugin run() (CloudflareAction.run)", "plugin_utils/action.py", "run"),
-    ("    argument validation (ArgumentSpecValidator)", "arg_spec.py", "validate"),
+    ("    ArgumentSpecValidator.validate (anywhere: the actions' and the role's)", "arg_spec.py", "validate"),
     ("      of which ValidationResult's deepcopy of the arguments", "arg_spec.py", "__init__"),
     ("    TaskRun.run (the module's work, API calls included)", "module_utils/runtime.py", "run"),
     ("      HTTP requests (client.request, waits included)", "module_utils/client.py", "request"),
@@ -118,7 +125,7 @@ CONTROLLER_PARTS = [
 ]
 
 
-def cumulative(stats, path_part, func):
+def cumulative(stats, path_part, func, same_file_is_inside=False):
     """Cumulative seconds of the frames matching (file contains path_part, function == func), not double counting
     recursion: the sum over matching frames of their cumulative time, less calls from matching frames."""
     total = 0.0
@@ -134,9 +141,9 @@ def cumulative(stats, path_part, func):
             total += ct
             continue
         for caller, value in callers.items():
-            # a call from a matching frame, or from the same file (deepcopy -> _deepcopy_dict -> deepcopy), is
-            # already counted in the outer frame
-            if caller not in matching and not (path_part and path_part in caller[0]):
+            # a call from a matching frame (or, for deepcopy, from its own file: deepcopy -> _deepcopy_dict ->
+            # deepcopy) is already counted in the outer frame
+            if caller not in matching and not (same_file_is_inside and path_part in caller[0]):
                 total += value[3] if len(value) > 3 else 0.0
     return total
 
@@ -144,7 +151,7 @@ def cumulative(stats, path_part, func):
 def breakdown(stats, parts, title, scale):
     print("  %s" % title)
     for name, path_part, func in parts:
-        seconds = cumulative(stats, path_part, func)
+        seconds = cumulative(stats, path_part, func, same_file_is_inside=path_part in RECURSIVE)
         print("    %-60s %7.2f s  (%4.1f%%)" % (name, seconds, 100.0 * seconds / scale if scale else 0))
 
 
@@ -289,29 +296,33 @@ def decompose(bench, side, declaration, empty, repeat):
     loop = {"loop": "{{ plan.apply }}", "loop_control": {"label": "{{ item.name }}"}, "register": "applied"}
     set_fact = dict(loop, name="set_fact loop", **{"ansible.builtin.set_fact": dict(
         ("x_" + k, v) for k, v in APPLY_ARGS.items())})
+    set_fact_one = dict(loop, name="set_fact loop, one argument", **{"ansible.builtin.set_fact": {"x": "{{ item }}"}})
     group = dict(loop, name="cf_user_group loop", check_mode=True, **{"cfiam.user_groups.cf_user_group": APPLY_ARGS})
 
     def play(name, tasks):
         return bench.write(name, [{"hosts": "localhost", "connection": "local", "gather_facts": False,
                                    "vars": {"user_groups": declaration}, "tasks": tasks}])
 
+    role = bench.role_playbook("role", declaration)
+
+    def reload_empty():
+        bench.load(empty)
+
     rows = []
-    for label, tasks, env in (("empty play", [], {}),
-                              ("plan task only", [plan], {}),
-                              ("plan + set_fact loop (6 templated args per item)", [plan, set_fact], {}),
-                              ("plan + cf_user_group loop, check mode", [plan, group], {}),
-                              ("plan + cf_user_group loop (writes)", [plan, dict(group, check_mode=False)], {}),
-                              ("role first run", None, {}),
-                              ("role first run, ANSIBLE_INTERNAL_POLL_INTERVAL=0.05", None,
-                               {"ANSIBLE_INTERNAL_POLL_INTERVAL": "0.05"})):
-        path = bench.role_playbook("role", declaration) if tasks is None else play("part%d" % len(rows), tasks)
-        saved = dict(os.environ)
-        os.environ.update(env)
-        try:
-            rows.append(bench.playbook(side, label, path, repeat=repeat, setup=lambda: bench.load(empty)))
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+    for label, path, setup in (("empty play", play("empty", []), None),
+                               ("plan task only", play("plan", [plan]), reload_empty),
+                               ("plan + set_fact loop (6 templated args per item)", play("sf6", [plan, set_fact]),
+                                reload_empty),
+                               ("plan + set_fact loop (1 templated arg: the item)", play("sf1", [plan, set_fact_one]),
+                                reload_empty),
+                               ("plan + cf_user_group loop, check mode", play("check", [plan, group]), reload_empty),
+                               ("plan + cf_user_group loop (writes)", play("write", [plan, dict(group, check_mode=False)]),
+                                reload_empty),
+                               ("role first run", role, reload_empty),
+                               # the account is now as declared: no-change runs
+                               ("no change: plan task only", play("plan", [plan]), None),
+                               ("no change: role", role, None)):
+        rows.append(bench.playbook(side, label, path, repeat=repeat, setup=setup))
     print()
     print("=" * 100)
     print("CPU of the first run's parts (unprofiled, best of %d; CPU of ansible-playbook and its workers)" % repeat)
@@ -326,14 +337,20 @@ def decompose(bench, side, declaration, empty, repeat):
     def per_item(a, b_):
         return 1000.0 * (base[a]["cpu"] - base[b_]["cpu"]) / items
 
-    print("  per item (ms of CPU): Ansible's loop, a set_fact with the same 6 templated arguments %.1f; cf_user_group in "
+    print("  per item (ms of CPU): Ansible's loop, a set_fact with the same 6 templated arguments %.1f (with one "
+          "argument, the item: %.1f); cf_user_group in "
           "check mode %.1f more; its writes %.1f more; the role around it (argument validation, summary, output) %.1f "
           "more; the role's first run %.1f per group above the plan task" % (
               per_item("plan + set_fact loop (6 templated args per item)", "plan task only"),
+              per_item("plan + set_fact loop (1 templated arg: the item)", "plan task only"),
               per_item("plan + cf_user_group loop, check mode", "plan + set_fact loop (6 templated args per item)"),
               per_item("plan + cf_user_group loop (writes)", "plan + cf_user_group loop, check mode"),
               per_item("role first run", "plan + cf_user_group loop (writes)"),
               per_item("role first run", "plan task only")))
+    print("  no-change run (s of CPU): start-up %.2f; the plan task %.2f more; the role around it (its argument "
+          "validation of user_groups, the summary, the output) %.2f more" % (
+              base["empty play"]["cpu"], base["no change: plan task only"]["cpu"] - base["empty play"]["cpu"],
+              base["no change: role"]["cpu"] - base["no change: plan task only"]["cpu"]))
 
 
 def micro(bench, declaration, empty):
@@ -391,6 +408,40 @@ def micro(bench, declaration, empty):
     for name, seconds in timings.items():
         print("  %-64s %6.2f ms per item" % (name, 1000.0 * seconds / len(items)))
 
+    # The planning task's own steps, on the account without groups and on the account as declared (no change).
+    plan_spec = lower_bound.PlanAction.argument_spec()
+    for title in ("account without groups", "account as declared (no change)"):
+        if title.startswith("account as"):
+            lower_bound.run(bench.emu, declaration)
+        timings = {}
+        args = dict(user_groups=declaration, api_token=bench.emu.token, account_id=bench.emu.account_id,
+                    base_url=bench.emu.base_url)
+        validator = timed("ArgumentSpecValidator(...) construction", lambda: ArgumentSpecValidator(
+            plan_spec, required_together=CONNECTION_REQUIRED_TOGETHER))
+        validation = timed("validate(args) (includes a deepcopy of the args)", lambda: validator.validate(args))
+        timed("  of which deepcopy(args)", lambda: copy.deepcopy(args))
+        params = dict(args)
+        params.update(validation.validated_parameters)
+        secrets = set(validation._no_log_values)  # pylint: disable=protected-access
+        run = TaskRun("cfiam.user_groups.cf_user_groups_plan", params, scope=(object(), "plan"), secrets=secrets)
+        plan_action = lower_bound.PlanAction.__new__(lower_bound.PlanAction)
+        result = timed("TaskRun.run(run_task) (requests at 0 ms latency included)", lambda: run.run(plan_action.run_task))
+        timed("  of which mask_secrets(result) (in TaskRun.run)", lambda: mask_secrets(result, list(secrets)))
+        result["invocation"] = {"module_args": params}
+        timed("remove_values(result incl. invocation, no_log values)", lambda: remove_values(result, secrets))
+        print("The planning task's own steps, %s (%d apply items; process CPU, no profiler)" % (
+            title, len(result.get("apply") or [])))
+        for name, seconds in timings.items():
+            print("  %-64s %6.1f ms" % (name, 1000.0 * seconds))
+
+
+def report_saved(directory, args):
+    """Report on profiles saved with --dump (one subdirectory per run)."""
+    for label in sorted(os.listdir(directory)):
+        workers = sorted(glob.glob(os.path.join(directory, label, "worker-*.prof")))
+        controller = glob.glob(os.path.join(directory, label, "controller-*.prof"))
+        report(label, 0.0, 0, workers, controller, {"wall": 0.0, "cpu": 0.0}, args)
+
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
@@ -413,7 +464,11 @@ def main():
                          "not inflate the figures; wall: perf_counter")
     ap.add_argument("--callers", action="append", default=[], metavar="FUNC",
                     help="also print the callers of the functions whose name is FUNC (e.g. deepcopy)")
+    ap.add_argument("--from", dest="saved", metavar="DIR", help="only report on the profiles saved with --dump DIR")
     args = ap.parse_args()
+    if args.saved:
+        report_saved(args.saved, args)
+        return
     bench_run.ensure_collection_link()
     workdir = tempfile.mkdtemp(prefix="cfiam-profile-")
     side = bench_run.Side("after", "this checkout", bench_run.COLLECTIONS)

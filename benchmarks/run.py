@@ -464,11 +464,15 @@ def targets(args, common, results, grown_by_side):
             "role first run >= 5x faster than the uri baseline (d): %.1fx (%.1f s vs %.1f s)" % (
                 ratio(uri["wall"], first["wall"]), first["wall"], uri["wall"]),
             b("%.2fx", "first", lambda r: ratio(uri["wall"], r["wall"])))
-    t.check(first["requests"] <= 1.3 * floor["requests"],
-            "first-run requests <= 1.3x the floor's: %d = %.2fx %d (%s; limit %d)" % (
-                first["requests"], ratio(first["requests"], floor["requests"]), floor["requests"],
-                fmt_methods(floor["methods"]), int(1.3 * floor["requests"])),
-            b("%d = %.2fx", "first", lambda r: (r["requests"], ratio(r["requests"], floor["requests"]))))
+    # The request floor: the plan's reads and the writes. The lower bound itself sends more: like the role, its apply
+    # loop is a new session that reads the catalogues again.
+    floor_requests = (floor.get("phase_requests") or {}).get("plan", 0) + floor["writes"] or floor["requests"]
+    t.check(first["requests"] <= 1.3 * floor_requests,
+            "first-run requests <= 1.3x the request floor: %d = %.2fx %d (the plan's %d GETs + %d writes; limit %d; "
+            "the lower bound sends %d: its loop re-reads the catalogues, as the role's does)" % (
+                first["requests"], ratio(first["requests"], floor_requests), floor_requests,
+                floor_requests - floor["writes"], floor["writes"], int(1.3 * floor_requests), floor["requests"]),
+            b("%d = %.2fx", "first", lambda r: (r["requests"], ratio(r["requests"], floor_requests))))
     nc = after["nochange"]
     t.check(nc["wall"] - startup <= 2 * floor_nc["wall"],
             "no-change run less start-up <= 2x the 8-connection floor (e): %.1f - %.1f = %.2f s = %.2fx %.2f s "
@@ -491,9 +495,11 @@ def targets(args, common, results, grown_by_side):
     per_task = (tasks["wall"] - debug["wall"] - latency) / 20.0
     t.check(per_task <= 0.05,
             "20 module tasks: <= 0.05 s per task above 20 debug tasks plus requests x latency: (%.2f - %.2f - "
-            "%d x %d ms = %.2f s) / 20 = %.3f s per task (cpu %.1f s vs %.1f s: %.3f s per task)" % (
-                tasks["wall"], debug["wall"], tasks["requests"], args.latency_ms, latency, per_task, tasks["cpu"],
-                debug["cpu"], (tasks["cpu"] - debug["cpu"]) / 20.0),
+            "%d x %d ms = %.2f s) / 20 = %.3f s per task (less the emulator's own %.2f s too: %.3f s; cpu %.1f s vs "
+            "%.1f s: %.3f s per task)" % (
+                tasks["wall"], debug["wall"], tasks["requests"], args.latency_ms, latency, per_task,
+                tasks["emulator_cpu"], per_task - tasks["emulator_cpu"] / 20.0, tasks["cpu"], debug["cpu"],
+                (tasks["cpu"] - debug["cpu"]) / 20.0),
             b("%.3f s per task", "tasks20", lambda r: (r["wall"] - debug["wall"] - r["requests"] * args.latency_ms
                                                        / 1000.0) / 20.0))
     grown = grown_by_side.get("after") or {}
