@@ -261,9 +261,8 @@ def importtime(bench, side, playbook):
     for line in proc.stderr.splitlines():
         if not line.startswith("import time:") or "cumulative" in line:
             continue
-        _prefix, self_us, cum_us, name = line.split("|", 3)
-        self_us = int(self_us.split(":")[-1])
-        rows.append((int(cum_us), self_us, name.rstrip()))
+        self_part, cum_us, name = line.split("|", 2)
+        rows.append((int(cum_us), int(self_part.split(":")[-1]), name.rstrip()[1:]))
     total = sum(r[1] for r in rows) / 1e6
     print()
     print("=" * 100)
