@@ -132,17 +132,30 @@ class Bench(object):
                     "ANSIBLE_DEPRECATION_WARNINGS": "False", "PYTHONWARNINGS": "ignore"})
         return env
 
-    def measure(self, label, func, repeat=1, setup=None):
-        """Best of ``repeat`` runs; ``setup()`` (not timed) runs before each, e.g. to reload the account."""
+    def measure(self, label, func, repeat=1, setup=None, baseline=None):
+        """Best of ``repeat`` runs; ``setup()`` (not timed) runs before each, e.g. to reload the account.
+
+        ``baseline()`` (a measured run, e.g. the empty play) runs right before each repetition: the row's
+        ``excess`` is the smallest difference of a run and its own baseline, which a change of the machine's load
+        between the two measurements disturbs much less than the difference of two separate bests."""
         rows = []
         for _i in range(max(1, repeat)):
             if setup is not None:
                 setup()
+            base = baseline() if baseline is not None else None
             rows.append(self._measure_once(label, func))
+            if base is not None:
+                rows[-1]["baseline"] = base
         best = min(rows, key=lambda r: r["wall"])
         best["runs"] = [r["wall"] for r in rows]
         best["cpu_runs"] = [r["cpu"] for r in rows]
         best["cpu"] = min(best["cpu_runs"])  # the least disturbed run's CPU (not necessarily the fastest's)
+        if baseline is not None:
+            pairs = [(r["wall"] - r["baseline"]["wall"], r) for r in rows]
+            best["excess"], closest = min(pairs, key=lambda p: p[0])
+            best["excess_pair"] = (closest["wall"], closest["baseline"]["wall"])
+            best["excess_emulator_cpu"] = closest["emulator_cpu"]
+            best["excess_runs"] = [p[0] for p in pairs]
         return best
 
     def emulator_cpu(self):
@@ -189,7 +202,8 @@ class Bench(object):
                 label, wall, cpu, emu_cpu, len(log), fmt_methods(methods), procs), file=sys.stderr)
         return row
 
-    def playbook(self, side, label, path, check=False, repeat=1, setup=None):
+    def playbook(self, side, label, path, check=False, repeat=1, setup=None, baseline=None):
+        """Run ``path`` with the ``side``'s collection; ``baseline``: a playbook to run (and time) before each run."""
         def run():
             cmd = [self.ansible_playbook, "-i", "localhost,", path]
             if check:
@@ -199,7 +213,19 @@ class Bench(object):
             if proc.returncode != 0:
                 raise SystemExit("%s (%s) failed:\n%s" % (label, side.title, proc.stdout[-5000:]))
             return {}
-        return self.measure("%s [%s]" % (label, side.key), run, repeat, setup)
+        paired = None
+        if baseline is not None:
+            def paired():
+                return self._measure_once("baseline %s" % os.path.basename(baseline), lambda: self._run_quiet(
+                    side, baseline))
+        return self.measure("%s [%s]" % (label, side.key), run, repeat, setup, paired)
+
+    def _run_quiet(self, side, path):
+        proc = subprocess.run([self.ansible_playbook, "-i", "localhost,", path], env=self._env(side), cwd=self.workdir,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False)
+        if proc.returncode != 0:
+            raise SystemExit("%s failed:\n%s" % (path, proc.stdout[-5000:]))
+        return {}
 
     def script(self, label, func, repeat=1, setup=None):
         return self.measure(label, lambda: dict(func(self.emu) or {}, script=True), repeat, setup)
@@ -322,16 +348,18 @@ def run_side(bench, side, args, reference, first_repeat):
     role_pb = bench.role_playbook("role-%s" % side.key, declaration)
     rows = {}
     bench.load(reference)
+    # Paired with their baselines (run right before each repetition): 20 debug tasks, the empty play.
+    empty_play = os.path.join(bench.workdir, "empty.yml")
     rows["tasks20"] = bench.playbook(side, "20 module tasks", bench.tasks_playbook("tasks20", module_tasks(
-        gen["n_groups"])), repeat=args.repeat)
+        gen["n_groups"])), repeat=args.repeat, baseline=os.path.join(bench.workdir, "debug20.yml"))
     rows["check"] = bench.playbook(side, "(c) check mode, empty account", role_pb, check=True, repeat=args.repeat,
-                                   setup=lambda: bench.load(empty))
+                                   setup=lambda: bench.load(empty), baseline=empty_play)
     rows["first"] = bench.playbook(side, "(a) first run", role_pb, repeat=first_repeat,
                                    setup=lambda: bench.load(empty))
     if not uri_baseline.same_groups(bench.emu.state(), reference):
         rows["first"]["label"] += " (STATE DIFFERS!)"
         print("!! %s: the first run's account differs from the lower bound's" % side.title, file=sys.stderr)
-    rows["nochange"] = bench.playbook(side, "(b) no-change run", role_pb, repeat=args.repeat)
+    rows["nochange"] = bench.playbook(side, "(b) no-change run", role_pb, repeat=args.repeat, baseline=empty_play)
     return rows
 
 
@@ -473,34 +501,47 @@ def targets(args, common, results, grown_by_side):
                 first["requests"], ratio(first["requests"], floor_requests), floor_requests,
                 floor_requests - floor["writes"], floor["writes"], int(1.3 * floor_requests), floor["requests"]),
             b("%d = %.2fx", "first", lambda r: (r["requests"], ratio(r["requests"], floor_requests))))
+
+    def excess(row, base):
+        """The run's time above its baseline: paired (each run less the baseline run right before it, smallest
+        difference) when measured so, else the best run less the baseline's best. Returns (excess, run, baseline)."""
+        if "excess" in row:
+            return (row["excess"],) + tuple(row["excess_pair"])
+        return row["wall"] - base, row["wall"], base
+
+    def fmt_excess(row, base):
+        value, run, baseline = excess(row, base)
+        return "%.2f - %.2f = %.2f s%s" % (run, baseline, value, " (paired)" if "excess" in row else "")
+
     nc = after["nochange"]
-    t.check(nc["wall"] - startup <= 2 * floor_nc["wall"],
-            "no-change run less start-up <= 2x the 8-connection floor (e): %.1f - %.1f = %.2f s = %.2fx %.2f s "
-            "(limit %.2f s; cpu %.1f s, start-up's %.1f s)" % (
-                nc["wall"], startup, nc["wall"] - startup, ratio(nc["wall"] - startup, floor_nc["wall"]),
-                floor_nc["wall"], 2 * floor_nc["wall"], nc["cpu"], common["startup"]["cpu"]),
-            b("%.2f s = %.2fx", "nochange", lambda r: (r["wall"] - startup, ratio(r["wall"] - startup,
-                                                                                  floor_nc["wall"]))))
+    nc_excess = excess(nc, startup)[0]
+    t.check(nc_excess <= 2 * floor_nc["wall"],
+            "no-change run less start-up <= 2x the 8-connection floor (e): %s = %.2fx %.2f s (limit %.2f s; cpu %.1f "
+            "s, start-up's %.1f s)" % (fmt_excess(nc, startup), ratio(nc_excess, floor_nc["wall"]), floor_nc["wall"],
+                                       2 * floor_nc["wall"], nc["cpu"], common["startup"]["cpu"]),
+            b("%.2f s = %.2fx", "nochange", lambda r: (excess(r, startup)[0],
+                                                       ratio(excess(r, startup)[0], floor_nc["wall"]))))
     limit = args.groups + 5
     t.check(nc["writes"] == 0 and nc["requests"] <= limit,
             "no-change run: %d writes (limit 0), %d requests (limit %d)" % (nc["writes"], nc["requests"], limit),
             b("%d writes, %d requests", "nochange", lambda r: (r["writes"], r["requests"])))
     ck = after["check"]
-    t.check(ck["wall"] - startup <= 2.0,
-            "check mode on an empty account <= 2 s above start-up: %.1f - %.1f = %.2f s (cpu %.1f s vs %.1f s)" % (
-                ck["wall"], startup, ck["wall"] - startup, ck["cpu"], common["startup"]["cpu"]),
-            b("%.2f s", "check", lambda r: r["wall"] - startup))
+    t.check(excess(ck, startup)[0] <= 2.0,
+            "check mode on an empty account <= 2 s above start-up: %s (cpu %.1f s vs %.1f s)" % (
+                fmt_excess(ck, startup), ck["cpu"], common["startup"]["cpu"]),
+            b("%.2f s", "check", lambda r: excess(r, startup)[0]))
     tasks, debug = after["tasks20"], common["debug20"]
     latency = tasks["requests"] * args.latency_ms / 1000.0
-    per_task = (tasks["wall"] - debug["wall"] - latency) / 20.0
+    per_task = (excess(tasks, debug["wall"])[0] - latency) / 20.0
+    emulator_cpu = tasks.get("excess_emulator_cpu", tasks["emulator_cpu"])
     t.check(per_task <= 0.05,
-            "20 module tasks: <= 0.05 s per task above 20 debug tasks plus requests x latency: (%.2f - %.2f - "
-            "%d x %d ms = %.2f s) / 20 = %.3f s per task (less the emulator's own %.2f s too: %.3f s; cpu %.1f s vs "
-            "%.1f s: %.3f s per task)" % (
-                tasks["wall"], debug["wall"], tasks["requests"], args.latency_ms, latency, per_task,
-                tasks["emulator_cpu"], per_task - tasks["emulator_cpu"] / 20.0, tasks["cpu"], debug["cpu"],
+            "20 module tasks: <= 0.05 s per task above 20 debug tasks plus requests x latency: (%s - %d x %d ms = "
+            "%.2f s) / 20 = %.3f s per task (less the emulator's own %.2f s too: %.3f s; cpu %.1f s vs %.1f s: %.3f s "
+            "per task)" % (
+                fmt_excess(tasks, debug["wall"]), tasks["requests"], args.latency_ms, latency, per_task,
+                emulator_cpu, per_task - emulator_cpu / 20.0, tasks["cpu"], debug["cpu"],
                 (tasks["cpu"] - debug["cpu"]) / 20.0),
-            b("%.3f s per task", "tasks20", lambda r: (r["wall"] - debug["wall"] - r["requests"] * args.latency_ms
+            b("%.3f s per task", "tasks20", lambda r: (excess(r, debug["wall"])[0] - r["requests"] * args.latency_ms
                                                        / 1000.0) / 20.0))
     grown = grown_by_side.get("after") or {}
     if len(grown) >= 3:
@@ -618,6 +659,9 @@ def main():
             print("- %s, best-of runs: %s" % (side.key, "; ".join(
                 "%s %s" % (k, "/".join("%.1f" % w for w in results[side.key][k]["runs"]))
                 for k in ("tasks20", "first", "nochange", "check"))))
+            print("  paired with the baseline run right before each (20 debug tasks, the empty play): %s" % "; ".join(
+                "%s %s" % (k, "/".join("%.2f" % w for w in results[side.key][k]["excess_runs"]))
+                for k in ("tasks20", "nochange", "check") if "excess_runs" in results[side.key][k]))
         sizes = [int(s) for s in args.growth.split(",") if s.strip()]
         grown_by_side = {}
         if sizes:
