@@ -6,6 +6,8 @@ as the items of the role's loop do, but without ansible-playbook, templating or 
 """
 from __future__ import absolute_import, division, print_function
 
+import time
+
 from ansible_collections.cfiam.user_groups.plugins.action.cf_user_group import ActionModule as GroupAction
 from ansible_collections.cfiam.user_groups.plugins.action.cf_user_groups_plan import ActionModule as PlanAction
 from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import cloudflare_argument_spec
@@ -31,10 +33,24 @@ def _run(action_class, name, params, scope):
 
 
 def run(emu, declaration):
-    plan = _run(PlanAction, "plan", _params(emu, PlanAction.ARGUMENT_SPEC, user_groups=declaration), "plan")
-    for item in plan["apply"]:
+    # One scope per run and task, as ansible-playbook has (a task's uuid): a second run in the same process must not
+    # reuse the first run's session and catalogues.
+    token = object()
+    start = time.monotonic()
+    plan = _run(PlanAction, "plan", _params(emu, PlanAction.ARGUMENT_SPEC, user_groups=declaration), (token, "plan"))
+    phases = {"plan": time.monotonic() - start}
+    requests = [len(emu.requests())]
+    for index, item in enumerate(plan["apply"]):
+        start = time.monotonic()
         options = dict((k, v) for k, v in item.items() if k not in ("scim",))
         if "id" in options:
             options.pop("name")
-        _run(GroupAction, "apply", _params(emu, GroupAction.ARGUMENT_SPEC, **options), "apply")
-    return {"changed": plan["changed"]}
+        _run(GroupAction, "apply", _params(emu, GroupAction.ARGUMENT_SPEC, **options), (token, "apply"))
+        key = "first item" if index == 0 else "other items"
+        phases[key] = phases.get(key, 0.0) + time.monotonic() - start
+        if index == 0:
+            requests.append(len(emu.requests()))
+    # Seconds per phase, and the requests of the plan and of the loop's first item (it fills the loop's catalogues).
+    return {"changed": plan["changed"], "phases": phases,
+            "phase_requests": {"plan": requests[0], "first item": requests[1] - requests[0] if len(requests) > 1
+                               else 0}}
