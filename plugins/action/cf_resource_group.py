@@ -77,28 +77,11 @@ class ActionModule(CloudflareAction):
         problems = shape_problems(p)
         if p["state"] == "absent" and problems:
             raise ResolutionError(problems)
-        catalogue = run.catalogue
         run.doing("find resource group %s" % ref)
-        if p["id"] is not None:
-            current = run.api.get_resource_group(p["id"]) if is_id(p["id"]) else None
-        else:
-            matches = [rg for rg in catalogue.resource_groups() if rg.get("name") == name]
-            if len(matches) > 1:
-                raise ResolutionError(["%d resource groups are named '%s' (ids: %s); address the resource group by "
-                                       "id" % (len(matches), name, ", ".join(sorted(rg["id"] for rg in matches)))])
-            current = matches[0] if matches else None
+        current = self.find(run, name)
         label = "resource group '%s' (%s)" % (current["name"], current["id"]) if current else "resource group %s" % ref
-
         if p["state"] == "absent":
-            before = resource_group_view(current, catalogue) if current else None
-            changed = current is not None
-            if current and not run.check_mode:
-                run.doing("delete %s" % label)
-                changed = run.api.delete_resource_group(current["id"])
-                run.wrote("deleted %s" % label)
-                catalogue.note_resource_group(current, deleted=True)
-            return run.result(changed=changed, diff=diff(diff_side(before), {}, label), resource_group={})
-
+            return self.delete(run, current, label)
         if current is None and p["id"] is not None and is_id(p["id"]):
             problems.append("resource group id '%s' does not exist in account %s; give name (and no id) to create "
                             "a resource group" % (p["id"], run.account_id))
@@ -109,25 +92,56 @@ class ActionModule(CloudflareAction):
         zones_ok = p["zones"] is None or all(isinstance(z, str) and z.strip() for z in p["zones"])
         if zones_ok and not (p["scope"] is not None and problems):
             try:
-                scope = parse_scope(p["zones"], p["scope"], catalogue)
+                scope = parse_scope(p["zones"], p["scope"], run.catalogue)
             except ResolutionError as exc:
                 problems.extend(exc.problems)
         if problems:
             raise ResolutionError(problems)
-
         if current is None:
-            after = resource_group_view({"id": None, "name": name, "meta": {}}, catalogue, scope)
-            if not run.check_mode:
-                run.doing("create resource group '%s'" % name)
-                known = [rg.get("id") for rg in catalogue.resource_groups() if rg.get("name") == name]
-                reply = run.api.create_resource_group(name, scope.body(), known_ids=known) or {}
-                run.wrote("created resource group '%s'" % name)
-                created = dict(reply, name=name, scope=scope.body())
-                catalogue.note_resource_group(created)
-                after = resource_group_view(created, catalogue, scope)
-            header = "resource group '%s'" % name
-            return run.result(changed=True, diff=diff({}, diff_side(after), header), resource_group=after)
+            return self.create(run, name, scope)
+        return self.update(run, current, label, name, scope)
 
+    @staticmethod
+    def find(run, name):
+        p = run.params
+        if p["id"] is not None:
+            return run.api.get_resource_group(p["id"]) if is_id(p["id"]) else None
+        matches = [rg for rg in run.catalogue.resource_groups() if rg.get("name") == name]
+        if len(matches) > 1:
+            raise ResolutionError(["%d resource groups are named '%s' (ids: %s); address the resource group by id"
+                                   % (len(matches), name, ", ".join(sorted(rg["id"] for rg in matches)))])
+        return matches[0] if matches else None
+
+    @staticmethod
+    def delete(run, current, label):
+        catalogue = run.catalogue
+        before = resource_group_view(current, catalogue) if current else None
+        changed = current is not None
+        if current and not run.check_mode:
+            run.doing("delete %s" % label)
+            changed = run.api.delete_resource_group(current["id"])
+            run.wrote("deleted %s" % label)
+            catalogue.note_resource_group(current, deleted=True)
+        return run.result(changed=changed, diff=diff(diff_side(before), {}, label), resource_group={})
+
+    @staticmethod
+    def create(run, name, scope):
+        catalogue = run.catalogue
+        after = resource_group_view({"id": None, "name": name, "meta": {}}, catalogue, scope)
+        if not run.check_mode:
+            run.doing("create resource group '%s'" % name)
+            known = [rg.get("id") for rg in catalogue.resource_groups() if rg.get("name") == name]
+            reply = run.api.create_resource_group(name, scope.body(), known_ids=known) or {}
+            run.wrote("created resource group '%s'" % name)
+            created = dict(reply, name=name, scope=scope.body())
+            catalogue.note_resource_group(created)
+            after = resource_group_view(created, catalogue, scope)
+        return run.result(changed=True, diff=diff({}, diff_side(after), "resource group '%s'" % name),
+                          resource_group=after)
+
+    @staticmethod
+    def update(run, current, label, name, scope):
+        catalogue = run.catalogue
         current_scopes = scopes_of(current)
         before = resource_group_view(current, catalogue)
         new_name = name if name is not None and name != current.get("name") else None

@@ -54,70 +54,20 @@ class ActionModule(CloudflareAction):
 
     def run_task(self, run):
         p = run.params
-        name, group_id, state = p["name"], p["id"], p["state"]
-        ref = group_id if group_id is not None else name
-        catalogue = run.catalogue
+        name, group_id = p["name"], p["id"]
         if p["verify_ids"] is not None:
             run.warn("verify_ids is ignored: ids are resolved once per task and cached for a loop's items")
-
-        run.doing("find user group '%s'" % ref)
-        problems = name_problems(name, "name") if name is not None else []
-        group, found = catalogue.find_user_group(name=None if group_id is not None else name, group_id=group_id)
-        problems.extend(found)
-        if state == "present" and group is None and group_id is not None:
-            problems.append("user group id '%s' does not exist in account %s%s; a group cannot be created with a "
-                            "chosen id (omit id to create a group by name)" % (
-                                group_id, run.account_id, "" if is_id(group_id) else
-                                " (an id has 32 hexadecimal characters)"))
-
-        if state == "absent":
+        run.doing("find user group '%s'" % (group_id if group_id is not None else name))
+        group, problems = self.find(run)
+        if p["state"] == "absent":
             if problems:
                 raise ResolutionError(problems)
             for option in ("policies", "members"):
                 if p[option] is not None:
                     run.warn("%s is ignored with state=absent" % option)
-            return self.delete(run, group, ref)
-
-        rename = group is not None and name is not None and name != group.get("name")
-        if rename:
-            taken = [g for g in catalogue.user_groups_named(name) if g.get("id") != group["id"]]
-            if taken:
-                problems.append("cannot rename user group '%s' (%s) to '%s': user group %s already has that name" % (
-                    group.get("name"), group["id"], name, ", ".join(sorted(g["id"] for g in taken))))
-
-        desired = None
-        if p["policies"] is not None:
-            run.doing("resolve the policies of user group '%s'" % ref)
-            try:
-                desired = parse_policies(p["policies"], catalogue, warnings=run.warnings)
-            except ResolutionError as exc:
-                problems.extend(exc.problems)
-        member_ids = None
-        if p["members"] is not None:
-            run.doing("resolve the members of user group '%s'" % ref)
-            try:
-                member_ids = [m["id"] for m in resolve_members(p["members"], catalogue)]
-            except ResolutionError as exc:
-                problems.extend(exc.problems)
-        if problems:
-            run.doing("validate user group '%s'" % ref)
-            raise ResolutionError(problems)
-
-        if group is None:
-            for other in catalogue.user_groups_like(name):
-                run.warn("user group '%s' is created next to '%s' (%s): their names differ only by case, spaces or "
-                         "Unicode form" % (name, other.get("name"), other.get("id")))
-        else:
-            label = "user group '%s' (%s)" % (group.get("name"), group["id"])
-            if desired is not None:
-                run.doing("read the policies of %s" % label)
-                group = catalogue.fresh_user_group(group["id"]) or group
-        current_members = None
-        if group is not None and member_ids is not None:
-            run.doing("read the members of user group '%s' (%s)" % (group.get("name"), group["id"]))
-            current_members = run.api.list_group_members(group["id"])
-            catalogue.seed_members(current_members)
-
+            return self.delete(run, group)
+        rename, desired, member_ids = self.resolve(run, group, problems)
+        group, current_members = self.read(run, group, desired, member_ids)
         plan = plan_group(group, name if group is None or rename else None,
                           current_policies=policies_from_api((group or {}).get("policies")),
                           desired_policies=desired, exclusive_policies=p["exclusive_policies"],
@@ -127,6 +77,72 @@ class ActionModule(CloudflareAction):
         if plan.changed and not run.check_mode:
             written = apply_group(run, plan)
         return self.report(run, plan.changed, group, current_members, plan, written or {})
+
+    @staticmethod
+    def find(run):
+        """``(group or None, problems)``: the group by exact name or id; a chosen id cannot be created."""
+        p = run.params
+        name, group_id = p["name"], p["id"]
+        problems = name_problems(name, "name") if name is not None else []
+        group, found = run.catalogue.find_user_group(name=None if group_id is not None else name, group_id=group_id)
+        problems.extend(found)
+        if p["state"] == "present" and group is None and group_id is not None:
+            problems.append("user group id '%s' does not exist in account %s%s; a group cannot be created with a "
+                            "chosen id (omit id to create a group by name)" % (
+                                group_id, run.account_id, "" if is_id(group_id) else
+                                " (an id has 32 hexadecimal characters)"))
+        return group, problems
+
+    @staticmethod
+    def resolve(run, group, problems):
+        """``(rename, desired policies, member ids)``, every name resolved; every problem raised at once."""
+        p = run.params
+        name = p["name"]
+        ref = p["id"] if p["id"] is not None else name
+        catalogue = run.catalogue
+        rename = group is not None and name is not None and name != group.get("name")
+        if rename:
+            taken = [g for g in catalogue.user_groups_named(name) if g.get("id") != group["id"]]
+            if taken:
+                problems.append("cannot rename user group '%s' (%s) to '%s': user group %s already has that name" % (
+                    group.get("name"), group["id"], name, ", ".join(sorted(g["id"] for g in taken))))
+        desired = member_ids = None
+        if p["policies"] is not None:
+            run.doing("resolve the policies of user group '%s'" % ref)
+            try:
+                desired = parse_policies(p["policies"], catalogue, warnings=run.warnings)
+            except ResolutionError as exc:
+                problems.extend(exc.problems)
+        if p["members"] is not None:
+            run.doing("resolve the members of user group '%s'" % ref)
+            try:
+                member_ids = [m["id"] for m in resolve_members(p["members"], catalogue)]
+            except ResolutionError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            run.doing("validate user group '%s'" % ref)
+            raise ResolutionError(problems)
+        return rename, desired, member_ids
+
+    @staticmethod
+    def read(run, group, desired, member_ids):
+        """The group as it is right before the writes (re-read when its policies change) and its members."""
+        catalogue = run.catalogue
+        if group is None:
+            for other in catalogue.user_groups_like(run.params["name"]):
+                run.warn("user group '%s' is created next to '%s' (%s): their names differ only by case, spaces or "
+                         "Unicode form" % (run.params["name"], other.get("name"), other.get("id")))
+            return None, None
+        label = "user group '%s' (%s)" % (group.get("name"), group["id"])
+        if desired is not None:
+            run.doing("read the policies of %s" % label)
+            group = catalogue.fresh_user_group(group["id"]) or group
+        current_members = None
+        if member_ids is not None:
+            run.doing("read the members of %s" % label)
+            current_members = run.api.list_group_members(group["id"])
+            catalogue.seed_members(current_members)
+        return group, current_members
 
     @staticmethod
     def report(run, changed, before, before_members, plan=None, written=None):
@@ -153,7 +169,7 @@ class ActionModule(CloudflareAction):
         return run.result(changed=changed, diff=diff(group_diff_side(before_view), group_diff_side(after_view), header),
                           **data)
 
-    def delete(self, run, group, ref):
+    def delete(self, run, group):
         if group is None:
             return self.report(run, False, None, None)
         label = "user group '%s' (%s)" % (group.get("name"), group["id"])

@@ -360,7 +360,6 @@ def parse_policies(items, catalogue, where="policies", warnings=None):
     cannot apply to its scope) of every item is collected and raised at once as a ResolutionError, before
     anything is written. Deprecated roles are reported in ``warnings``. The same policy twice is one policy.
     """
-    account_id = catalogue.account_id
     items = clean_items(items)
     if items is None:
         return None
@@ -378,67 +377,78 @@ def parse_policies(items, catalogue, where="policies", warnings=None):
     catalogue.prefetch_zones([z for _label, item, _clean in shaped for z in item.get("zones") or []])
     policies = []
     for label, item, clean in shaped:
-        pgs = []
-        for ref in item["permission_groups"]:
-            pg = catalogue.find_permission_group(ref)
-            if pg is None:
-                problems.append("%s: unknown permission group '%s'%s" % (
-                    label, ref.strip(), suggest(ref, catalogue.permission_group_names())))
-                continue
-            deprecated, eol = pg_deprecation(pg)
-            if deprecated and warnings is not None:
-                message = "%s: permission group '%s' (%s) is deprecated by Cloudflare%s; choose its replacement" % (
-                    label, pg.get("name"), pg_label(pg), " (end of life %s)" % eol if eol else "")
-                if message not in warnings:
-                    warnings.append(message)
-            pgs.append(pg)
-        targets = []
-        kinds = []
-        unresolved = False  # a target that did not resolve: no account default, no role check on a guess
-        if item.get("zones") is not None:
-            zone_ids = []
-            for ref in item["zones"]:
-                zone = catalogue.find_zone(ref)
-                if zone is None:
-                    unresolved = True
-                    problems.append("%s: unknown zone '%s' in account %s%s" % (
-                        label, ref.strip(), account_id, suggest(ref, catalogue.zone_names())))
-                else:
-                    zone_ids.append(zone["id"])
-            targets.append(Scope.zones(account_id, zone_ids))
-            kinds.append(ZONES)
-        for ref in item.get("resource_groups") or []:
-            found = catalogue.find_resource_group(ref)
-            if isinstance(found, list):
-                unresolved = True
-                problems.append("%s: resource group name '%s' is ambiguous, ids: %s; give the id" % (
-                    label, ref.strip(), ", ".join(sorted(rg["id"] for rg in found))))
-            elif found is None:
-                unresolved = True
-                problems.append("%s: unknown resource group '%s'%s" % (
-                    label, ref.strip(), suggest(ref, [rg.get("name") for rg in catalogue.resource_groups()])))
-            else:
-                targets.append(ResourceGroupRef(found["id"]))
-                kinds.extend(s.kind(account_id) for s in scopes_of(found))
-        raw = item.get("scope")
-        for scope_item in (raw if isinstance(raw, list) else [raw] if raw is not None else []):
-            scope = Scope.of(scope_item["key"], scope_item["objects"])
-            if not item.get("allow_unknown_scope"):
-                problem = _check_raw_scope(scope, label, account_id)
-                if problem:
-                    problems.append(problem)
-            targets.append(scope)
-            kinds.append(scope.kind(account_id))
-        if unresolved or not clean:
-            continue
+        pgs = _resolve_roles(item, label, catalogue, problems, warnings)
+        targets, kinds, resolved = _resolve_targets(item, label, catalogue, problems)
+        if not resolved or not clean:
+            continue  # no account default and no role check on a guess
         if not targets:
-            targets.append(Scope.account(account_id))
+            targets.append(Scope.account(catalogue.account_id))
             kinds.append(ACCOUNT)
         problems.extend(_role_problems(label, pgs, kinds))
         policies.append(Policy.of(item.get("access", "allow").strip(), [pg["id"] for pg in pgs], targets))
     if problems:
         raise ResolutionError(problems)
     return unique(policies)
+
+
+def _resolve_roles(item, label, catalogue, problems, warnings):
+    """The permission groups of an item (unknown ones are problems, deprecated ones warnings)."""
+    pgs = []
+    for ref in item["permission_groups"]:
+        pg = catalogue.find_permission_group(ref)
+        if pg is None:
+            problems.append("%s: unknown permission group '%s'%s" % (
+                label, ref.strip(), suggest(ref, catalogue.permission_group_names())))
+            continue
+        deprecated, eol = pg_deprecation(pg)
+        if deprecated and warnings is not None:
+            message = "%s: permission group '%s' (%s) is deprecated by Cloudflare%s; choose its replacement" % (
+                label, pg.get("name"), pg_label(pg), " (end of life %s)" % eol if eol else "")
+            if message not in warnings:
+                warnings.append(message)
+        pgs.append(pg)
+    return pgs
+
+
+def _resolve_targets(item, label, catalogue, problems):
+    """``(targets, their scope kinds, all resolved)`` of an item's zones, resource groups and raw scopes."""
+    account_id = catalogue.account_id
+    targets, kinds, resolved = [], [], True
+    if item.get("zones") is not None:
+        zone_ids = []
+        for ref in item["zones"]:
+            zone = catalogue.find_zone(ref)
+            if zone is None:
+                resolved = False
+                problems.append("%s: unknown zone '%s' in account %s%s" % (
+                    label, ref.strip(), account_id, suggest(ref, catalogue.zone_names())))
+            else:
+                zone_ids.append(zone["id"])
+        targets.append(Scope.zones(account_id, zone_ids))
+        kinds.append(ZONES)
+    for ref in item.get("resource_groups") or []:
+        found = catalogue.find_resource_group(ref)
+        if isinstance(found, list):
+            resolved = False
+            problems.append("%s: resource group name '%s' is ambiguous, ids: %s; give the id" % (
+                label, ref.strip(), ", ".join(sorted(rg["id"] for rg in found))))
+        elif found is None:
+            resolved = False
+            problems.append("%s: unknown resource group '%s'%s" % (
+                label, ref.strip(), suggest(ref, [rg.get("name") for rg in catalogue.resource_groups()])))
+        else:
+            targets.append(ResourceGroupRef(found["id"]))
+            kinds.extend(s.kind(account_id) for s in scopes_of(found))
+    raw = item.get("scope")
+    for scope_item in (raw if isinstance(raw, list) else [raw] if raw is not None else []):
+        scope = Scope.of(scope_item["key"], scope_item["objects"])
+        if not item.get("allow_unknown_scope"):
+            problem = _check_raw_scope(scope, label, account_id)
+            if problem:
+                problems.append(problem)
+        targets.append(scope)
+        kinds.append(scope.kind(account_id))
+    return targets, kinds, resolved
 
 
 def parse_scope(zones, scope, catalogue, where="scope"):
