@@ -23,6 +23,22 @@ COMPAT_VENV  := $(ROOT)/.venv-2.16
 COMPAT_BIN   := $(COMPAT_VENV)/bin
 COMPAT_STAMP := $(COMPAT_VENV)/.cfiam-compat-stamp
 
+# Newest ansible-core (2.21.x; 2.20 and later need Python >= 3.12, which is not the active
+# interpreter): the integration suite (`compat-latest`) and ansible-test sanity
+# (`sanity-latest`) run again with it. Its venv is built with the first usable interpreter of
+# LATEST_PYTHONS that scripts/find_python.sh finds (python3.X on PATH, else pyenv's
+# versions/3.X.*); set LATEST_PYTHON=/path/to/python3.X to choose one yourself.
+LATEST_CORE    ?= ansible-core>=2.21,<2.22
+LATEST_PYTHONS ?= 3.12 3.13
+LATEST_PYTHON  ?=
+LATEST_VENV    := $(ROOT)/.venv-2.21
+LATEST_BIN     := $(LATEST_VENV)/bin
+LATEST_STAMP   := $(LATEST_VENV)/.cfiam-latest-stamp
+
+# What the compat venvs (.venv-2.16, .venv-2.21) hold besides ansible-core and requirements.txt:
+# exactly what tests/integration needs. molecule, ansible-lint & co. stay in .venv only.
+COMPAT_TEST_DEPS := requests pytest pytest-xdist openapi-core 'ansible-runner>=2.4,<3'
+
 BUILD       := $(ROOT)/.build
 COLL_PATH   := $(BUILD)/collections
 COLL_LINK   := $(COLL_PATH)/ansible_collections/cfiam/user_groups
@@ -34,8 +50,10 @@ EE_DIR      := $(BUILD)/ee
 SKIPPED     := $(BUILD)/skipped
 FQCN        := cfiam.user_groups
 
-# Python version ansible-test runs its tests with: the dev venv's interpreter.
-AT_PYTHON    = $(shell $(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+# Python version ansible-test runs its tests with: the dev venv's interpreter
+# (and, for sanity-latest, .venv-2.21's).
+AT_PYTHON        = $(shell $(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+LATEST_AT_PYTHON = $(shell $(LATEST_BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 # ansible-test sanity tests skipped on purpose (each needs a reason; see docs/development.md):
 #   (none so far)
 SANITY_SKIP ?=
@@ -56,7 +74,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLL_PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Suites `make test` runs, cheapest first. All of them run even if one fails.
-TEST_SUITES := changelog-lint lint docs-lint build ee test-pytest units sanity molecule compat
+TEST_SUITES := changelog-lint lint docs-lint build ee test-pytest units sanity sanity-latest molecule \
+               compat compat-latest
 
 MODULES        = $(sort $(basename $(notdir $(filter-out %/__init__.py,$(wildcard plugins/modules/*.py)))))
 ROLES_WITH_SPEC = $(sort $(patsubst roles/%/meta/argument_specs.yml,%,$(wildcard roles/*/meta/argument_specs.yml)))
@@ -67,7 +86,7 @@ define banner
 endef
 
 .PHONY: help venv collection ansible-test-tree demo docs test $(TEST_SUITES) compat-venv \
-        ansible-test-bootstrap clean clean-all
+        latest-venv ansible-test-bootstrap clean clean-all
 
 help: ## list targets
 	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-24s %s\n", $$1, $$2 }'
@@ -90,8 +109,24 @@ $(COMPAT_STAMP): requirements.txt Makefile
 	$(call banner,compat venv: $(COMPAT_VENV) with $(COMPAT_CORE))
 	@test -x $(COMPAT_BIN)/python || $(PYTHON) -m venv $(COMPAT_VENV)
 	$(COMPAT_BIN)/python -m pip install --upgrade pip
-	$(COMPAT_BIN)/python -m pip install '$(COMPAT_CORE)' -r requirements.txt requests pytest pytest-xdist openapi-core 'ansible-runner>=2.4,<3'
+	$(COMPAT_BIN)/python -m pip install '$(COMPAT_CORE)' -r requirements.txt $(COMPAT_TEST_DEPS)
 	@echo "compat-venv: ansible-core $$($(COMPAT_BIN)/python -c 'import ansible.release as r; print(r.__version__)')"
+	@touch $@
+
+latest-venv: $(LATEST_STAMP) ## create .venv-2.21 (newest ansible-core, on Python 3.12/3.13)
+
+# A venv whose interpreter no longer runs (e.g. its pyenv version was removed) is rebuilt.
+$(LATEST_STAMP): requirements.txt Makefile scripts/find_python.sh
+	$(call banner,latest venv: $(LATEST_VENV) with $(LATEST_CORE))
+	@if ! $(LATEST_BIN)/python -c '' >/dev/null 2>&1; then \
+	    py='$(LATEST_PYTHON)'; \
+	    if [ -z "$$py" ]; then py=$$(PYENV_ROOT='$(PYENV_ROOT)' scripts/find_python.sh $(LATEST_PYTHONS)) || { \
+	        echo "latest-venv: $(LATEST_CORE) needs Python >= 3.12 and none of $(LATEST_PYTHONS) was found (see above)" >&2; exit 1; }; fi; \
+	    echo "latest-venv: creating $(LATEST_VENV) with $$py ($$($$py -V 2>&1))"; \
+	    rm -rf $(LATEST_VENV); $$py -m venv $(LATEST_VENV); fi
+	$(LATEST_BIN)/python -m pip install --upgrade pip
+	$(LATEST_BIN)/python -m pip install '$(LATEST_CORE)' -r requirements.txt $(COMPAT_TEST_DEPS)
+	@echo "latest-venv: ansible-core $$($(LATEST_BIN)/python -c 'import ansible.release as r; print(r.__version__)') on Python $$($(LATEST_BIN)/python -c 'import platform; print(platform.python_version())')"
 	@touch $@
 
 collection: ## .build/collections/ansible_collections/cfiam/user_groups -> checkout (symlink)
@@ -272,10 +307,17 @@ compat: compat-venv collection ## integration pytest suite with ansible-core 2.1
 	PYTHONPATH=$(COLL_PATH) CFIAM_ANSIBLE_BIN_DIR=$(COMPAT_BIN) PATH=$(COMPAT_BIN):$$PATH \
 	    $(COMPAT_BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider tests/integration
 
+compat-latest: latest-venv collection ## integration pytest suite with the newest ansible-core (2.21, .venv-2.21)
+	$(call banner,compat-latest: integration tests with .venv-2.21)
+	@echo "ansible-playbook: $(LATEST_BIN)/ansible-playbook, ansible-core $$($(LATEST_BIN)/python -c 'import ansible.release as r; print(r.__version__)'), Python $$($(LATEST_BIN)/python -c 'import platform; print(platform.python_version())')"
+	@test -d tests/integration || { echo "compat-latest: tests/integration does not exist yet - nothing to run"; exit 1; }
+	PYTHONPATH=$(COLL_PATH) CFIAM_ANSIBLE_BIN_DIR=$(LATEST_BIN) PATH=$(LATEST_BIN):$$PATH \
+	    $(LATEST_BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider tests/integration
+
 # --------------------------------------------------------------------------- housekeeping
 
 clean: ## remove .build and test output (keeps the venvs)
 	rm -rf $(BUILD) tests/output .pytest_cache
 
-clean-all: clean ## also remove .venv and .venv-2.16
-	rm -rf $(VENV) $(COMPAT_VENV)
+clean-all: clean ## also remove .venv, .venv-2.16 and .venv-2.21
+	rm -rf $(VENV) $(COMPAT_VENV) $(LATEST_VENV)
