@@ -190,6 +190,20 @@ sanity: venv ansible-test-bootstrap ## ansible-test sanity (--local; all tests o
 	        PATH=$$dir:$$PATH $(BIN)/ansible-test sanity --python $$v --local --color no --test compile --test import; \
 	    done'
 
+# The same, with the newest ansible-core's own ansible-test from .venv-2.21 on that venv's Python
+# (3.12/3.13, a controller Python of 2.21): every sanity test once. The extra target Pythons are
+# covered by `sanity` (compile + import on 3.8-3.13). ansible-test 2.21 bootstraps another pip
+# version (25.2), so the offline stand-in is written for it too. .venv-2.21/bin comes first on PATH:
+# ansible-test looks up python3.X there, and pyenv's shim of that name does not run.
+sanity-latest: latest-venv ## ansible-test sanity with ansible-core 2.21 (--local, .venv-2.21's python)
+	$(call banner,ansible-test sanity with $(LATEST_VENV) (--python $(LATEST_AT_PYTHON) --local))
+	@$(LATEST_BIN)/python scripts/ansible_test_bootstrap.py
+	@mkdir -p $(BUILD)
+	$(call LOCK,ansible-test) bash -c 'set -euo pipefail; scripts/stage_collection.sh $(AT_COLL); cd $(AT_COLL); \
+	    echo "ansible-test: $(LATEST_BIN)/ansible-test, ansible-core $$($(LATEST_BIN)/python -c "import ansible.release as r; print(r.__version__)")"; \
+	    PATH=$(LATEST_BIN):$$PATH $(LATEST_BIN)/ansible-test sanity --python $(LATEST_AT_PYTHON) --local --color no \
+	        $(foreach t,$(SANITY_SKIP),--skip-test $(t)) $(SANITY_ARGS)'
+
 # --venv (not --local): the units requirements (pytest-mock, coverage, constraints) must
 # not be installed into .venv, where they would change the dev tool versions.
 units: venv ## ansible-test units (--venv; only if tests/unit/plugins exists)
