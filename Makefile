@@ -122,6 +122,8 @@ $(LATEST_STAMP): requirements.txt Makefile scripts/find_python.sh
 	    py='$(LATEST_PYTHON)'; \
 	    if [ -z "$$py" ]; then py=$$(PYENV_ROOT='$(PYENV_ROOT)' scripts/find_python.sh $(LATEST_PYTHONS)) || { \
 	        echo "latest-venv: $(LATEST_CORE) needs Python >= 3.12 and none of $(LATEST_PYTHONS) was found (see above)" >&2; exit 1; }; fi; \
+	    $$py -c 'import sys; sys.exit(sys.version_info[:2] < (3, 12))' || { \
+	        echo "latest-venv: $$py is Python $$($$py -c 'import platform; print(platform.python_version())'); $(LATEST_CORE) needs Python >= 3.12" >&2; exit 1; }; \
 	    echo "latest-venv: creating $(LATEST_VENV) with $$py ($$($$py -V 2>&1))"; \
 	    rm -rf $(LATEST_VENV); $$py -m venv $(LATEST_VENV); fi
 	$(LATEST_BIN)/python -m pip install --upgrade pip
