@@ -60,7 +60,8 @@ SANITY_SKIP ?=
 SANITY_ARGS ?=
 # Every other Python the modules support (ansible-core 2.19 targets 3.8-3.13): ansible-test's
 # `compile` and `import` sanity tests run once per version (the full sanity run is on AT_PYTHON).
-# A version with no interpreter here (python3.X on PATH or pyenv's versions/3.X.*) is reported, not run.
+# The interpreter is what scripts/find_python.sh finds (python3.X on PATH, else pyenv's versions/3.X.*);
+# a version with no interpreter here is reported, not run.
 SANITY_EXTRA_PYTHONS ?= 3.8 3.9 3.10 3.12 3.13
 PYENV_ROOT ?= $(HOME)/.pyenv
 # ansible-test (sanity, units) and molecule share state (.build/ansible-test, molecule's
@@ -184,10 +185,9 @@ sanity: venv ansible-test-bootstrap ## ansible-test sanity (--local; all tests o
 	    $(BIN)/ansible-test sanity --python $(AT_PYTHON) --local --color no \
 	        $(foreach t,$(SANITY_SKIP),--skip-test $(t)) $(SANITY_ARGS); \
 	    for v in $(SANITY_EXTRA_PYTHONS); do \
-	        dir=""; \
-	        if command -v python$$v >/dev/null 2>&1 && python$$v -c "" >/dev/null 2>&1; then dir=$$(dirname $$(command -v python$$v)); \
-	        else for d in $(PYENV_ROOT)/versions/$$v.*/bin; do [ -x $$d/python$$v ] && dir=$$d; done; fi; \
-	        if [ -z "$$dir" ]; then echo "!! sanity: no python$$v here - compile/import NOT checked on $$v"; continue; fi; \
+	        py=$$(PYENV_ROOT='$(PYENV_ROOT)' $(ROOT)/scripts/find_python.sh $$v 2>/dev/null) || py=""; \
+	        if [ -z "$$py" ]; then echo "!! sanity: no python$$v here - compile/import NOT checked on $$v"; continue; fi; \
+	        dir=$$(dirname $$py); \
 	        echo "---- ansible-test sanity --test compile --test import --python $$v ($$dir/python$$v)"; \
 	        PATH=$$dir:$$PATH $(BIN)/ansible-test sanity --python $$v --local --color no --test compile --test import; \
 	    done'
