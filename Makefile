@@ -23,6 +23,22 @@ COMPAT_VENV  := $(ROOT)/.venv-2.16
 COMPAT_BIN   := $(COMPAT_VENV)/bin
 COMPAT_STAMP := $(COMPAT_VENV)/.cfiam-compat-stamp
 
+# Newest ansible-core (2.21.x; 2.20 and later need Python >= 3.12, which is not the active
+# interpreter): the integration suite (`compat-latest`) and ansible-test sanity
+# (`sanity-latest`) run again with it. Its venv is built with the first usable interpreter of
+# LATEST_PYTHONS that scripts/find_python.sh finds (python3.X on PATH, else pyenv's
+# versions/3.X.*); set LATEST_PYTHON=/path/to/python3.X to choose one yourself.
+LATEST_CORE    ?= ansible-core>=2.21,<2.22
+LATEST_PYTHONS ?= 3.12 3.13
+LATEST_PYTHON  ?=
+LATEST_VENV    := $(ROOT)/.venv-2.21
+LATEST_BIN     := $(LATEST_VENV)/bin
+LATEST_STAMP   := $(LATEST_VENV)/.cfiam-latest-stamp
+
+# What the compat venvs (.venv-2.16, .venv-2.21) hold besides ansible-core and requirements.txt:
+# exactly what tests/integration needs. molecule, ansible-lint & co. stay in .venv only.
+COMPAT_TEST_DEPS := requests pytest pytest-xdist openapi-core 'ansible-runner>=2.4,<3'
+
 BUILD       := $(ROOT)/.build
 COLL_PATH   := $(BUILD)/collections
 COLL_LINK   := $(COLL_PATH)/ansible_collections/cfiam/user_groups
@@ -34,15 +50,18 @@ EE_DIR      := $(BUILD)/ee
 SKIPPED     := $(BUILD)/skipped
 FQCN        := cfiam.user_groups
 
-# Python version ansible-test runs its tests with: the dev venv's interpreter.
-AT_PYTHON    = $(shell $(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+# Python version ansible-test runs its tests with: the dev venv's interpreter
+# (and, for sanity-latest, .venv-2.21's).
+AT_PYTHON        = $(shell $(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+LATEST_AT_PYTHON = $(shell $(LATEST_BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 # ansible-test sanity tests skipped on purpose (each needs a reason; see docs/development.md):
 #   (none so far)
 SANITY_SKIP ?=
 SANITY_ARGS ?=
 # Every other Python the modules support (ansible-core 2.19 targets 3.8-3.13): ansible-test's
 # `compile` and `import` sanity tests run once per version (the full sanity run is on AT_PYTHON).
-# A version with no interpreter here (python3.X on PATH or pyenv's versions/3.X.*) is reported, not run.
+# The interpreter is what scripts/find_python.sh finds (python3.X on PATH, else pyenv's versions/3.X.*);
+# a version with no interpreter here is reported, not run.
 SANITY_EXTRA_PYTHONS ?= 3.8 3.9 3.10 3.12 3.13
 PYENV_ROOT ?= $(HOME)/.pyenv
 # ansible-test (sanity, units) and molecule share state (.build/ansible-test, molecule's
@@ -56,7 +75,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLL_PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Suites `make test` runs, cheapest first. All of them run even if one fails.
-TEST_SUITES := changelog-lint lint docs-lint build ee test-pytest units sanity molecule compat
+TEST_SUITES := changelog-lint lint docs-lint build ee test-pytest units sanity sanity-latest molecule \
+               compat compat-latest
 
 MODULES        = $(sort $(basename $(notdir $(filter-out %/__init__.py,$(wildcard plugins/modules/*.py)))))
 ROLES_WITH_SPEC = $(sort $(patsubst roles/%/meta/argument_specs.yml,%,$(wildcard roles/*/meta/argument_specs.yml)))
@@ -67,7 +87,7 @@ define banner
 endef
 
 .PHONY: help venv collection ansible-test-tree demo docs test $(TEST_SUITES) compat-venv \
-        ansible-test-bootstrap clean clean-all
+        latest-venv ansible-test-bootstrap clean clean-all
 
 help: ## list targets
 	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{ printf "  %-24s %s\n", $$1, $$2 }'
@@ -90,8 +110,26 @@ $(COMPAT_STAMP): requirements.txt Makefile
 	$(call banner,compat venv: $(COMPAT_VENV) with $(COMPAT_CORE))
 	@test -x $(COMPAT_BIN)/python || $(PYTHON) -m venv $(COMPAT_VENV)
 	$(COMPAT_BIN)/python -m pip install --upgrade pip
-	$(COMPAT_BIN)/python -m pip install '$(COMPAT_CORE)' -r requirements.txt requests pytest pytest-xdist openapi-core 'ansible-runner>=2.4,<3'
+	$(COMPAT_BIN)/python -m pip install '$(COMPAT_CORE)' -r requirements.txt $(COMPAT_TEST_DEPS)
 	@echo "compat-venv: ansible-core $$($(COMPAT_BIN)/python -c 'import ansible.release as r; print(r.__version__)')"
+	@touch $@
+
+latest-venv: $(LATEST_STAMP) ## create .venv-2.21 (newest ansible-core, on Python 3.12/3.13)
+
+# A venv whose interpreter no longer runs (e.g. its pyenv version was removed) is rebuilt.
+$(LATEST_STAMP): requirements.txt Makefile scripts/find_python.sh
+	$(call banner,latest venv: $(LATEST_VENV) with $(LATEST_CORE))
+	@if ! $(LATEST_BIN)/python -c '' >/dev/null 2>&1; then \
+	    py='$(LATEST_PYTHON)'; \
+	    if [ -z "$$py" ]; then py=$$(PYENV_ROOT='$(PYENV_ROOT)' scripts/find_python.sh $(LATEST_PYTHONS)) || { \
+	        echo "latest-venv: $(LATEST_CORE) needs Python >= 3.12 and none of $(LATEST_PYTHONS) was found (see above)" >&2; exit 1; }; fi; \
+	    $$py -c 'import sys; sys.exit(sys.version_info[:2] < (3, 12))' || { \
+	        echo "latest-venv: $$py is Python $$($$py -c 'import platform; print(platform.python_version())'); $(LATEST_CORE) needs Python >= 3.12" >&2; exit 1; }; \
+	    echo "latest-venv: creating $(LATEST_VENV) with $$py ($$($$py -V 2>&1))"; \
+	    rm -rf $(LATEST_VENV); $$py -m venv $(LATEST_VENV); fi
+	$(LATEST_BIN)/python -m pip install --upgrade pip
+	$(LATEST_BIN)/python -m pip install '$(LATEST_CORE)' -r requirements.txt $(COMPAT_TEST_DEPS)
+	@echo "latest-venv: ansible-core $$($(LATEST_BIN)/python -c 'import ansible.release as r; print(r.__version__)') on Python $$($(LATEST_BIN)/python -c 'import platform; print(platform.python_version())')"
 	@touch $@
 
 collection: ## .build/collections/ansible_collections/cfiam/user_groups -> checkout (symlink)
@@ -147,13 +185,26 @@ sanity: venv ansible-test-bootstrap ## ansible-test sanity (--local; all tests o
 	    $(BIN)/ansible-test sanity --python $(AT_PYTHON) --local --color no \
 	        $(foreach t,$(SANITY_SKIP),--skip-test $(t)) $(SANITY_ARGS); \
 	    for v in $(SANITY_EXTRA_PYTHONS); do \
-	        dir=""; \
-	        if command -v python$$v >/dev/null 2>&1 && python$$v -c "" >/dev/null 2>&1; then dir=$$(dirname $$(command -v python$$v)); \
-	        else for d in $(PYENV_ROOT)/versions/$$v.*/bin; do [ -x $$d/python$$v ] && dir=$$d; done; fi; \
-	        if [ -z "$$dir" ]; then echo "!! sanity: no python$$v here - compile/import NOT checked on $$v"; continue; fi; \
+	        py=$$(PYENV_ROOT='$(PYENV_ROOT)' $(ROOT)/scripts/find_python.sh $$v 2>/dev/null) || py=""; \
+	        if [ -z "$$py" ]; then echo "!! sanity: no python$$v here - compile/import NOT checked on $$v"; continue; fi; \
+	        dir=$$(dirname $$py); \
 	        echo "---- ansible-test sanity --test compile --test import --python $$v ($$dir/python$$v)"; \
 	        PATH=$$dir:$$PATH $(BIN)/ansible-test sanity --python $$v --local --color no --test compile --test import; \
 	    done'
+
+# The same, with the newest ansible-core's own ansible-test from .venv-2.21 on that venv's Python
+# (3.12/3.13, a controller Python of 2.21): every sanity test once. The extra target Pythons are
+# covered by `sanity` (compile + import on 3.8-3.13). ansible-test 2.21 bootstraps another pip
+# version (25.2), so the offline stand-in is written for it too. .venv-2.21/bin comes first on PATH:
+# ansible-test looks up python3.X there, and pyenv's shim of that name does not run.
+sanity-latest: latest-venv ## ansible-test sanity with ansible-core 2.21 (--local, .venv-2.21's python)
+	$(call banner,ansible-test sanity with $(LATEST_VENV) (--python $(LATEST_AT_PYTHON) --local))
+	@$(LATEST_BIN)/python scripts/ansible_test_bootstrap.py
+	@mkdir -p $(BUILD)
+	$(call LOCK,ansible-test) bash -c 'set -euo pipefail; scripts/stage_collection.sh $(AT_COLL); cd $(AT_COLL); \
+	    echo "ansible-test: $(LATEST_BIN)/ansible-test, ansible-core $$($(LATEST_BIN)/python -c "import ansible.release as r; print(r.__version__)")"; \
+	    PATH=$(LATEST_BIN):$$PATH $(LATEST_BIN)/ansible-test sanity --python $(LATEST_AT_PYTHON) --local --color no \
+	        $(foreach t,$(SANITY_SKIP),--skip-test $(t)) $(SANITY_ARGS)'
 
 # --venv (not --local): the units requirements (pytest-mock, coverage, constraints) must
 # not be installed into .venv, where they would change the dev tool versions.
@@ -272,10 +323,17 @@ compat: compat-venv collection ## integration pytest suite with ansible-core 2.1
 	PYTHONPATH=$(COLL_PATH) CFIAM_ANSIBLE_BIN_DIR=$(COMPAT_BIN) PATH=$(COMPAT_BIN):$$PATH \
 	    $(COMPAT_BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider tests/integration
 
+compat-latest: latest-venv collection ## integration pytest suite with the newest ansible-core (2.21, .venv-2.21)
+	$(call banner,compat-latest: integration tests with .venv-2.21)
+	@echo "ansible-playbook: $(LATEST_BIN)/ansible-playbook, ansible-core $$($(LATEST_BIN)/python -c 'import ansible.release as r; print(r.__version__)'), Python $$($(LATEST_BIN)/python -c 'import platform; print(platform.python_version())')"
+	@test -d tests/integration || { echo "compat-latest: tests/integration does not exist yet - nothing to run"; exit 1; }
+	PYTHONPATH=$(COLL_PATH) CFIAM_ANSIBLE_BIN_DIR=$(LATEST_BIN) PATH=$(LATEST_BIN):$$PATH \
+	    $(LATEST_BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider tests/integration
+
 # --------------------------------------------------------------------------- housekeeping
 
 clean: ## remove .build and test output (keeps the venvs)
 	rm -rf $(BUILD) tests/output .pytest_cache
 
-clean-all: clean ## also remove .venv and .venv-2.16
-	rm -rf $(VENV) $(COMPAT_VENV)
+clean-all: clean ## also remove .venv, .venv-2.16 and .venv-2.21
+	rm -rf $(VENV) $(COMPAT_VENV) $(LATEST_VENV)
