@@ -320,14 +320,14 @@ compat: compat-venv collection ## integration pytest suite with ansible-core 2.1
 	$(call banner,compat: integration tests with .venv-2.16)
 	@echo "ansible-playbook: $(COMPAT_BIN)/ansible-playbook, ansible-core $$($(COMPAT_BIN)/python -c 'import ansible.release as r; print(r.__version__)')"
 	@test -d tests/integration || { echo "compat: tests/integration does not exist yet - nothing to run"; exit 1; }
-	PYTHONPATH=$(COLL_PATH) CFIAM_ANSIBLE_BIN_DIR=$(COMPAT_BIN) PATH=$(COMPAT_BIN):$$PATH \
+	PYTHONPATH=$(COLL_PATH) CFIAM_ANSIBLE_BIN_DIR=$(COMPAT_BIN) CFIAM_WRITE_REPLIES=full PATH=$(COMPAT_BIN):$$PATH \
 	    $(COMPAT_BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider tests/integration
 
 compat-latest: latest-venv collection ## integration pytest suite with the newest ansible-core (2.21, .venv-2.21)
 	$(call banner,compat-latest: integration tests with .venv-2.21)
 	@echo "ansible-playbook: $(LATEST_BIN)/ansible-playbook, ansible-core $$($(LATEST_BIN)/python -c 'import ansible.release as r; print(r.__version__)'), Python $$($(LATEST_BIN)/python -c 'import platform; print(platform.python_version())')"
 	@test -d tests/integration || { echo "compat-latest: tests/integration does not exist yet - nothing to run"; exit 1; }
-	PYTHONPATH=$(COLL_PATH) CFIAM_ANSIBLE_BIN_DIR=$(LATEST_BIN) PATH=$(LATEST_BIN):$$PATH \
+	PYTHONPATH=$(COLL_PATH) CFIAM_ANSIBLE_BIN_DIR=$(LATEST_BIN) CFIAM_WRITE_REPLIES=full PATH=$(LATEST_BIN):$$PATH \
 	    $(LATEST_BIN)/python -m pytest -n $(PYTEST_WORKERS) -p no:cacheprovider tests/integration
 
 # --------------------------------------------------------------------------- housekeeping
