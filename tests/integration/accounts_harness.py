@@ -4,6 +4,8 @@
 * ``example_state()``: the accounts of ``playbooks/multi_account`` (Acme Production, Acme Staging, Acme Sandbox)
   plus one the example's inventory leaves out (Globex Shared), each with the demo people as members (own member
   ids) and its own zones, no user group except the SCIM group the identity provider pushed into Acme Production.
+* ``generated_accounts_dir(path, n, ...)``: the example's site.yml over ``n`` generated accounts, their declarations
+  in host_vars; ``expected_groups``; ``peak(log, window)``: the most requests within any window of the log.
 * ``run_ansible(emulator, cmd, ...)``: an ``ansible-playbook`` or ``ansible-inventory`` process with the emulator's
   credentials in the environment (as ``harness.ansible_env``), a failing inventory made fatal, and every task result
   recorded; returns an ``AnsibleRun`` (rc, output, records, recap per host).
@@ -155,3 +157,64 @@ def hostvars(data):
             return [plain(v) for v in value]
         return value
     return plain(data["_meta"]["hostvars"])
+
+
+# --------------------------------------------------------------------------- generated accounts
+def clean(nodes):
+    """generated declarations carry helper keys; keep the role's keys only."""
+    return [{"name": n["name"], "members": list(n["members"]), "policies": [dict(p) for p in n["policies"]],
+             "children": clean(n["children"])} for n in nodes]
+
+
+def expected_groups(nodes, out=None):
+    """{name: {"members": sorted emails (rolled up), "policies": sorted (access, labels, zones)}} of a declaration."""
+    out = {} if out is None else out
+    for node in nodes:
+        expected_groups(node.get("children") or [], out)
+        members = set(node.get("members") or [])
+        for child in node.get("children") or []:
+            members.update(out[child["name"]]["members"])
+        out[node["name"]] = {
+            "members": sorted(members),
+            "policies": sorted((p.get("access", "allow"), tuple(sorted(p["permission_groups"])),
+                                tuple(sorted(p.get("zones") or ["account"]))) for p in node.get("policies") or [])}
+    return out
+
+
+def generated_accounts_dir(path, n_accounts, **sizes):
+    """The example's site.yml and ansible.cfg over ``n_accounts`` generated accounts declared in host_vars.
+
+    Returns (the emulator state: ``builders.multi_account_state`` with ``sizes``, without groups;
+    {account id: expected groups}).
+    """
+    import shutil  # pylint: disable=import-outside-toplevel
+    import yaml  # pylint: disable=import-outside-toplevel
+
+    os.makedirs(os.path.join(path, "host_vars"))
+    os.makedirs(os.path.join(path, "group_vars"))
+    for name in ("site.yml", "ansible.cfg"):
+        shutil.copy(os.path.join(EXAMPLE_DIR, name), path)
+    with open(os.path.join(path, "accounts.cloudflare_accounts.yml"), "w") as handle:
+        handle.write("plugin: cfiam.user_groups.accounts\n")
+    with open(os.path.join(path, "group_vars", "cloudflare_accounts.yml"), "w") as handle:
+        yaml.safe_dump({"shared_user_groups": [], "user_groups_purge": False}, handle)
+    state = builders.multi_account_state(n_accounts=n_accounts, with_groups=False, **sizes)
+    expected = {}
+    for k, section in enumerate(state["accounts"]):
+        declaration = clean(builders.multi_account_declaration(k, **sizes))
+        host = section["account"]["name"].lower().replace(" ", "_")
+        with open(os.path.join(path, "host_vars", host + ".yml"), "w") as handle:
+            yaml.safe_dump({"account_user_groups": declaration}, handle)
+        expected[section["account"]["id"]] = expected_groups(declaration)
+    return state, expected
+
+
+def peak(log, window):
+    """The most requests that arrived within any ``window`` seconds (the emulator log's ``at``)."""
+    times = sorted(e["at"] for e in log)
+    best, start = 0, 0
+    for end, at in enumerate(times):
+        while at - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
