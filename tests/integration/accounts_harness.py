@@ -95,6 +95,29 @@ def account_groups(emulator, aid):
     return out
 
 
+def expected_example():
+    """{account id: groups} after site.yml on example_state(): shared_user_groups + host_vars; Globex untouched."""
+    shared = {"Security Auditors": {"members": ["grace@example.com"],
+                                    "policies": [("allow", ("admin_readonly", "audit_logs_viewer"), ("account",))]},
+              "Billing": {"members": ["dave@example.com"], "policies": [("allow", ("billing",), ("account",))]}}
+    production = dict(shared)
+    production.update({
+        "Engineering": {"members": ["alice@example.com", "bob@example.com"],
+                        "policies": [("allow", ("admin_readonly",), ("account",))]},
+        "Engineering SRE": {"members": ["bob@example.com"], "policies": [("allow", ("domain_dns",), ("example.com",))]},
+        SCIM_GROUP: {"members": ["trent@example.com", "victor@example.com"],  # pushed by SCIM: untouched
+                     "policies": [("allow", ("analytics",), ("account",))]}})
+    staging = dict(shared)
+    staging["Engineering"] = {"members": ["alice@example.com", "bob@example.com", "carol@example.com"],
+                              "policies": [("allow", ("admin",), ("account",))]}
+    return {account_id(0): production, account_id(1): staging, account_id(2): dict(shared), account_id(3): {}}
+
+
+def state_of(emulator, count=4):
+    """{account id: account_groups} of the first ``count`` example accounts."""
+    return dict((account_id(k), account_groups(emulator, account_id(k))) for k in range(count))
+
+
 class AnsibleRun(object):
     def __init__(self, rc, stdout, stderr, records):
         self.rc = rc

@@ -24,14 +24,15 @@ from accounts_harness import (
     account_groups,
     account_id,
     example_state,
+    expected_example,
     generated_accounts_dir,
     inventory_list,
     peak,
     run_ansible,
+    state_of,
 )
 
 TOKEN = "multi-USER-token-3f9a61c2d0"
-ADMIN_RO = ("allow", ("admin_readonly",), ("account",))
 
 
 class UnsafeLoader(yaml.SafeLoader):
@@ -53,26 +54,6 @@ def example(emulator, tmp_path):
 
 def site(emulator, work, *args, **kw):
     return run_ansible(emulator, ["site.yml"] + list(args), str(work), result_file=str(work / "results.jsonl"), **kw)
-
-
-def expected_example():
-    shared = {"Security Auditors": {"members": ["grace@example.com"],
-                                    "policies": [("allow", ("admin_readonly", "audit_logs_viewer"), ("account",))]},
-              "Billing": {"members": ["dave@example.com"], "policies": [("allow", ("billing",), ("account",))]}}
-    production = dict(shared)
-    production.update({
-        "Engineering": {"members": ["alice@example.com", "bob@example.com"], "policies": [ADMIN_RO]},
-        "Engineering SRE": {"members": ["bob@example.com"], "policies": [("allow", ("domain_dns",), ("example.com",))]},
-        SCIM_GROUP: {"members": ["trent@example.com", "victor@example.com"],  # pushed by SCIM: untouched
-                     "policies": [("allow", ("analytics",), ("account",))]}})
-    staging = dict(shared)
-    staging["Engineering"] = {"members": ["alice@example.com", "bob@example.com", "carol@example.com"],
-                              "policies": [("allow", ("admin",), ("account",))]}
-    return {account_id(0): production, account_id(1): staging, account_id(2): dict(shared), account_id(3): {}}
-
-
-def state_of(emulator):
-    return dict((account_id(k), account_groups(emulator, account_id(k))) for k in range(4))
 
 
 def test_site_converges_every_account_and_leaves_the_others_alone(emulator, example):
