@@ -18,7 +18,7 @@ description:
     makes each one a host, so that one C(ansible-playbook) run manages many accounts in parallel (C(--forks),
     AWX job slicing), with the account's declaration in C(host_vars/<host>.yml).
   - Each host has the variables C(account_id), C(account_name), C(account_type), C(cloudflare_account_id) (the
-    account every module of the collection uses when the task gives no O(cfiam.user_groups.cf_user_group#module:account_id)),
+    account every module of the collection uses when the task gives no C(account_id)),
     C(ansible_connection=local) and C(ansible_python_interpreter={{ ansible_playbook_python }}). Every host is in
     the group C(cloudflare_accounts); O(keyed_groups), O(groups) and O(compose) add more.
   - "The host name is the account name made safe: accents are dropped (C(Zürich) becomes C(zurich)), letters are
@@ -28,11 +28,11 @@ description:
   - When several accounts give the same host name (the same name, or names that differ only in case, accents or
     punctuation), each of them gets C(_<first 8 characters of its id>) appended (more if needed to tell them apart),
     and a warning names the accounts and their host names; nothing else changes.
-  - Any problem fails the inventory source before a host is added, and names the accounts or entries concerned
-    with suggestions for near misses; a credential that reaches no account; an entry of O(include_names),
-    O(exclude_names), O(account_ids) or O(exclude_account_ids) that matches no account the credential reaches;
-    filters that leave no account. Set C(ANSIBLE_INVENTORY_UNPARSED_FAILED=true) (AWX does) so that such a failure
-    stops C(ansible-playbook) instead of leaving it with no host.
+  - Bad input fails the inventory source before a host is added, naming the accounts or entries concerned, with
+    suggestions for near misses. Bad input is a credential that reaches no account, an entry of O(include_names),
+    O(exclude_names), O(account_ids) or O(exclude_account_ids) that matches no account the credential reaches, or
+    filters that leave no account; every problem is listed at once. Set C(ANSIBLE_INVENTORY_UNPARSED_FAILED=true)
+    (AWX does) so that such a failure stops C(ansible-playbook) instead of leaving it with no host.
   - The credential is never written to a host variable, the inventory cache or any message. The connection
     options are the modules' own (same environment variables, same checks before any request is sent). Templates
     in the connection options of the inventory file (such as a C(lookup)) are evaluated.
@@ -49,7 +49,7 @@ extends_documentation_fragment:
 requirements:
   - requests
 seealso:
-  - module: cfiam.user_groups.cf_user_group
+  - module: cfiam.user_groups.cf_user_group_info
   - name: Many accounts in one run
     description: The multi-account layout and playbooks of the collection (README).
     link: https://github.com/cfiam/user_groups#many-accounts-in-one-run
