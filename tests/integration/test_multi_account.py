@@ -67,8 +67,8 @@ def test_site_converges_every_account_and_leaves_the_others_alone(emulator, exam
     summaries = dict((r["host"], r["result"]["ansible_facts"]["user_groups_result"]) for r in run.records
                      if r["task"].endswith("Record what changed"))
     assert sorted(summaries["acme_sandbox"]["created"]) == ["Billing", "Security Auditors"]
-    assert sorted(summaries["acme_production"]["created"]) == ["Billing", "Engineering", "Engineering SRE",
-                                                                "Security Auditors"]
+    created = ["Billing", "Engineering", "Engineering SRE", "Security Auditors"]
+    assert sorted(summaries["acme_production"]["created"]) == created
 
     emulator.clear_requests()
     run = site(emulator, example)
