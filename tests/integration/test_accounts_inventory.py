@@ -181,6 +181,11 @@ def test_templates_in_the_connection_options(accounts, tmp_path):
     run, data = listing(accounts, tmp_path, config, env={"CLOUDFLARE_API_TOKEN": None, "CFIAM_TEST_SECRET": TOKEN})
     assert run.rc == 0, run
     assert data["cloudflare_accounts"]["hosts"] == ["acme_sandbox"]
+    # written in the file itself (not recommended): used, and still in no output
+    verbose = {"CLOUDFLARE_API_TOKEN": None, "ANSIBLE_VERBOSITY": "4", "ANSIBLE_VERBOSE_TO_STDERR": "True"}
+    run, data = listing(accounts, tmp_path, {"api_token": TOKEN}, env=verbose)
+    assert run.rc == 0 and data["cloudflare_accounts"]["hosts"] == ["acme_sandbox"], run
+    assert TOKEN not in run.output
 
 
 def test_the_token_is_in_no_output_host_variable_or_cache(accounts, tmp_path):
