@@ -168,10 +168,11 @@ options:
 """
 
 EXAMPLES = r"""
+# Three inventory files (three YAML documents).
 # acme.cloudflare_accounts.yml: every account of the token in CLOUDFLARE_API_TOKEN
 plugin: cfiam.user_groups.accounts
 
-# ---
+---
 # Only the production accounts, not the sandbox; groups by account type (type_enterprise, type_standard)
 plugin: cfiam.user_groups.accounts
 include_names:
@@ -189,13 +190,11 @@ cache_plugin: ansible.builtin.jsonfile
 cache_connection: ~/.cache/cfiam-accounts
 cache_timeout: 3600
 
-# ---
-# By id, except one
+---
+# Every account but two, by id
 plugin: cfiam.user_groups.accounts
-account_ids:
-  - 0123456789abcdef0123456789abcdef
-  - 1f2e3d4c5b6a79881f2e3d4c5b6a7988
 exclude_account_ids:
+  - 0123456789abcdef0123456789abcdef
   - 1f2e3d4c5b6a79881f2e3d4c5b6a7988
 
 # Then, for example:
