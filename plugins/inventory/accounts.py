@@ -12,7 +12,7 @@ name: accounts
 short_description: Every Cloudflare account a credential reaches, as inventory hosts
 version_added: 0.2.0
 author:
-  - cfiam.user_groups maintainers
+  - cfiam.user_groups maintainers (@cfiam)
 description:
   - Lists every Cloudflare account the API token (or global API key) can reach (C(GET /accounts), every page) and
     makes each one a host, so that one C(ansible-playbook) run manages many accounts in parallel (C(--forks),
