@@ -79,6 +79,7 @@ TEST_SUITES := changelog-lint lint docs-lint build ee test-pytest units sanity s
                compat compat-latest
 
 MODULES        = $(sort $(basename $(notdir $(filter-out %/__init__.py,$(wildcard plugins/modules/*.py)))))
+INVENTORIES    = $(sort $(basename $(notdir $(filter-out %/__init__.py,$(wildcard plugins/inventory/*.py)))))
 ROLES_WITH_SPEC = $(sort $(patsubst roles/%/meta/argument_specs.yml,%,$(wildcard roles/*/meta/argument_specs.yml)))
 PYTEST_DIRS    = $(wildcard tests/emulator tests/unit tests/integration)
 
@@ -221,7 +222,7 @@ lint: venv collection ## ansible-lint --offline, profile production
 	$(call banner,ansible-lint)
 	$(BIN)/ansible-lint --offline --profile production
 
-docs-lint: venv collection ## antsibull-docs lint + ansible-doc renders every module and role
+docs-lint: venv collection ## antsibull-docs lint + ansible-doc renders every module, inventory plugin and role
 	$(call banner,antsibull-docs lint-collection-docs --plugin-docs)
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs $(COLL_LINK)
 	@if [ -z "$(MODULES)" ]; then \
@@ -229,6 +230,12 @@ docs-lint: venv collection ## antsibull-docs lint + ansible-doc renders every mo
 	@set -e; for m in $(MODULES); do \
 	    echo "ansible-doc -t module $(FQCN).$$m"; \
 	    $(BIN)/ansible-doc -t module $(FQCN).$$m > $(BUILD)/ansible-doc.out 2>&1 \
+	      || { cat $(BUILD)/ansible-doc.out; exit 1; }; \
+	    if grep -q '\[WARNING\]\|\[ERROR\]' $(BUILD)/ansible-doc.out; then cat $(BUILD)/ansible-doc.out; exit 1; fi; \
+	done
+	@set -e; for i in $(INVENTORIES); do \
+	    echo "ansible-doc -t inventory $(FQCN).$$i"; \
+	    $(BIN)/ansible-doc -t inventory $(FQCN).$$i > $(BUILD)/ansible-doc.out 2>&1 \
 	      || { cat $(BUILD)/ansible-doc.out; exit 1; }; \
 	    if grep -q '\[WARNING\]\|\[ERROR\]' $(BUILD)/ansible-doc.out; then cat $(BUILD)/ansible-doc.out; exit 1; fi; \
 	done
@@ -242,7 +249,7 @@ docs-lint: venv collection ## antsibull-docs lint + ansible-doc renders every mo
 	    echo "docs-lint: docs/modules/ is out of date: run 'make docs' and commit the result"; exit 1; fi; \
 	echo "docs-lint: docs/modules/ is up to date ($$(ls $$tmp/modules | wc -l) pages)"
 
-docs: venv collection ## regenerate docs/modules/*.md (Markdown per module, filter and role)
+docs: venv collection ## regenerate docs/modules/*.md (Markdown per module, inventory, filter and role)
 	$(call banner,docs: scripts/gen_docs.py docs/modules)
 	$(BIN)/python scripts/gen_docs.py docs/modules
 

@@ -3,9 +3,9 @@
 
     scripts/gen_docs.py [DEST]        # default DEST: docs/modules
 
-Reads every module, filter plugin and role argument spec through ``ansible-doc -j``
-(so doc fragments are merged exactly as ansible-doc shows them) and writes one
-Markdown page per plugin/role plus an index ``README.md`` into DEST. The output is
+Reads every module, inventory plugin, filter plugin and role argument spec through
+``ansible-doc -j`` (so doc fragments are merged exactly as ansible-doc shows them) and
+writes one Markdown page per plugin/role plus an index ``README.md`` into DEST. The output is
 deterministic: ``make docs-lint`` regenerates into a temporary directory and fails
 if it differs from the committed ``docs/modules/``.
 
@@ -228,6 +228,16 @@ def module_page(fqcn, data):
     return lines
 
 
+def inventory_page(fqcn, data):
+    doc = data["doc"]
+    lines = common_head("%s inventory – %s" % (fqcn, markup(doc.get("short_description", ""))), doc)
+    lines += ["## Options of the inventory file", ""] + options_table(doc.get("options")) + [""]
+    lines += tail(doc)
+    lines += examples_section(data.get("examples"))
+    lines += authors(doc)
+    return lines
+
+
 def filter_page(fqcn, data):
     doc = data["doc"]
     lines = common_head("%s filter – %s" % (fqcn, markup(doc.get("short_description", ""))), doc)
@@ -262,11 +272,13 @@ def main(argv):
     os.makedirs(dest, exist_ok=True)
     modules = sorted(os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(ROOT, "plugins/modules/*.py"))
                      if not p.endswith("__init__.py"))
+    inventories = sorted(os.path.splitext(os.path.basename(p))[0]
+                         for p in glob.glob(os.path.join(ROOT, "plugins/inventory/*.py")) if not p.endswith("__init__.py"))
     filters = sorted(os.path.splitext(os.path.basename(p))[0] for p in glob.glob(os.path.join(ROOT, "plugins/filter/*.yml")))
     roles = sorted(os.path.basename(os.path.dirname(os.path.dirname(p)))
                    for p in glob.glob(os.path.join(ROOT, "roles/*/meta/argument_specs.yml")))
     index = [HEADER, "# %s documentation" % NS, "",
-             "One page per module, filter plugin and role, generated from the same documentation",
+             "One page per module, inventory plugin, filter plugin and role, generated from the same documentation",
              "`ansible-doc` shows. Regenerate with `make docs` (`make docs-lint` fails if these pages",
              "are out of date).", ""]
     written = []
@@ -278,6 +290,15 @@ def main(argv):
             write(dest, m + ".md", module_page(fqcn, docs[fqcn]))
             written.append(m + ".md")
             index.append("| [%s](%s.md) | %s |" % (fqcn, m, cell(docs[fqcn]["doc"].get("short_description"))))
+        index.append("")
+    if inventories:
+        docs = ansible_doc("inventory", ["%s.%s" % (NS, i) for i in inventories])
+        index += ["## Inventory plugins", "", "| Inventory | Description |", "|---|---|"]
+        for i in inventories:
+            fqcn = "%s.%s" % (NS, i)
+            write(dest, "inventory-%s.md" % i, inventory_page(fqcn, docs[fqcn]))
+            written.append("inventory-%s.md" % i)
+            index.append("| [%s](inventory-%s.md) | %s |" % (fqcn, i, cell(docs[fqcn]["doc"].get("short_description"))))
         index.append("")
     if filters:
         docs = ansible_doc("filter", ["%s.%s" % (NS, f) for f in filters])

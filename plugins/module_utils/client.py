@@ -620,9 +620,18 @@ class CloudflareClient(object):
                   errors=errors, messages=messages,
                   retry_after=parse_retry_after(response.headers.get("Retry-After")))
         hints = []
-        if response.status_code in (401, 403):
+        account = _account_of_path(path) or self.account_id
+        if response.status_code == 403 and 9109 in err.codes and account:
+            hints.append("Cloudflare answers 9109 when the credential cannot see account %s: the token lost access to "
+                         "it (its policies no longer include the account, or the token was replaced) or the account "
+                         "no longer exists. Refresh the inventory (ansible-inventory, or the inventory sync in AWX) "
+                         "and check the token's account resources." % account)
+        elif response.status_code in (401, 403) and account:
             hints.append("Check that the API token is valid, belongs to account %s and has the permission "
-                         "'Account Settings Read' (reads) or 'Account Settings Write' (changes)." % self.account_id)
+                         "'Account Settings Read' (reads) or 'Account Settings Write' (changes)." % account)
+        elif response.status_code in (401, 403):
+            hints.append("Check that the API token is valid and has the permission 'Account Settings Read' on the "
+                         "accounts it should reach.")
         if response.status_code == 404 and 7003 in err.codes and not self.base_url.endswith(API_PATH_SUFFIX):
             hints.append("base_url %s does not end in %s: the Cloudflare API lives at %s (check base_url)."
                          % (self._scrub_url(self.base_url), API_PATH_SUFFIX, DEFAULT_BASE_URL))
@@ -893,6 +902,15 @@ def _quiet_insecure_request_warnings():
     except ImportError:  # pragma: no cover
         return
     warnings.filterwarnings("ignore", category=InsecureRequestWarning)
+
+
+_ACCOUNT_PATH = re.compile(r"^/accounts/([0-9A-Fa-f]{32})(?:/|$)")
+
+
+def _account_of_path(path):
+    """The account id of an ``/accounts/<id>/...`` path, else None."""
+    match = _ACCOUNT_PATH.match(path or "")
+    return match.group(1) if match else None
 
 
 def _count_field(info, key):

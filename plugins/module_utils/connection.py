@@ -116,11 +116,12 @@ class ConnectionSettings(object):
         return mask_secrets(value, self.secrets)
 
     @classmethod
-    def from_params(cls, params, needs_account=True):
+    def from_params(cls, params, needs_account=True, host=None):
         """Validate the connection options of ``params`` (a module's params, fallbacks applied).
 
         Missing keys (or None) take the spec's defaults. Returns the settings;
         raises ``ConnectionSettingsError`` listing every problem at once.
+        ``host``: the inventory host the task runs for, named when it has no account.
         """
         params = params or {}
         problems = []
@@ -168,9 +169,7 @@ class ConnectionSettings(object):
         if not account_id:
             account_id = None
             if needs_account:
-                problems.append("no Cloudflare account: set account_id (the task option, module_defaults, the host "
-                                "variable cloudflare_account_id that the cfiam.user_groups.accounts inventory sets, the "
-                                "CLOUDFLARE_ACCOUNT_ID environment variable, or user_groups_account_id for the role)")
+                problems.append(_no_account_problem(host))
         elif len(account_id) != 32 or any(c not in "0123456789abcdefABCDEF" for c in account_id):
             problems.append("account_id '%s' is not a Cloudflare account id (32 hexadecimal characters)"
                             % _printable(account_id))
@@ -235,6 +234,20 @@ def connect(params, needs_account=True, warn=None, **overrides):
 
 
 # --------------------------------------------------------------------------- helpers
+def _no_account_problem(host):
+    """What to do when no option gives the account; names the inventory host when there is one."""
+    ways = ("set account_id (the task option, module_defaults, the host variable cloudflare_account_id that the "
+            "cfiam.user_groups.accounts inventory sets, the CLOUDFLARE_ACCOUNT_ID environment variable, or "
+            "user_groups_account_id for the role)")
+    if not host:
+        return "no Cloudflare account: %s" % ways
+    host = _printable("%s" % host)
+    return ("no Cloudflare account for host '%s': the task gives no account_id and the host has no variable "
+            "cloudflare_account_id. Run the play on the account hosts of the cfiam.user_groups.accounts inventory "
+            "(hosts: cloudflare_accounts), which carry it, or give the host one (host_vars/%s.yml: "
+            "cloudflare_account_id: <32 hexadecimal characters>); otherwise %s" % (host, host, ways))
+
+
 def _has_control(text):
     return any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in text)
 

@@ -103,8 +103,9 @@ class TaskRun(object):
     """One execution of one task (or loop item)."""
 
     def __init__(self, name, params, check_mode=False, diff_mode=False, scope=None, needs_account=True,
-                 secrets=()):
+                 secrets=(), host=None):
         self.name = name
+        self.host = host  # the inventory host, named when the task has no account
         self.params = params
         self.check_mode = bool(check_mode)
         self.diff_mode = bool(diff_mode)
@@ -122,7 +123,8 @@ class TaskRun(object):
     @property
     def session(self):
         if self._session is None:
-            self._settings = ConnectionSettings.from_params(self.params, needs_account=self.needs_account)
+            self._settings = ConnectionSettings.from_params(self.params, needs_account=self.needs_account,
+                                                            host=self.host)
             self.secrets = sorted(set(self.secrets) | set(self._settings.secrets))
             for note in self._settings.warnings:
                 self.warn(note)

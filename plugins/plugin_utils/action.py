@@ -199,9 +199,10 @@ class CloudflareAction(ActionBase):
             if warnings:
                 result["warnings"] = warnings
         else:
+            host = (task_vars or {}).get("inventory_hostname")
             run = TaskRun(name, params, check_mode=self._task.check_mode, diff_mode=self._task.diff,
-                          scope=(self._task._uuid, (task_vars or {}).get("inventory_hostname")),
-                          needs_account=self.NEEDS_ACCOUNT, secrets=no_log_values)
+                          scope=(self._task._uuid, host), needs_account=self.NEEDS_ACCOUNT, secrets=no_log_values,
+                          host=host)
             for warning in warnings:
                 run.warn(warning)
             result = run.run(self.run_task)

@@ -80,7 +80,8 @@ and changes nothing:
         body (parsed JSON request body or null), operation (operationId or null),
         fault (fault kind, "redirect", or null), credential (the credential's
         name: "default", "global-key", a token name, or null), rate_limited (true
-        when the rate budget answered 429)}.  Never headers, never a secret.
+        when the rate budget answered 429), at (arrival, Unix time in seconds)}.
+        Never headers, never a secret.
   POST faults                 -> {"rate", "kinds", "retry_after", "slow_ms", "seed", "methods"}
   POST rate_limit / GET rate_limit
        body {"budget"|"limit": N, "window_s"|"window": s, "block_s"|"block": s,
@@ -1293,7 +1294,7 @@ class Emulator:
             self.seq += 1
             entry = {"seq": self.seq, "method": method, "path": self.scrub(API_PREFIX + path),
                      "query": self.scrub(query), "status": None, "body": self.scrub(body_obj), "operation": None,
-                     "fault": None, "credential": None, "rate_limited": False}
+                     "fault": None, "credential": None, "rate_limited": False, "at": round(time.time(), 6)}
             self.log.append(entry)
             try:
                 red = self.cfg["redirect"]

@@ -19,7 +19,7 @@ Methods (admin calls raise ValueError when the emulator refuses a value):
   state(), set_state(dict), reset(), health()
   requests(clear=False), clear_requests(), writes(), rate_limited()
       -- the request log; entries {seq, method, path, query, status, body,
-         operation, fault, credential, rate_limited}, never a secret
+         operation, fault, credential, rate_limited, at (arrival, Unix time)}, never a secret
   faults(rate, kinds, retry_after, slow_ms, seed, methods)
   rate_limit(budget|limit=N, window_s|window=S, block_s|block=S,
              headers="ratelimit"|"x-ratelimit"|"both"|"none")

@@ -530,7 +530,8 @@ def test_state_roundtrip_and_log(emulator):
     assert log and log[0]["method"] == "POST" and log[0]["path"] == f"/client/v4/accounts/{A}/iam/user_groups"
     assert log[0]["body"] == {"name": "roundtrip"} and log[0]["status"] == 200
     assert set(log[0]) == {"seq", "method", "path", "query", "status", "body", "operation", "fault", "credential",
-                           "rate_limited"}
+                           "rate_limited", "at"}
+    assert abs(log[0]["at"] - time.time()) < 60
     assert log[0]["credential"] == "default" and log[0]["rate_limited"] is False
     emulator.api("GET", UG, params={"per_page": 3})
     assert emulator.requests(clear=True)[-1]["query"] == {"per_page": "3"}

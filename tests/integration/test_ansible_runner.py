@@ -10,11 +10,15 @@ state and request log are the proof. The token must not appear in any job event,
 job's stdout, or any file under artifacts/, with one exception that is ansible-runner's
 by design: artifacts/<ident>/command records the process environment (mode 0600), which
 AWX does not keep (it stores events and stdout only); the test checks that file's mode.
+
+The multi-account site playbook runs the same way over the cfiam.user_groups.accounts inventory, fed by one
+credential of the type (a token without an account id) for both the inventory and the playbook.
 """
 from __future__ import absolute_import, division, print_function
 
 import json
 import os
+import shutil
 import stat
 import sys
 
@@ -30,6 +34,12 @@ from pytest_plugin import EmulatorClient, EmulatorProcess  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import REPO, ansible_bin, ansible_env  # noqa: E402  pylint: disable=wrong-import-position
+from accounts_harness import (  # noqa: E402  pylint: disable=wrong-import-position
+    EXAMPLE_DIR,
+    example_state,
+    expected_example,
+    state_of,
+)
 
 ansible_runner = pytest.importorskip("ansible_runner")
 
@@ -75,9 +85,14 @@ def injected_env(inputs):
 def test_credential_type_injects_the_connection_variables():
     env = injected_env({"api_token": "t", "account_id": "a"})
     assert env == {"CLOUDFLARE_API_TOKEN": "t", "CLOUDFLARE_ACCOUNT_ID": "a",
-                   "CLOUDFLARE_BASE_URL": "https://api.cloudflare.com/client/v4"}
+                   "CLOUDFLARE_BASE_URL": "https://api.cloudflare.com/client/v4", "CLOUDFLARE_RATE_LIMIT": "1100"}
     assert injected_env({"api_token": "t", "account_id": "a", "base_url": "https://x.test/v4"})[
         "CLOUDFLARE_BASE_URL"] == "https://x.test/v4"
+    # one credential for the accounts inventory and its jobs: no account, a share of the budget per job slice
+    env = injected_env({"api_token": "t", "rate_limit": "275"})
+    assert env["CLOUDFLARE_ACCOUNT_ID"] == "" and env["CLOUDFLARE_RATE_LIMIT"] == "275"
+    with open(CREDENTIAL_TYPE) as handle:
+        assert yaml.safe_load(handle)["inputs"]["required"] == ["api_token"]
 
 
 def test_role_through_ansible_runner_with_injected_credential(emulator, tmp_path):
@@ -144,4 +159,54 @@ def test_role_through_ansible_runner_with_injected_credential(emulator, tmp_path
     assert len([name for name, _text in texts if "/job_events/" in name]) > 20
     leaks = [name for name, text in texts if TOKEN in text]
     assert leaks == []
+    assert not (private / "env" / "envvars").exists()
+
+
+def test_multi_account_site_through_ansible_runner(emulator, tmp_path):
+    """playbooks/multi_account/site.yml over the cfiam.user_groups.accounts inventory, both fed by one credential of
+    the custom type (token only: no account id), as an AWX inventory source and job template over it do: check,
+    real, real again; every account converged; the token is in no event, stdout or artefact."""
+    emulator.set_state(example_state())
+    project = tmp_path / "project"
+    shutil.copytree(EXAMPLE_DIR, str(project))
+    env = ansible_env(emulator)
+    for key in list(env):
+        if key.startswith("CLOUDFLARE_") or key in ("ANSIBLE_CALLBACKS_ENABLED", "ANSIBLE_CALLBACK_PLUGINS"):
+            del env[key]
+    env["PATH"] = os.path.dirname(ansible_bin("ansible-playbook")) + os.pathsep + env.get("PATH", "")
+    env["ANSIBLE_INVENTORY_UNPARSED_FAILED"] = "True"  # as AWX sets for an inventory update
+    env.update(injected_env({"api_token": emulator.token, "base_url": emulator.base_url}))
+    assert env["CLOUDFLARE_ACCOUNT_ID"] == ""
+    private = tmp_path / "private"
+    private.mkdir()
+
+    def job(ident, check):
+        emulator.clear_requests()
+        runner = ansible_runner.run(private_data_dir=str(private), project_dir=str(project), playbook="site.yml",
+                                    ident=ident, inventory=str(project / "accounts.cloudflare_accounts.yml"),
+                                    cmdline="--diff --forks 3" + (" --check" if check else ""), envvars=env,
+                                    suppress_env_files=True, process_isolation=False, quiet=True)
+        stdout = runner.stdout.read()
+        assert runner.status == "successful" and runner.rc == 0, (ident, runner.status, stdout[-3000:])
+        stats = [e for e in runner.events if e["event"] == "playbook_on_stats"][-1]["event_data"]
+        return stats, emulator.writes()
+
+    stats, writes = job("check", check=True)
+    assert sorted(stats["ok"]) == ["acme_production", "acme_sandbox", "acme_staging"]
+    assert sorted(stats["changed"]) == ["acme_production", "acme_sandbox", "acme_staging"] and writes == []
+    stats, writes = job("real", check=False)
+    assert sorted(stats["changed"]) == ["acme_production", "acme_sandbox", "acme_staging"] and writes
+    assert state_of(emulator) == expected_example()
+    stats, writes = job("again", check=False)
+    assert not stats.get("changed") and writes == [] and not stats.get("failures")
+
+    texts = []
+    for job_dir in sorted((private / "artifacts").iterdir()):
+        command = job_dir / "command"
+        assert stat.S_IMODE(command.stat().st_mode) == 0o600, command
+        for path in sorted(job_dir.rglob("*")):
+            if path.is_file() and path != command:
+                texts.append((str(path), path.read_text(errors="replace")))
+    assert len([name for name, _text in texts if "/job_events/" in name]) > 30
+    assert [name for name, text in texts if TOKEN in text] == []
     assert not (private / "env" / "envvars").exists()

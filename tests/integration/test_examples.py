@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 """Every example in README.md and playbooks/ runs: in check mode on an empty account, then for real, then again
-with no change and no write.
+with no change and no write (playbooks/multi_account: on every account of its inventory).
 
 An "empty account" is the emulator's demo account without user groups, except the group its identity provider
 pushed (SCIM groups exist before any run: the provider makes them, not the user).
@@ -12,6 +12,8 @@ import re
 
 import pytest
 import yaml
+
+from accounts_harness import EXAMPLE_DIR, example_state, run_ansible
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 README = os.path.join(REPO, "README.md")
@@ -89,7 +91,44 @@ def test_playbook_example(emulator, run_playbook, name, extra_vars, setup):
                [os.path.join(PLAYBOOKS, s) for s in setup or []])
 
 
+@pytest.mark.parametrize("name", ["site.yml", "export.yml"])
+def test_multi_account_playbook_example(emulator, tmp_path, name):
+    """playbooks/multi_account as committed, run from its directory (its ansible.cfg and inventory) over the example's
+    accounts without groups: check mode writes nothing, the real run converges, the next run changes nothing.
+    The export writes its declarations into tmp_path, never into the example."""
+    emulator.set_state(example_state())
+    emulator.clear_requests()
+    extra = ["-e", "user_groups_export_dir=%s" % tmp_path] if name == "export.yml" else []
+    hosts = ["acme_production", "acme_sandbox", "acme_staging"]
+    run = run_ansible(emulator, [name, "--check", "--diff"] + extra, EXAMPLE_DIR)
+    assert run.rc == 0 and sorted(run.recap()) == hosts, run
+    assert emulator.writes() == [] and os.listdir(str(tmp_path)) == []
+    run = run_ansible(emulator, [name] + extra, EXAMPLE_DIR)
+    assert run.rc == 0 and run.changed_hosts() == hosts, run
+    if name == "export.yml":
+        assert sorted(os.listdir(str(tmp_path))) == [h + ".yml" for h in hosts]
+    emulator.clear_requests()
+    run = run_ansible(emulator, [name] + extra, EXAMPLE_DIR)
+    assert run.rc == 0 and run.changed_hosts() == [], run
+    assert emulator.writes() == []
+
+
+def playbooks_under(directory):
+    """Every playbook below ``directory``: a YAML list of plays (vars files and inventory sources are not)."""
+    found = []
+    for root, _dirs, files in os.walk(directory):
+        for name in files:
+            if name.endswith(".yml"):
+                with open(os.path.join(root, name)) as handle:
+                    data = yaml.safe_load(handle)
+                if isinstance(data, list) and data and isinstance(data[0], dict) and "hosts" in data[0]:
+                    found.append(os.path.relpath(os.path.join(root, name), directory))
+    return set(found)
+
+
 def test_every_playbook_is_tested():
     tested = set(["create_group.yml", "attach_policy.yml", "reset_policies.yml", "review_permission_groups.yml",
-                  "verify_scim_groups.yml", "demo.yml", "export.yml"])  # export.yml: test_playbooks.py
-    assert set(f for f in os.listdir(PLAYBOOKS) if f.endswith(".yml")) <= tested
+                  "verify_scim_groups.yml", "demo.yml", "export.yml",  # export.yml: test_playbooks.py
+                  "multi_account/site.yml", "multi_account/export.yml"])  # also test_multi_account.py
+    assert playbooks_under(PLAYBOOKS) <= tested
+    assert playbooks_under(PLAYBOOKS) >= set(["demo.yml", "multi_account/site.yml"])  # the walk finds them

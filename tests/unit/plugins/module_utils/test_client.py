@@ -168,6 +168,17 @@ class TestAuth(object):
         with pytest.raises(CloudflareAPIError) as info:
             client.get(client.account_path("/iam/user_groups"))
         assert info.value.status == 403 and info.value.codes == [9109]
+        # the account is named, with what 9109 means for it
+        hint = info.value.errors[-1]["message"]
+        assert "cannot see account %s" % hexid(7) in hint and "lost access" in hint and "no longer exists" in hint
+        assert "Refresh the inventory" in hint
+
+    def test_401_of_a_request_without_account_names_none(self, emulator, make_client):
+        client = make_client(account_id=None, api_token="not-a-known-token")
+        with pytest.raises(CloudflareAPIError) as info:
+            client.get("/accounts")
+        assert info.value.status == 401
+        assert "None" not in info.value.describe() and "on the accounts it should reach" in info.value.describe()
 
     def test_missing_settings(self, emulator, tmp_path):
         """Credentials are checked once, by connection.ConnectionSettings (test_connection.py), not again here."""

@@ -453,7 +453,15 @@ class TestNoRouteHint(object):
         api.reply(403, envelope(success=False, errors=[{"code": 9109, "message": "Unauthorized",
                                                         "documentation_url": "https://developers.cloudflare.com/x"}]))
         with pytest.raises(CloudflareAPIError, match=r"\[9109\] Unauthorized \(see https://developers.cloudflare"
-                                                     r"\.com/x\); Check that the API token"):
+                                                     r"\.com/x\); Cloudflare answers 9109 when the credential cannot "
+                                                     r"see account [0-9a-f]{32}: the token lost access"):
+            stub_client(api).get(GROUPS)
+
+    def test_other_403_codes_keep_the_permission_hint(self, stub_api, stub_client):
+        api = stub_api()
+        api.reply(403, envelope(success=False, errors=[{"code": 10000, "message": "Authentication error"}]))
+        with pytest.raises(CloudflareAPIError, match=r"\[10000\] Authentication error; Check that the API token is "
+                                                     r"valid, belongs to account [0-9a-f]{32} and has the permission"):
             stub_client(api).get(GROUPS)
 
 

@@ -193,6 +193,21 @@ class TestProblems(object):
                     "user_groups_account_id"):
             assert way in account, way
 
+    def test_no_account_names_the_inventory_host(self):
+        with pytest.raises(ConnectionSettingsError) as info:
+            ConnectionSettings.from_params({"api_token": TOKEN, "account_id": " "}, host="web1")
+        [problem] = info.value.problems
+        assert problem.startswith("no Cloudflare account for host 'web1': the task gives no account_id and the host "
+                                  "has no variable cloudflare_account_id")
+        for way in ("hosts: cloudflare_accounts", "host_vars/web1.yml", "module_defaults", "CLOUDFLARE_ACCOUNT_ID",
+                    "user_groups_account_id"):
+            assert way in problem, way
+        # a host name is shown printable, and an account given makes the host irrelevant
+        with pytest.raises(ConnectionSettingsError) as info:
+            ConnectionSettings.from_params({"api_token": TOKEN}, host="odd\nhost")
+        assert "for host 'odd\\nhost'" in info.value.problems[0]
+        assert ConnectionSettings.from_params(params(), host="web1").account_id == ACCOUNT
+
     def test_whitespace_only_token_is_no_token(self):
         assert problems_of(params(api_token=" \n\t "))[0].startswith("no Cloudflare credentials")
 
