@@ -114,12 +114,9 @@ options:
     default: false
   verify_ids:
     description:
-      - Ignored. Ids are resolved once per task and, in a loop, cached for every item.
+      - Deprecated, and ignored; it will be removed in version 1.0.0 of the collection. Remove it from your tasks.
+      - Names and ids are resolved once per task (and once per loop), so trusting ids saved nothing.
     type: bool
-    deprecated:
-      why: The catalogues are read at most once per task, so trusting ids saves nothing.
-      version: 1.0.0
-      alternatives: Remove the option.
 notes:
   - The token needs C(Account Settings Write) to change the policies, and C(Zone Read) to resolve zone names.
 extends_documentation_fragment:
