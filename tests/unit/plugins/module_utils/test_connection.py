@@ -16,7 +16,6 @@ import pytest
 import yaml
 
 from ansible_collections.cfiam.user_groups.plugins.doc_fragments.connection import ModuleDocFragment
-from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareConfigError
 from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
     CONNECTION_KEYS,
@@ -68,10 +67,6 @@ class TestSpec(object):
         assert spec["rate_limit"]["default"] == 1100 and spec["rate_limit_per_second"]["default"] == 100
         assert spec["rate_limit_dir"]["type"] == "path" and "default" not in spec["rate_limit_dir"]
         assert spec["api_token"]["no_log"] and spec["api_key"]["no_log"]
-
-    def test_actions_use_the_connection_spec(self):
-        spec = CloudflareAction.argument_spec()
-        assert dict((k, spec[k]) for k in CONNECTION_KEYS) == cloudflare_argument_spec()
 
 
 # =========================================================================== valid settings
