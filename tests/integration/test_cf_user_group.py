@@ -139,8 +139,8 @@ def test_rename_and_policy_changes_with_diff(run_playbook, emulator):
     admin_ro = api_policy(emulator, ["admin_readonly"], account_scope(emulator))
     rename_id = make_group(emulator, "Old Name", policies=[admin_ro])
     change_id = make_group(emulator, "Changer", policies=[admin_ro])
-    reset_id = make_group(emulator, "Resetter", policies=[admin_ro, api_policy(emulator, ["domain_dns"],
-                                                                      zone_scope(emulator, "example.com"))])
+    dns_policy = api_policy(emulator, ["domain_dns"], zone_scope(emulator, "example.com"))
+    reset_id = make_group(emulator, "Resetter", policies=[admin_ro, dns_policy])
     set_id = make_group(emulator, "Empty Group")
     make_group(emulator, "Ordered", policies=[
         api_policy(emulator, ["domain_dns", "domain_analytics"], zone_scope(emulator, "example.com", "example.net")),
@@ -350,4 +350,3 @@ def test_loop_items_share_one_session_and_verify_ids_is_ignored(run_playbook, em
     run = run_playbook([loop])
     assert run.rc == 0 and run.status("loop") == "ok", run
     assert emulator.writes() == []
-

@@ -175,4 +175,3 @@ def test_ids_are_checked_and_the_reply_is_not_taken_for_the_state(run_playbook, 
     assert run.status("bogus") == "failed"
     assert "no account member has the id '%s'" % ("e" * 32) in run.task("bogus")["msg"]
     assert [r for r in log if r["method"] != "GET"] == []
-

@@ -25,8 +25,8 @@ def test_argument_errors_read_as_ansible_modules(emulator, run_playbook):
         task("both", module="cfiam.user_groups.cf_user_group_member", group="X", group_id="0" * 32, members=[]),
         task("together", name="X", api_email="someone@example.com"),
     ])
-    msgs = dict((t, run.task(t)["msg"]) for t in ("unknown option", "wrong type", "bad choice", "none of", "both",
-                                                   "together"))
+    names = ("unknown option", "wrong type", "bad choice", "none of", "both", "together")
+    msgs = dict((t, run.task(t)["msg"]) for t in names)
     assert msgs["unknown option"].startswith(
         "Unsupported parameters for (cfiam.user_groups.cf_user_group) module: colour. Supported parameters include:")
     assert "exclusive_members" in msgs["wrong type"] and "bool" in msgs["wrong type"]

@@ -41,10 +41,8 @@ def test_pages_smaller_than_asked_are_followed_to_the_end(emulator, run_playbook
     emails = sorted(m["email"] for m in emulator.state()["members"])[:20]
     make_group(emulator, "Many members", emails)
     emulator.pagination(max_per_page=3)
-    run = run_playbook([member_task("remove two", group="Many members",
-                             members=emails[-2:], state="absent"),
-                        member_task("exact check", group="Many members",
-                             members=emails[:-2], exclusive=True)], check=False)
+    run = run_playbook([member_task("remove two", group="Many members", members=emails[-2:], state="absent"),
+                        member_task("exact check", group="Many members", members=emails[:-2], exclusive=True)], check=False)
     assert run.status("remove two") == "changed", run
     assert run.status("exact check") == "ok", run  # nothing else to remove: the listing was read whole
     assert normalized_groups(emulator.state())["Many members"]["members"] == emails[:-2]
@@ -57,8 +55,7 @@ def test_a_listing_whose_counts_disagree_is_never_acted_on(emulator, run_playboo
     emails = sorted(m["email"] for m in emulator.state()["members"])[:8]
     make_group(emulator, "Counted", emails)
     emulator.pagination(max_per_page=3, total_count_delta=5)
-    run = run_playbook([member_task("exact", group="Counted",
-                             members=emails[:2], exclusive=True)])
+    run = run_playbook([member_task("exact", group="Counted", members=emails[:2], exclusive=True)])
     assert run.status("exact") == "failed", run
     assert "inconsistent" in run.task("exact")["msg"], run.task("exact")["msg"]
     assert emulator.writes() == []

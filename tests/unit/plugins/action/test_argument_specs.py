@@ -178,8 +178,7 @@ def test_every_module_has_an_action_and_documentation():
         assert action_class(module).MODULE == module
 
 
-@pytest.mark.parametrize("module", [
-    m for m in MODULES])
+@pytest.mark.parametrize("module", list(MODULES))
 def test_argument_spec_matches_the_documentation(module):
     found = module_docs()["%s.%s" % (COLLECTION, module)]
     assert "error" not in found, found["error"]
