@@ -15,7 +15,6 @@ import pytest
 import yaml
 
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.six import string_types
 from ansible.parsing.dataloader import DataLoader
 from ansible.parsing.utils.yaml import from_yaml
 from ansible.release import __version__ as ANSIBLE_VERSION
@@ -290,7 +289,7 @@ def test_every_string_value_is_tagged_and_no_key_is():
 @pytest.mark.parametrize("value", ["123", "yes", "null", "", "2024-01-01", "1.5", "~", "true", "0x1F"])
 def test_to_unsafe_yaml_strings_that_look_like_other_scalars(value):
     loaded = load_like_a_vars_file(to_unsafe_yaml({"name": value}))
-    assert isinstance(loaded["name"], string_types) and loaded["name"] == value
+    assert isinstance(loaded["name"], str) and loaded["name"] == value
 
 
 def test_to_unsafe_yaml_input_forms():
