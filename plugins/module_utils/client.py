@@ -55,9 +55,10 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.ratelimit import
 
 DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 API_PATH_SUFFIX = "/client/v4"
-USER_AGENT = "cfiam.user_groups/0.1.0 (+ansible)"
+USER_AGENT = "cfiam.user_groups/0.2.0 (+ansible)"  # the version in galaxy.yml (a unit test keeps them equal)
 
-# Real page-size limits of each listing (see docs/api-contract notes).
+# The largest page size each listing documents (the API notes of the contract, cloudflare-iam-api.md). The server
+# may apply a smaller one: paginate() follows what result_info says was applied.
 PER_PAGE_USER_GROUPS = 500
 PER_PAGE_GROUP_MEMBERS = 500
 PER_PAGE_PERMISSION_GROUPS = 50

@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) cfiam.user_groups contributors
-# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """One Cloudflare rate budget per credential, shared by every process of the controller.

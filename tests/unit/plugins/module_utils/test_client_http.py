@@ -658,3 +658,15 @@ def test_the_budget_directory_holds_hashes_only(stub_api, stub_client, tmp_path)
     for name in names:
         with open(str(directory / name), "rb") as handle:
             assert TOKEN.encode() not in handle.read()
+
+
+def test_the_user_agent_names_the_collection_version():
+    """Cloudflare support sees the User-Agent: it names the version galaxy.yml builds, not an old one."""
+    from ansible_collections.cfiam.user_groups.plugins.module_utils.client import USER_AGENT
+    root = os.path.dirname(os.path.abspath(__file__))
+    while not os.path.exists(os.path.join(root, "galaxy.yml")):
+        assert os.path.dirname(root) != root, "galaxy.yml not found above the tests"
+        root = os.path.dirname(root)
+    with open(os.path.join(root, "galaxy.yml")) as handle:
+        version = [line.split(":", 1)[1].strip() for line in handle if line.startswith("version:")][0]
+    assert USER_AGENT.startswith("cfiam.user_groups/%s " % version), (USER_AGENT, version)
