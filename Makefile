@@ -78,9 +78,6 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 TEST_SUITES := changelog-lint lint docs-lint build ee test-pytest units sanity sanity-latest molecule \
                compat compat-latest
 
-MODULES        = $(sort $(basename $(notdir $(filter-out %/__init__.py,$(wildcard plugins/modules/*.py)))))
-INVENTORIES    = $(sort $(basename $(notdir $(filter-out %/__init__.py,$(wildcard plugins/inventory/*.py)))))
-ROLES_WITH_SPEC = $(sort $(patsubst roles/%/meta/argument_specs.yml,%,$(wildcard roles/*/meta/argument_specs.yml)))
 PYTEST_DIRS    = $(wildcard tests/emulator tests/unit tests/integration)
 
 define banner
@@ -154,18 +151,7 @@ demo: venv collection ## run playbooks/demo.yml against a local API emulator
 # --------------------------------------------------------------------------- test
 
 test: venv collection ## run EVERY suite (continues after failures, prints a summary)
-	@summary=$(BUILD)/test-summary.txt; mkdir -p $(BUILD); : > $$summary; failed=""; \
-	for suite in $(TEST_SUITES); do \
-	    start=$$(date +%s); \
-	    rm -f $(SKIPPED)/$$suite; \
-	    if $(MAKE) $$suite; then result=PASS; else result=FAIL; failed="$$failed $$suite"; fi; \
-	    if [ $$result = PASS ] && [ -f $(SKIPPED)/$$suite ]; then result="SKIP ($$(cat $(SKIPPED)/$$suite))"; fi; \
-	    printf '%-16s %5ss  %s\n' "$$suite" "$$(( $$(date +%s) - start ))" "$$result" >> $$summary; \
-	done; \
-	printf '\n==== make test summary ====\n'; cat $$summary; \
-	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi; \
-	if grep -q ' SKIP ' $$summary; then echo "NO FAILURES, BUT SOME SUITES HAD NOTHING TO TEST (SKIP above)"; \
-	else echo "ALL SUITES PASSED"; fi
+	@MAKE='$(MAKE)' scripts/run_suites.sh $(BUILD)/test-summary.txt $(SKIPPED) $(TEST_SUITES)
 
 test-pytest: venv collection ## pytest over tests/emulator tests/unit tests/integration (-n 2)
 	$(call banner,pytest: $(PYTEST_DIRS))
@@ -182,16 +168,8 @@ test-pytest: venv collection ## pytest over tests/emulator tests/unit tests/inte
 sanity: venv ansible-test-bootstrap ## ansible-test sanity (--local; all tests on .venv's python, compile+import on the others)
 	$(call banner,ansible-test sanity --python $(AT_PYTHON) --local)
 	@mkdir -p $(BUILD)
-	$(call LOCK,ansible-test) bash -c 'set -euo pipefail; scripts/stage_collection.sh $(AT_COLL); cd $(AT_COLL); \
-	    $(BIN)/ansible-test sanity --python $(AT_PYTHON) --local --color no \
-	        $(foreach t,$(SANITY_SKIP),--skip-test $(t)) $(SANITY_ARGS); \
-	    for v in $(SANITY_EXTRA_PYTHONS); do \
-	        py=$$(PYENV_ROOT='$(PYENV_ROOT)' $(ROOT)/scripts/find_python.sh $$v 2>/dev/null) || py=""; \
-	        if [ -z "$$py" ]; then echo "!! sanity: no python$$v here - compile/import NOT checked on $$v"; continue; fi; \
-	        dir=$$(dirname $$py); \
-	        echo "---- ansible-test sanity --test compile --test import --python $$v ($$dir/python$$v)"; \
-	        PATH=$$dir:$$PATH $(BIN)/ansible-test sanity --python $$v --local --color no --test compile --test import; \
-	    done'
+	SANITY_SKIP='$(SANITY_SKIP)' SANITY_ARGS='$(SANITY_ARGS)' PYENV_ROOT='$(PYENV_ROOT)' \
+	    $(call LOCK,ansible-test) scripts/sanity.sh $(BIN) $(AT_COLL) $(AT_PYTHON) $(SANITY_EXTRA_PYTHONS)
 
 # The same, with the newest ansible-core's own ansible-test from .venv-2.21 on that venv's Python
 # (3.12/3.13, a controller Python of 2.21): every sanity test once. The extra target Pythons are
@@ -225,29 +203,7 @@ lint: venv collection ## ansible-lint --offline, profile production
 docs-lint: venv collection ## antsibull-docs lint + ansible-doc renders every module, inventory plugin and role
 	$(call banner,antsibull-docs lint-collection-docs --plugin-docs)
 	$(BIN)/antsibull-docs lint-collection-docs --plugin-docs $(COLL_LINK)
-	@if [ -z "$(MODULES)" ]; then \
-	    printf '\n!! docs-lint: plugins/modules/ has no modules yet - NO ansible-doc rendering checked\n\n'; fi
-	@set -e; for m in $(MODULES); do \
-	    echo "ansible-doc -t module $(FQCN).$$m"; \
-	    $(BIN)/ansible-doc -t module $(FQCN).$$m > $(BUILD)/ansible-doc.out 2>&1 \
-	      || { cat $(BUILD)/ansible-doc.out; exit 1; }; \
-	    if grep -q '\[WARNING\]\|\[ERROR\]' $(BUILD)/ansible-doc.out; then cat $(BUILD)/ansible-doc.out; exit 1; fi; \
-	done
-	@set -e; for i in $(INVENTORIES); do \
-	    echo "ansible-doc -t inventory $(FQCN).$$i"; \
-	    $(BIN)/ansible-doc -t inventory $(FQCN).$$i > $(BUILD)/ansible-doc.out 2>&1 \
-	      || { cat $(BUILD)/ansible-doc.out; exit 1; }; \
-	    if grep -q '\[WARNING\]\|\[ERROR\]' $(BUILD)/ansible-doc.out; then cat $(BUILD)/ansible-doc.out; exit 1; fi; \
-	done
-	@set -e; for r in $(ROLES_WITH_SPEC); do \
-	    echo "ansible-doc -t role $(FQCN).$$r"; \
-	    $(BIN)/ansible-doc -t role $(FQCN).$$r > /dev/null; done
-	@# docs/modules/ (committed Markdown) must be what scripts/gen_docs.py makes of the current docs.
-	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
-	$(BIN)/python scripts/gen_docs.py $$tmp/modules > /dev/null; \
-	if ! diff -ru docs/modules $$tmp/modules; then \
-	    echo "docs-lint: docs/modules/ is out of date: run 'make docs' and commit the result"; exit 1; fi; \
-	echo "docs-lint: docs/modules/ is up to date ($$(ls $$tmp/modules | wc -l) pages)"
+	scripts/docs_lint.sh $(BIN) $(BUILD) $(FQCN)
 
 docs: venv collection ## regenerate docs/modules/*.md (Markdown per module, inventory, filter and role)
 	$(call banner,docs: scripts/gen_docs.py docs/modules)
@@ -278,50 +234,11 @@ ee: venv build ## ansible-builder create into .build/ee + dependency introspecti
 
 molecule: venv collection ## molecule test for every scenario (each with its own emulator)
 	$(call banner,molecule)
-	@scenarios=$$(ls extensions/molecule/*/molecule.yml roles/*/molecule/*/molecule.yml 2>/dev/null || true); \
-	if [ -z "$$scenarios" ]; then \
-	    printf '\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n'; \
-	    printf '!! molecule: NO scenarios found (extensions/molecule/*/molecule.yml,\n'; \
-	    printf '!!           roles/*/molecule/*/molecule.yml) - NOTHING WAS TESTED\n'; \
-	    printf '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n\n'; \
-	    mkdir -p $(SKIPPED); echo "no molecule scenarios" > $(SKIPPED)/molecule; exit 0; fi; \
-	failed=""; \
-	for f in $$scenarios; do \
-	    s=$$(basename $$(dirname $$f)); \
-	    case $$f in \
-	      extensions/*) dir=$(ROOT) ;; \
-	      roles/*) dir=$(ROOT)/$$(dirname $$(dirname $$(dirname $$f))) ;; \
-	    esac; \
-	    echo "---- molecule test -s $$s (in $$dir)"; \
-	    if ! ( cd $$dir && ANSIBLE_PYTHON_INTERPRETER=$(BIN)/python \
-	           $(call LOCK,molecule) $(ROOT)/scripts/with_emulator.sh $(BIN)/molecule test -s $$s ); then failed="$$failed $$f"; fi; \
-	done; \
-	if [ -n "$$failed" ]; then echo "molecule: FAILED:$$failed"; exit 1; fi
+	scripts/molecule_all.sh $(BIN) $(BUILD) $(SKIPPED)
 
 build: venv ## ansible-galaxy collection build + offline install + ansible-doc from the tarball
 	$(call banner,collection build)
-	@rm -rf $(DIST) && mkdir -p $(DIST)
-	$(BIN)/ansible-galaxy collection build --force --output-path $(DIST) $(ROOT)
-	@tarball=$$(ls $(DIST)/cfiam-user_groups-*.tar.gz); tar -tzf $$tarball > $(DIST)/contents.txt; \
-	bad=$$(grep -E '^(\.venv[^/]*|\.build|\.git|\.ansible|tests/output)(/|$$)|__pycache__' $(DIST)/contents.txt || true); \
-	if [ -n "$$bad" ]; then echo "build: tarball contains files it must not ship:"; echo "$$bad" | head; exit 1; fi; \
-	for f in meta/runtime.yml meta/execution-environment.yml requirements.txt bindep.txt; do \
-	    grep -qx "$$f" $(DIST)/contents.txt || { echo "build: $$f missing from $$tarball"; exit 1; }; done; \
-	echo "build: $$(wc -l < $(DIST)/contents.txt) entries in $$tarball"; \
-	tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
-	export ANSIBLE_COLLECTIONS_PATH=$$tmp; \
-	$(BIN)/ansible-galaxy collection install --offline -p $$tmp $$tarball; \
-	test -f $$tmp/ansible_collections/cfiam/user_groups/MANIFEST.json || { echo "build: install did not land in $$tmp"; exit 1; }; \
-	$(BIN)/ansible-galaxy collection list $(FQCN); \
-	mods="$(MODULES)"; \
-	if [ -z "$$mods" ]; then \
-	    printf '\n!! build: no modules yet - installed tarball checked with ansible-galaxy collection list only\n\n'; \
-	else \
-	    m=$${mods%% *}; echo "ansible-doc -t module $(FQCN).$$m (from the installed tarball)"; \
-	    $(BIN)/ansible-doc -t module $(FQCN).$$m > $(DIST)/ansible-doc.txt; head -n 3 $(DIST)/ansible-doc.txt; \
-	    path=$$($(BIN)/ansible-doc -t module -j $(FQCN).$$m | $(BIN)/python -c 'import json,sys; print(list(json.load(sys.stdin).values())[0]["doc"]["filename"])'); \
-	    case $$path in $$tmp/*) echo "ansible-doc read $$path";; *) echo "build: ansible-doc used $$path, not the installed tarball"; exit 1;; esac; \
-	fi
+	scripts/check_build.sh $(BIN) $(DIST) $(FQCN)
 
 compat: compat-venv collection ## integration pytest suite with ansible-core 2.16 (.venv-2.16)
 	$(call banner,compat: integration tests with .venv-2.16)

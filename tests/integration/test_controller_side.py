@@ -7,6 +7,7 @@ controller without ``requests`` gets a message that says how to fix it, and no m
 from __future__ import absolute_import, division, print_function
 
 import os
+import re
 import sys
 
 MOD = "cfiam.user_groups.cf_user_group"
@@ -67,5 +68,9 @@ def test_missing_requests_names_the_interpreter_and_the_fix(emulator, run_playbo
     run = run_playbook([{"name": "create", MOD: {"name": "No requests"}}], env={"PYTHONPATH": pythonpath})
     assert run.rc != 0
     msg = run.task("create")["msg"]
-    assert "requests" in msg and "pip install requests" in msg and sys.executable in msg, msg
+    assert "requests" in msg and "pip install requests" in msg, msg
+    named = re.search(r"in the controller's Python \(([^)]+)\)", msg)
+    # the controller's interpreter (a venv reached through a symlink is named by the path it was started with)
+    assert named and os.path.realpath(named.group(1)) == os.path.realpath(sys.executable), msg
+    assert "'%s -m pip install requests'" % named.group(1) in msg, msg
     assert emulator.requests() == []
