@@ -180,10 +180,8 @@ sanity-latest: latest-venv ## ansible-test sanity with ansible-core 2.21 (--loca
 	$(call banner,ansible-test sanity with $(LATEST_VENV) (--python $(LATEST_AT_PYTHON) --local))
 	@$(LATEST_BIN)/python scripts/ansible_test_bootstrap.py
 	@mkdir -p $(BUILD)
-	$(call LOCK,ansible-test) bash -c 'set -euo pipefail; scripts/stage_collection.sh $(AT_COLL); cd $(AT_COLL); \
-	    echo "ansible-test: $(LATEST_BIN)/ansible-test, ansible-core $$($(LATEST_BIN)/python -c "import ansible.release as r; print(r.__version__)")"; \
-	    PATH=$(LATEST_BIN):$$PATH $(LATEST_BIN)/ansible-test sanity --python $(LATEST_AT_PYTHON) --local --color no \
-	        $(foreach t,$(SANITY_SKIP),--skip-test $(t)) $(SANITY_ARGS)'
+	SANITY_SKIP='$(SANITY_SKIP)' SANITY_ARGS='$(SANITY_ARGS)' \
+	    $(call LOCK,ansible-test) scripts/sanity.sh $(LATEST_BIN) $(AT_COLL) $(LATEST_AT_PYTHON)
 
 # --venv (not --local): the units requirements (pytest-mock, coverage, constraints) must
 # not be installed into .venv, where they would change the dev tool versions.

@@ -3,6 +3,7 @@
 #
 #   scripts/sanity.sh BIN_DIR STAGE_DIR PYTHON_VERSION [EXTRA_PYTHON_VERSION...]
 #
+# Used by `make sanity` (.venv, extra Pythons) and `make sanity-latest` (.venv-2.21, none).
 # Stages the checkout into STAGE_DIR (scripts/stage_collection.sh; ansible-test refuses a symlinked
 # collection), runs every sanity test with BIN_DIR/ansible-test on PYTHON_VERSION (--local: the
 # tools still get ansible-test's own pinned virtualenvs), then the compile and import tests once per
@@ -29,6 +30,9 @@ read -r -a extra_args <<< "${SANITY_ARGS:-}"
 
 "$root/scripts/stage_collection.sh" "$stage"
 cd "$stage"
+# ansible-test looks up python3.X on PATH: BIN_DIR's comes first (pyenv's shim of that name does not run)
+export PATH=$bin:$PATH
+echo "ansible-test: $bin/ansible-test, ansible-core $("$bin/python" -c 'import ansible.release as r; print(r.__version__)')"
 "$bin/ansible-test" sanity --python "$python_version" --local --color no \
     ${skip_args[@]+"${skip_args[@]}"} ${extra_args[@]+"${extra_args[@]}"}
 for v in "$@"; do

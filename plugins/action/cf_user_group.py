@@ -12,7 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
+from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import (
+    VERIFY_IDS_OPTION,
+    CloudflareAction,
+    warn_if_verify_ids,
+)
 
 try:
     from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_group
@@ -48,15 +52,14 @@ class ActionModule(CloudflareAction):
         exclusive_policies=dict(type="bool", default=True),
         members=dict(type="list", elements="str"),
         exclusive_members=dict(type="bool", default=True),
-        verify_ids=dict(type="bool", removed_in_version="1.0.0", removed_from_collection="cfiam.user_groups"),
+        **VERIFY_IDS_OPTION
     )
     REQUIRED_ONE_OF = [["name", "id"]]
 
     def run_task(self, run):
         p = run.params
         name, group_id = p["name"], p["id"]
-        if p["verify_ids"] is not None:
-            run.warn("verify_ids is ignored: ids are resolved once per task and cached for a loop's items")
+        warn_if_verify_ids(run)
         run.doing("find user group '%s'" % (group_id if group_id is not None else name))
         group, problems = self.find(run)
         if p["state"] == "absent":

@@ -12,7 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
+from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import (
+    VERIFY_IDS_OPTION,
+    CloudflareAction,
+    warn_if_verify_ids,
+)
 
 try:
     from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
@@ -41,15 +45,14 @@ class ActionModule(CloudflareAction):
         policies=dict(type="list", elements="dict", options=POLICY_OPTIONS),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         exclusive=dict(type="bool", default=False),
-        verify_ids=dict(type="bool", removed_in_version="1.0.0", removed_from_collection="cfiam.user_groups"),
+        **VERIFY_IDS_OPTION
     )
     MUTUALLY_EXCLUSIVE = [["group", "group_id"]]
     REQUIRED_ONE_OF = [["group", "group_id"]]
 
     def run_task(self, run):
         p = run.params
-        if p["verify_ids"] is not None:
-            run.warn("verify_ids is ignored: ids are resolved once per task and cached for a loop's items")
+        warn_if_verify_ids(run)
         ref = p["group"] if p["group"] is not None else p["group_id"]
         state = p["state"]
         exclusive = p["exclusive"] and state == "present"

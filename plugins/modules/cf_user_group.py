@@ -135,11 +135,6 @@ options:
       - With V(true), O(members) becomes exactly the group's members. With V(false), they are added to it.
     type: bool
     default: true
-  verify_ids:
-    description:
-      - Deprecated, and ignored; it will be removed in version 1.0.0 of the collection. Remove it from your tasks.
-      - Names and ids are resolved once per task (and once per loop), so trusting ids saved nothing.
-    type: bool
 notes:
   - Cloudflare regenerates policy ids on every change, so policies are compared by their content (access, permission
     groups and target), never by id.
@@ -149,6 +144,7 @@ seealso:
   - module: cfiam.user_groups.cf_user_group_policy
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.verify_ids
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """

@@ -62,13 +62,9 @@ options:
         O(members=[]) with O(exclusive=true) empties the group.
     type: bool
     default: false
-  verify_ids:
-    description:
-      - Deprecated, and ignored; it will be removed in version 1.0.0 of the collection. Remove it from your tasks.
-      - Names and ids are resolved once per task (and once per loop), so trusting ids saved nothing.
-    type: bool
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.verify_ids
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """

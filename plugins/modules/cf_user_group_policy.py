@@ -112,15 +112,11 @@ options:
         O(policies=[]) with O(exclusive=true) removes every policy.
     type: bool
     default: false
-  verify_ids:
-    description:
-      - Deprecated, and ignored; it will be removed in version 1.0.0 of the collection. Remove it from your tasks.
-      - Names and ids are resolved once per task (and once per loop), so trusting ids saved nothing.
-    type: bool
 notes:
   - The token needs C(Account Settings Write) to change the policies, and C(Zone Read) to resolve zone names.
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.verify_ids
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """

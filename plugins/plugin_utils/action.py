@@ -75,6 +75,17 @@ def _env_names(option):
     return []
 
 
+# The deprecated option of cf_user_group, cf_user_group_member and cf_user_group_policy, documented by the doc
+# fragment cfiam.user_groups.verify_ids: accepted, ignored with a warning, removed in 1.0.0.
+VERIFY_IDS_OPTION = {"verify_ids": dict(type="bool", removed_in_version="1.0.0", removed_from_collection=COLLECTION)}
+
+
+def warn_if_verify_ids(run):
+    """Say that verify_ids is ignored, when a task sets it."""
+    if run.params.get("verify_ids") is not None:
+        run.warn("verify_ids is ignored: ids are resolved once per task and cached for a loop's items")
+
+
 class CloudflareAction(ActionBase):
     """Base class of the collection's action plugins (see the module docstring)."""
 
