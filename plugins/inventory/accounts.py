@@ -216,24 +216,20 @@ except ImportError:  # ansible-core 2.16 to 2.18: every inventory string is a te
     def trust_as_template(value):
         return value
 
-try:
-    import requests  # noqa: F401 pylint: disable=unused-import
-    HAS_REQUESTS = True
-except ImportError:
-    HAS_REQUESTS = False
-
+from ansible_collections.cfiam.user_groups.plugins.module_utils.api import list_accounts
 from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import suggest
-
-if HAS_REQUESTS:
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.api import list_accounts
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareError, mask_secrets
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
-        CONNECTION_KEYS,
-        ConnectionSettings,
-        ConnectionSettingsError,
-        build_client,
-    )
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.ratelimit import credential_fingerprint
+from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
+    HAS_REQUESTS,
+    CloudflareError,
+    mask_secrets,
+)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
+    CONNECTION_KEYS,
+    ConnectionSettings,
+    ConnectionSettingsError,
+    build_client,
+)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.ratelimit import credential_fingerprint
 
 NAME = "cfiam.user_groups.accounts"
 GROUP = "cloudflare_accounts"

@@ -64,7 +64,6 @@ EXAMPLES = r"""
   cfiam.user_groups.cf_user_group_member:
     group: SRE
     members: "{{ sre_member_ids }}"
-    verify_ids: false
 
 - name: Invitations still pending
   cfiam.user_groups.cf_account_member_info:

@@ -144,7 +144,6 @@ seealso:
   - module: cfiam.user_groups.cf_user_group_policy
 extends_documentation_fragment:
   - cfiam.user_groups.connection
-  - cfiam.user_groups.verify_ids
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """

@@ -64,7 +64,6 @@ options:
     default: false
 extends_documentation_fragment:
   - cfiam.user_groups.connection
-  - cfiam.user_groups.verify_ids
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """

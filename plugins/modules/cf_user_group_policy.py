@@ -116,7 +116,6 @@ notes:
   - The token needs C(Account Settings Write) to change the policies, and C(Zone Read) to resolve zone names.
 extends_documentation_fragment:
   - cfiam.user_groups.connection
-  - cfiam.user_groups.verify_ids
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """

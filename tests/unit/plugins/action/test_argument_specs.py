@@ -156,16 +156,6 @@ def compare(module, path, doc_options, spec_options, problems):
             problems.append("%s: looks like a secret, but the argument spec does not set no_log" % where)
         if name in CREDENTIALS and path == "" and spec.get("no_log") is not True:
             problems.append("%s: a credential must have no_log=True" % where)
-        # An option's removal is announced in its description ("removed in version X"): antsibull-docs rejects an
-        # option-level ``deprecated`` block, so the spec's removed_in_version must be named there (or in such a block).
-        documented_removal = (doc.get("deprecated") or {}).get("version")
-        if documented_removal is None and spec.get("removed_in_version"):
-            text = " ".join(doc.get("description") or [])
-            if "Deprecated" in text and "removed in version %s" % spec["removed_in_version"] in text:
-                documented_removal = spec["removed_in_version"]
-        differ("deprecation version", documented_removal, spec.get("removed_in_version"))
-        if spec.get("removed_in_version"):
-            differ("removed_from_collection", COLLECTION, spec.get("removed_from_collection"))
         fallback = spec.get("fallback")
         if fallback:
             text = " ".join(doc.get("description") or [])

@@ -36,6 +36,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     was_deleted_on_retry,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.api import AccountAPI
+from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import account_path, hexid
 
 TOKEN = "stub-token-0123456789abcdef"
 ACCOUNT = "0123456789abcdef0123456789abcdef"
@@ -47,10 +48,6 @@ def envelope(result=None, result_info=None, success=True, errors=None):
     if result_info is not None:
         body["result_info"] = result_info
     return body
-
-
-def hexid(n):
-    return "%032x" % n
 
 
 def texts(exc):
@@ -254,7 +251,7 @@ class TestPagination(object):
         emulator.set_state(state)
         emulator.clear_requests()
         client = make_client()
-        assert len(client.paginate(client.account_path("/members"), per_page=50)) == 120
+        assert len(client.paginate(account_path(client, "/members"), per_page=50)) == 120
         # page 1 first, then the two others concurrently (in any order)
         pages = [e["query"]["page"] for e in emulator.requests()]
         assert pages[0] == "1" and sorted(pages) == ["1", "2", "3"]
@@ -315,7 +312,7 @@ class TestDeletedOnRetry(object):
         alice = emulator.member_id("alice@example.com")
         api.add_group_members(group["id"], [alice])
         emulator.faults(rate=1.0, kinds=["drop_after"], methods=["DELETE"])
-        removed = client.delete(client.account_path("/iam/user_groups/%s/members/%s" % (group["id"], alice)))
+        removed = client.delete(account_path(client, "/iam/user_groups/%s/members/%s" % (group["id"], alice)))
         assert was_deleted_on_retry(removed) and removed["id"] == alice
         assert api.list_group_members(group["id"]) == []
         emulator.faults(rate=1.0, kinds=["drop_after"], methods=["DELETE"])
