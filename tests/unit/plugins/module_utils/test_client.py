@@ -14,12 +14,12 @@ __metaclass__ = type
 import email.utils
 import random
 import re
-import socket
 import threading
 import time
 
 import pytest
 import requests
+from pytest_plugin import unused_port  # tests/emulator, on sys.path (tests/unit/conftest.py)
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     CloudflareAPIError,
@@ -451,14 +451,6 @@ class TestPostRecovery(object):
 
 
 # =========================================================================== connection failures
-def unused_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 class TestConnection(object):
     def test_connection_refused_fails_clearly(self, emulator, make_client):
         base = "http://127.0.0.1:%d/client/v4" % unused_port()

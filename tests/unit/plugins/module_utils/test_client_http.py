@@ -16,7 +16,6 @@ __metaclass__ = type
 
 import json
 import os
-import socket
 import ssl
 import subprocess
 import threading
@@ -25,6 +24,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 import requests
+from pytest_plugin import unused_port  # tests/emulator, on sys.path (tests/unit/conftest.py)
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     CloudflareAPIError,
@@ -323,14 +323,6 @@ class TestDeletedOnRetry(object):
 
 
 # =========================================================================== network failures
-def unused_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 @pytest.fixture(scope="module")
 def self_signed_server(tmp_path_factory):
     """An HTTPS server whose certificate nobody trusts."""
