@@ -40,6 +40,7 @@ options:
     choices: [accepted, pending]
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.connection.modules
   - cfiam.user_groups.attributes.info_module
   - cfiam.user_groups.attributes.actiongroup
 """

@@ -73,6 +73,7 @@ options:
         required: true
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.connection.modules
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """

@@ -31,6 +31,7 @@ options:
     type: str
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.connection.modules
   - cfiam.user_groups.attributes.info_module
   - cfiam.user_groups.attributes.actiongroup
 """

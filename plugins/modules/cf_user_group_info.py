@@ -43,6 +43,7 @@ seealso:
   - module: cfiam.user_groups.cf_user_group_member
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.connection.modules
   - cfiam.user_groups.attributes.info_module
   - cfiam.user_groups.attributes.actiongroup
 """

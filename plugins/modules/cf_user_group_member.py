@@ -64,6 +64,7 @@ options:
     default: false
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.connection.modules
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """

@@ -36,6 +36,7 @@ options:
     elements: str
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.connection.modules
   - cfiam.user_groups.attributes.info_module
   - cfiam.user_groups.attributes.actiongroup
 """

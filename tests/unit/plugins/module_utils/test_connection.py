@@ -50,6 +50,7 @@ def problems_of(values, needs_account=True):
 class TestSpec(object):
     def test_every_option_is_documented_with_its_type_and_default(self):
         doc = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+        doc.update(yaml.safe_load(ModuleDocFragment.MODULES)["options"])  # account_id: modules only
         spec = cloudflare_argument_spec()
         assert sorted(doc) == sorted(spec) == sorted(CONNECTION_KEYS)
         for name, option in spec.items():
@@ -58,6 +59,14 @@ class TestSpec(object):
             assert doc[name].get("no_log", False) is False  # documented through the spec only
             for variable in (option.get("fallback") or (None, []))[1]:
                 assert "E(%s)" % variable in " ".join(doc[name]["description"]), (name, variable)
+
+    def test_plugins_read_exactly_the_fallback_variables(self):
+        """The ``env:`` entries of the fragment's plugin section are the spec's fallbacks (the account aside)."""
+        env = yaml.safe_load(ModuleDocFragment.PLUGINS)["options"]
+        spec = cloudflare_argument_spec()
+        assert dict((name, [e["name"] for e in option["env"]]) for name, option in env.items()) == dict(
+            (name, list(option["fallback"][1])) for name, option in spec.items()
+            if option.get("fallback") and name != "account_id")
 
     def test_new_options(self):
         spec = cloudflare_argument_spec()
