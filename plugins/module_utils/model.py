@@ -5,8 +5,7 @@
 
 """The canonical model: ``Scope``, ``ResourceGroupRef`` and ``Policy`` values.
 
-Layer 4 of 7 (client -> api -> catalogue -> **model** -> planning -> views -> runtime). It may import
-``client`` and ``catalogue``.
+Layer 4 of 8, model (the layer map: docs/development.md). It may import ``client`` and ``catalogue``.
 
 A policy is parsed once, from the user's item (``parse_policies``: validation, name resolution and the
 role/scope rules, every problem of every item at once) or from an API reply (``Policy.from_api``). The values
@@ -37,7 +36,8 @@ ZONE_SCOPE = "com.cloudflare.api.account.zone"
 ZONE_PREFIX = ZONE_SCOPE + "."
 ACCESS_VALUES = ("allow", "deny")
 
-# Per-resource scope objects Cloudflare documents (cloudflare-iam-api.md): object key prefix -> what it names.
+# Per-resource scope objects Cloudflare documents (docs/cloudflare-api-notes.md, section 5): object key prefix -> what
+# it names.
 # A raw scope with any other object form is refused before writing unless the policy sets
 # ``allow_unknown_scope: true`` (for forms Cloudflare adds later).
 RESOURCE_OBJECT_PREFIXES = (
