@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_account_member_info
 short_description: List the members of a Cloudflare account, to turn emails into member ids
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Returns the members of a Cloudflare account with their account member ids. User groups take these ids, not user
     ids.

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_user_group
 short_description: Create, rename, delete a Cloudflare user group and set its permission policies
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates a Cloudflare account user group, renames it or deletes it, and sets its permission policies and its members.
     It manages a whole group in one task, as C(amazon.aws.iam_group) manages a group with its users and policies.

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_user_group_member
 short_description: Manage the members of a Cloudflare user group
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Adds account members to a Cloudflare account user group, removes them, or makes the group's membership exactly a
     given list.

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_user_group_policy
 short_description: Manage the permission policies of a Cloudflare user group
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Attaches permission policies to a Cloudflare account user group, detaches them, or makes the group's policies
     exactly a given list.

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_user_groups_plan
 short_description: Plan how a Cloudflare account's user groups must change to match a declared hierarchy
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads a Cloudflare account once and compares it with a declared hierarchy of user groups. It returns what must
     be created, which policies and members must change, and what a purge would delete, with every name already
