@@ -227,8 +227,11 @@ class TestPagination(object):
 
     def test_total_count_changing_between_pages(self, stub_api, stub_client):
         api = stub_api()
-        api.reply(200, envelope(self.ITEMS[:10], {"page": 1, "per_page": 10, "count": 10, "total_count": 23}))
-        api.reply(200, envelope(self.ITEMS[10:20], {"page": 2, "per_page": 10, "count": 10, "total_count": 24}))
+        # Pages 2 and 3 are read concurrently: each is answered by its number, not by arrival order.
+        pages = {"1": envelope(self.ITEMS[:10], {"page": 1, "per_page": 10, "count": 10, "total_count": 23}),
+                 "2": envelope(self.ITEMS[10:20], {"page": 2, "per_page": 10, "count": 10, "total_count": 24}),
+                 "3": envelope(self.ITEMS[20:], {"page": 3, "per_page": 10, "count": 3, "total_count": 24})}
+        api.handler = lambda request: (200, pages[request["query"]["page"]], {})
         self.assert_inconsistent(api, stub_client(api), "total_count changed from 23 to 24 between pages")
 
     def test_count_disagreeing_with_the_page(self, stub_api, stub_client):
