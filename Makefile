@@ -58,11 +58,11 @@ LATEST_AT_PYTHON = $(shell $(LATEST_BIN)/python -c 'import sys; print("%d.%d" % 
 #   (none so far)
 SANITY_SKIP ?=
 SANITY_ARGS ?=
-# Every other Python the modules support (ansible-core 2.19 targets 3.8-3.13): ansible-test's
-# `compile` and `import` sanity tests run once per version (the full sanity run is on AT_PYTHON).
-# The interpreter is what scripts/find_python.sh finds (python3.X on PATH, else pyenv's versions/3.X.*);
-# a version with no interpreter here is reported, not run.
-SANITY_EXTRA_PYTHONS ?= 3.8 3.9 3.10 3.12 3.13
+# The other controller Pythons of ansible-core 2.19 (3.11-3.13; the code runs in the controller only,
+# tests/config.yml): ansible-test's `compile` and `import` sanity tests run once per version (the full
+# sanity run is on AT_PYTHON). The interpreter is what scripts/find_python.sh finds (python3.X on PATH,
+# else pyenv's versions/3.X.*); a version with no interpreter here is reported, not run.
+SANITY_EXTRA_PYTHONS ?= 3.12 3.13
 PYENV_ROOT ?= $(HOME)/.pyenv
 # ansible-test (sanity, units) and molecule share state (.build/ansible-test, molecule's
 # scenario state): one run at a time per checkout, later ones wait for the lock.
@@ -172,8 +172,8 @@ sanity: venv ansible-test-bootstrap ## ansible-test sanity (--local; all tests o
 	    $(call LOCK,ansible-test) scripts/sanity.sh $(BIN) $(AT_COLL) $(AT_PYTHON) $(SANITY_EXTRA_PYTHONS)
 
 # The same, with the newest ansible-core's own ansible-test from .venv-2.21 on that venv's Python
-# (3.12/3.13, a controller Python of 2.21): every sanity test once. The extra target Pythons are
-# covered by `sanity` (compile + import on 3.8-3.13). ansible-test 2.21 bootstraps another pip
+# (3.12/3.13, a controller Python of 2.21): every sanity test once. The other controller Pythons are
+# covered by `sanity` (compile + import on 3.12 and 3.13). ansible-test 2.21 bootstraps another pip
 # version (25.2), so the offline stand-in is written for it too. .venv-2.21/bin comes first on PATH:
 # ansible-test looks up python3.X there, and pyenv's shim of that name does not run.
 sanity-latest: latest-venv ## ansible-test sanity with ansible-core 2.21 (--local, .venv-2.21's python)

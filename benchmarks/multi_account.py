@@ -39,9 +39,9 @@ REPO = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "emulator"))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 
-from pytest_plugin import EmulatorClient, EmulatorProcess  # noqa: E402
+from pytest_plugin import EmulatorClient, EmulatorProcess, ensure_collection_link  # noqa: E402
 from accounts_harness import account_groups, generated_accounts_dir, peak  # noqa: E402
-from harness import CALLBACKS, ensure_collection_link  # noqa: E402
+from harness import CALLBACKS  # noqa: E402
 
 CLOUDFLARE_BUDGET = 1200
 CLOUDFLARE_WINDOW = 300

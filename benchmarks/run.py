@@ -32,7 +32,6 @@ Then the growth (10 -> 100 -> 500 groups, first and no-change runs) and the issu
 from __future__ import absolute_import, division, print_function
 
 import argparse
-import importlib
 import io
 import json
 import os
@@ -53,20 +52,12 @@ COLLECTIONS = os.path.join(REPO, ".build", "collections")
 sys.path.insert(0, COLLECTIONS)
 
 from builders import generated_declaration, generated_group_names, generated_state  # noqa: E402
-from pytest_plugin import EmulatorClient, EmulatorProcess  # noqa: E402
+from pytest_plugin import EmulatorClient, EmulatorProcess, ensure_collection_link  # noqa: E402
 import uri_baseline  # noqa: E402
 
 ROLE = "cfiam.user_groups.user_groups"
 DEFAULT_BEFORE = "0af01f4"
 STARTUP_GUESS = 1.1  # only used when the start-up row was not measured
-
-
-def ensure_collection_link():
-    target = os.path.join(COLLECTIONS, "ansible_collections", "cfiam", "user_groups")
-    if not os.path.exists(target):
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        os.symlink(REPO, target)
-        importlib.invalidate_caches()  # the path finder may have cached the directory as missing
 
 
 def lower_bound_module():

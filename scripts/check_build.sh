@@ -4,7 +4,7 @@
 #   scripts/check_build.sh BIN_DIR DIST_DIR FQCN
 #
 # Builds into DIST_DIR (emptied first), refuses a tarball holding what it must not ship
-# (virtualenvs, .build, .git, tests/output, __pycache__) or missing what it must (meta/runtime.yml,
+# (virtualenvs, .build, .git, tests/output, __pycache__) or missing what it must (COPYING, meta/runtime.yml,
 # meta/execution-environment.yml, requirements.txt, bindep.txt), installs it offline into a
 # temporary collections path and reads a module's documentation from that installed copy.
 set -euo pipefail
@@ -28,7 +28,7 @@ if [[ -n $bad ]]; then
     echo "$bad" | head
     exit 1
 fi
-for f in meta/runtime.yml meta/execution-environment.yml requirements.txt bindep.txt; do
+for f in COPYING meta/runtime.yml meta/execution-environment.yml requirements.txt bindep.txt; do
     grep -qx "$f" "$dist/contents.txt" || { echo "build: $f missing from $tarball"; exit 1; }
 done
 echo "build: $(wc -l < "$dist/contents.txt") entries in $tarball"

@@ -36,19 +36,29 @@ def ansible_doc(plugin_type, names):
 
 # ------------------------------------------------------------------ markup
 
+def _page(fqcn, kind="module"):
+    """The page of a plugin of this collection, or None."""
+    if not fqcn.startswith(NS + "."):
+        return None
+    short = fqcn[len(NS) + 1:]
+    return short + ".md" if kind == "module" else "%s-%s.md" % (kind, short)
+
+
 def _link_plugin(fqcn, kind="module"):
-    if fqcn.startswith(NS + "."):
-        short = fqcn[len(NS) + 1:]
-        target = short + ".md" if kind == "module" else "%s-%s.md" % (kind, short)
-        return "[%s](%s)" % (fqcn, target)
-    return "`%s`" % fqcn
+    page = _page(fqcn, kind)
+    return "[%s](%s)" % (fqcn, page) if page else "`%s`" % fqcn
 
 
 def _option(text):
-    # O(name), O(name=value), O(fqcn#type:name=value)
-    if "#" in text:
-        text = text.split(":", 1)[-1]
-    return "`%s`" % text
+    # O(name), O(name=value), O(fqcn#type:name=value), O(fqcn#role:entrypoint:name=value)
+    if "#" not in text:
+        return "`%s`" % text
+    fqcn, _sep, rest = text.partition("#")
+    kind, _sep, name = rest.partition(":")
+    if kind == "role":
+        name = name.partition(":")[2]
+    page = _page(fqcn, kind)
+    return "[`%s`](%s)" % (name, page) if page else "`%s`" % name
 
 
 def _plugin_ref(text):

@@ -9,4 +9,8 @@ _EMULATOR_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "emulat
 if _EMULATOR_DIR not in sys.path:
     sys.path.insert(0, _EMULATOR_DIR)
 
-from pytest_plugin import emulator, emulator_server  # noqa: E402,F401  pylint: disable=unused-import
+import pytest_plugin  # noqa: E402  pylint: disable=wrong-import-position
+
+
+def pytest_configure(config):
+    pytest_plugin.register(config)

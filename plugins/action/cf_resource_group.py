@@ -12,14 +12,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, is_id
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import name_problems, parse_scope, scopes_of
+from ansible_collections.cfiam.user_groups.plugins.module_utils.views import diff, resource_group_view
 from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
-
-try:
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, is_id
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.model import name_problems, parse_scope, scopes_of
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.views import diff, resource_group_view
-except ImportError:  # requests missing: the base class reports it
-    pass
 
 
 def shape_problems(p):

@@ -12,13 +12,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, is_id
+from ansible_collections.cfiam.user_groups.plugins.module_utils.views import resource_group_view
 from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
-
-try:
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, is_id
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.views import resource_group_view
-except ImportError:  # requests missing: the base class reports it
-    pass
 
 
 class ActionModule(CloudflareAction):

@@ -12,34 +12,26 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import (
-    VERIFY_IDS_OPTION,
-    CloudflareAction,
-    warn_if_verify_ids,
+from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_group
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, is_id
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
+    POLICY_OPTIONS,
+    name_problems,
+    parse_policies,
+    policies_from_api,
+    resolve_members,
 )
-
-try:
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_group
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, is_id
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
-        POLICY_OPTIONS,
-        name_problems,
-        parse_policies,
-        policies_from_api,
-        resolve_members,
-    )
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_group
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
-        diff,
-        group_diff_side,
-        group_plan_views,
-        group_view,
-        member_view,
-        member_views,
-        policy_zone_ids,
-    )
-except ImportError:  # requests missing: the base class reports it
-    POLICY_OPTIONS = {}
+from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_group
+from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
+    diff,
+    group_diff_side,
+    group_plan_views,
+    group_view,
+    member_view,
+    member_views,
+    policy_zone_ids,
+)
+from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
 
 
 class ActionModule(CloudflareAction):
@@ -52,14 +44,12 @@ class ActionModule(CloudflareAction):
         exclusive_policies=dict(type="bool", default=True),
         members=dict(type="list", elements="str"),
         exclusive_members=dict(type="bool", default=True),
-        **VERIFY_IDS_OPTION
     )
     REQUIRED_ONE_OF = [["name", "id"]]
 
     def run_task(self, run):
         p = run.params
         name, group_id = p["name"], p["id"]
-        warn_if_verify_ids(run)
         run.doing("find user group '%s'" % (group_id if group_id is not None else name))
         group, problems = self.find(run)
         if p["state"] == "absent":

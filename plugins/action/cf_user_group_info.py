@@ -12,14 +12,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import is_id
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import policies_from_api
+from ansible_collections.cfiam.user_groups.plugins.module_utils.views import group_view, member_view, policy_zone_ids
 from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
-
-try:
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import is_id
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.model import policies_from_api
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.views import group_view, member_view, policy_zone_ids
-except ImportError:  # requests missing: the base class reports it
-    pass
 
 
 class ActionModule(CloudflareAction):

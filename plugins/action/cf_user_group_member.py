@@ -12,21 +12,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import (
-    VERIFY_IDS_OPTION,
-    CloudflareAction,
-    warn_if_verify_ids,
-)
-
-try:
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_members
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.model import resolve_members
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_members
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import target_group
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.views import diff, member_labels, member_views
-except ImportError:  # requests missing: the base class reports it
-    pass
+from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_members
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import resolve_members
+from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_members
+from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import target_group
+from ansible_collections.cfiam.user_groups.plugins.module_utils.views import diff, member_labels, member_views
+from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
 
 
 class ActionModule(CloudflareAction):
@@ -37,14 +29,12 @@ class ActionModule(CloudflareAction):
         members=dict(type="list", elements="str"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         exclusive=dict(type="bool", default=False),
-        **VERIFY_IDS_OPTION
     )
     MUTUALLY_EXCLUSIVE = [["group", "group_id"]]
     REQUIRED_ONE_OF = [["group", "group_id"]]
 
     def run_task(self, run):
         p = run.params
-        warn_if_verify_ids(run)
         ref = p["group"] if p["group"] is not None else p["group_id"]
         run.doing("check the members for user group '%s'" % ref)
         if p["members"] is None:

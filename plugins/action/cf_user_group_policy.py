@@ -12,29 +12,21 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import (
-    VERIFY_IDS_OPTION,
-    CloudflareAction,
-    warn_if_verify_ids,
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
+    POLICY_OPTIONS,
+    parse_policies,
+    policies_from_api,
 )
-
-try:
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
-        POLICY_OPTIONS,
-        parse_policies,
-        policies_from_api,
-    )
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_policies
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import target_group
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
-        diff,
-        policy_views,
-        policy_zone_ids,
-        readable_policies,
-    )
-except ImportError:  # requests missing: the base class reports it
-    POLICY_OPTIONS = {}
+from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_policies
+from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import target_group
+from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
+    diff,
+    policy_views,
+    policy_zone_ids,
+    readable_policies,
+)
+from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
 
 
 class ActionModule(CloudflareAction):
@@ -45,14 +37,12 @@ class ActionModule(CloudflareAction):
         policies=dict(type="list", elements="dict", options=POLICY_OPTIONS),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         exclusive=dict(type="bool", default=False),
-        **VERIFY_IDS_OPTION
     )
     MUTUALLY_EXCLUSIVE = [["group", "group_id"]]
     REQUIRED_ONE_OF = [["group", "group_id"]]
 
     def run_task(self, run):
         p = run.params
-        warn_if_verify_ids(run)
         ref = p["group"] if p["group"] is not None else p["group_id"]
         state = p["state"]
         exclusive = p["exclusive"] and state == "present"

@@ -15,31 +15,27 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, suggest
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
+    declared_with_members,
+    parse_declaration,
+    policies_from_api,
+)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_account
+from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
+    diff,
+    group_diff_side,
+    group_plan_views,
+    group_view,
+    member_labels,
+    member_view,
+    member_views,
+    policy_item,
+    policy_views,
+    policy_zone_ids,
+    readable_policies,
+)
 from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
-
-try:
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, suggest
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
-        declared_with_members,
-        parse_declaration,
-        policies_from_api,
-    )
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_account
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
-        diff,
-        group_diff_side,
-        group_plan_views,
-        group_view,
-        member_labels,
-        member_view,
-        member_views,
-        policy_item,
-        policy_views,
-        policy_zone_ids,
-        readable_policies,
-    )
-except ImportError:  # requests missing: the base class reports it
-    pass
 
 
 def compile_excludes(patterns, problems):

@@ -12,12 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.cfiam.user_groups.plugins.module_utils.views import select_by_name_or_id, zone_view
 from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
-
-try:
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.views import select_by_name_or_id, zone_view
-except ImportError:  # requests missing: the base class reports it
-    pass
 
 
 class ActionModule(CloudflareAction):

@@ -9,7 +9,15 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
+    """The connection options, written once (their argument spec: ``module_utils/connection.py``).
 
+    Every module extends ``cfiam.user_groups.connection`` and ``cfiam.user_groups.connection.modules`` (the account
+    and how the modules run); the ``cfiam.user_groups.accounts`` inventory extends ``cfiam.user_groups.connection``
+    and ``cfiam.user_groups.connection.plugins`` (the environment variables, which a plugin's options read through
+    ``env:`` and a module's through its argument spec's fallbacks).
+    """
+
+    # The options every module and the accounts inventory take.
     DOCUMENTATION = r"""
 options:
   api_token:
@@ -30,11 +38,6 @@ options:
       - Legacy global API key (C(X-Auth-Key)); prefer O(api_token).
       - If not set, the value of the E(CLOUDFLARE_API_KEY) environment variable is used.
     type: str
-  account_id:
-    description:
-      - Id of the Cloudflare account (32 hexadecimal characters).
-      - If not set, the value of the E(CLOUDFLARE_ACCOUNT_ID) environment variable is used.
-    type: str
   base_url:
     description:
       - Base URL of the Cloudflare API v4.
@@ -44,7 +47,7 @@ options:
         C(http://) to any other host needs O(allow_insecure_http). A path that does not end in C(/client/v4)
         gives a warning.
       - Redirects are never followed (credentials and request bodies only go to this address); a redirect fails
-        the task and names where it pointed.
+        the task (or the inventory source) and names where it pointed.
     type: str
   allow_insecure_http:
     description:
@@ -66,9 +69,9 @@ options:
   max_retries:
     description:
       - How many times a failed request is retried. Requests are retried on HTTP 429 (waiting as Cloudflare's
-        C(Retry-After) header says), on HTTP 5xx, timeouts and dropped connections (exponential backoff with
-        jitter). V(0) disables retries. Errors a retry cannot fix (unknown host name, refused connection, TLS
-        errors) fail at once.
+        C(Retry-After) header says), on HTTP 408, 409, 500, 502, 503, 504 and 520 to 524 (any 5xx whose reply is
+        not Cloudflare's JSON), timeouts and dropped connections (exponential backoff with jitter). V(0) disables
+        retries. Errors a retry cannot fix (unknown host name, refused connection, TLS errors) fail at once.
       - A create (POST) whose reply is lost is never sent again blindly; the state is re-read first.
       - A delete whose reply is lost and whose retry finds the object gone (HTTP 404) counts as done by this run.
     type: int
@@ -77,13 +80,13 @@ options:
     description:
       - Longest single wait, in seconds, for a C(Retry-After) or for the rate budget (see O(rate_limit)).
         Cloudflare blocks every call for up to 300 s once 1,200 requests were made within 5 minutes; a longer
-        wait fails the task with a clear message.
+        wait fails the request with a clear message.
     type: int
     default: 300
   max_total_wait:
     description:
       - Longest time, in seconds, one API request may spend waiting in total (rate budget, C(Retry-After) and
-        backoff between retries together). When the next wait would pass it, the task fails and says how
+        backoff between retries together). When the next wait would pass it, the request fails and says how
         long it waited.
       - If not set, the value of the E(CLOUDFLARE_MAX_TOTAL_WAIT) environment variable is used.
     type: int
@@ -118,11 +121,53 @@ options:
       - If the directory cannot be used (another owner, writable by others, no file locking), the budget is
         counted per process only and a warning says why.
     type: path
-notes:
-  - "The modules talk to the Cloudflare API from the controller (or execution environment); run them with
-    C(hosts: localhost) or C(delegate_to: localhost)."
-  - "Set the connection options once per play with
-    C(module_defaults: {group/cfiam.user_groups.cloudflare: {...}})."
 requirements:
   - requests
+"""
+
+    # Modules only: the account they act on, and how they run.
+    MODULES = r"""
+options:
+  account_id:
+    description:
+      - Id of the Cloudflare account (32 hexadecimal characters).
+      - If not set, the host variable C(cloudflare_account_id) is used (the P(cfiam.user_groups.accounts#inventory)
+        inventory sets it on each account's host), then the value of the E(CLOUDFLARE_ACCOUNT_ID) environment
+        variable.
+    type: str
+notes:
+  - "Every module runs in the Ansible controller process (or execution environment), whatever the host of the play;
+    run the plays on C(localhost), or on the account hosts of the P(cfiam.user_groups.accounts#inventory)
+    inventory."
+  - "Set the connection options once per play with
+    C(module_defaults: {group/cfiam.user_groups.cloudflare: {...}})."
+"""
+
+    # Plugins only (the accounts inventory): each option is also read from its environment variable.
+    PLUGINS = r"""
+options:
+  api_token:
+    env:
+      - name: CLOUDFLARE_API_TOKEN
+  api_email:
+    env:
+      - name: CLOUDFLARE_EMAIL
+  api_key:
+    env:
+      - name: CLOUDFLARE_API_KEY
+  base_url:
+    env:
+      - name: CLOUDFLARE_BASE_URL
+  max_total_wait:
+    env:
+      - name: CLOUDFLARE_MAX_TOTAL_WAIT
+  rate_limit:
+    env:
+      - name: CLOUDFLARE_RATE_LIMIT
+  rate_limit_per_second:
+    env:
+      - name: CLOUDFLARE_RATE_LIMIT_PER_SECOND
+  rate_limit_dir:
+    env:
+      - name: CLOUDFLARE_RATE_LIMIT_DIR
 """

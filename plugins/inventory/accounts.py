@@ -34,7 +34,8 @@ description:
     filters that leave no account; every problem is listed at once. Set C(ANSIBLE_INVENTORY_UNPARSED_FAILED=true)
     (AWX does) so that such a failure stops C(ansible-playbook) instead of leaving it with no host.
   - The credential is never written to a host variable, the inventory cache or any message. The connection
-    options are the modules' own (same environment variables, same checks before any request is sent). Templates
+    options are the modules' own (same environment variables, same checks before any request is sent). A user
+    API token reaches the accounts its policies include, the global API key every account of the user. Templates
     in the connection options of the inventory file (such as a C(lookup)) are evaluated.
   - Requests count toward the same shared rate budget as the modules (O(rate_limit), O(rate_limit_dir)).
 notes:
@@ -44,10 +45,10 @@ notes:
     collection does, rather than in the inventory file.
   - Account names are data from Cloudflare; C(account_name) and C(account_type) are never evaluated as templates.
 extends_documentation_fragment:
+  - cfiam.user_groups.connection
+  - cfiam.user_groups.connection.plugins
   - constructed
   - inventory_cache
-requirements:
-  - requests
 seealso:
   - module: cfiam.user_groups.cf_user_group_info
   - name: Many accounts in one run
@@ -59,81 +60,6 @@ options:
     type: str
     required: true
     choices: [cfiam.user_groups.accounts]
-  api_token:
-    description:
-      - Cloudflare API token. It reaches the accounts its policies include.
-      - Give either O(api_token) or O(api_email) and O(api_key).
-    type: str
-    env:
-      - name: CLOUDFLARE_API_TOKEN
-  api_email:
-    description:
-      - Email of the Cloudflare user, for the legacy global API key authentication (C(X-Auth-Email)).
-    type: str
-    env:
-      - name: CLOUDFLARE_EMAIL
-  api_key:
-    description:
-      - Legacy global API key (C(X-Auth-Key)); prefer O(api_token). It reaches every account of the user.
-    type: str
-    env:
-      - name: CLOUDFLARE_API_KEY
-  base_url:
-    description:
-      - Base URL of the Cloudflare API v4; V(https://api.cloudflare.com/client/v4) when not set.
-      - Must be C(https://), or C(http://) to a loopback address; plain C(http://) to any other host needs
-        O(allow_insecure_http). Redirects are never followed.
-    type: str
-    env:
-      - name: CLOUDFLARE_BASE_URL
-  allow_insecure_http:
-    description:
-      - Allow a plain C(http://) O(base_url) to a host that is not a loopback address (the credential then travels
-        unencrypted).
-    type: bool
-    default: false
-  timeout:
-    description: Seconds to wait for each API reply; must be greater than V(0).
-    type: int
-    default: 30
-  validate_certs:
-    description: Verify the API's TLS certificate. V(false) gives a warning.
-    type: bool
-    default: true
-  max_retries:
-    description: How many times a failed request is retried (HTTP 429, 5xx, timeouts, dropped connections).
-    type: int
-    default: 5
-  max_retry_wait:
-    description: Longest single wait, in seconds, for a C(Retry-After) or for the rate budget.
-    type: int
-    default: 300
-  max_total_wait:
-    description: Longest time, in seconds, one request may spend waiting in total.
-    type: int
-    default: 600
-    env:
-      - name: CLOUDFLARE_MAX_TOTAL_WAIT
-  rate_limit:
-    description:
-      - Most requests per 300 seconds sent with one credential, counted across every process of the controller
-        (the modules count against the same budget). V(0) turns the local budget off.
-    type: int
-    default: 1100
-    env:
-      - name: CLOUDFLARE_RATE_LIMIT
-  rate_limit_per_second:
-    description: Most requests per second to the API host from this controller. V(0) turns it off.
-    type: int
-    default: 100
-    env:
-      - name: CLOUDFLARE_RATE_LIMIT_PER_SECOND
-  rate_limit_dir:
-    description:
-      - Private directory holding the shared request budgets (see the modules' option of the same name).
-    type: path
-    env:
-      - name: CLOUDFLARE_RATE_LIMIT_DIR
   include_names:
     description:
       - Only the accounts whose name matches an entry (or whose id is in O(account_ids)); every account when neither
@@ -216,24 +142,20 @@ except ImportError:  # ansible-core 2.16 to 2.18: every inventory string is a te
     def trust_as_template(value):
         return value
 
-try:
-    import requests  # noqa: F401 pylint: disable=unused-import
-    HAS_REQUESTS = True
-except ImportError:
-    HAS_REQUESTS = False
-
+from ansible_collections.cfiam.user_groups.plugins.module_utils.api import list_accounts
 from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import suggest
-
-if HAS_REQUESTS:
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.api import list_accounts
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareError, mask_secrets
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
-        CONNECTION_KEYS,
-        ConnectionSettings,
-        ConnectionSettingsError,
-        build_client,
-    )
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.ratelimit import credential_fingerprint
+from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
+    HAS_REQUESTS,
+    CloudflareError,
+    mask_secrets,
+)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
+    CONNECTION_KEYS,
+    ConnectionSettings,
+    ConnectionSettingsError,
+    build_client,
+)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.ratelimit import credential_fingerprint
 
 NAME = "cfiam.user_groups.accounts"
 GROUP = "cloudflare_accounts"

@@ -5,7 +5,7 @@
 
 """The Cloudflare endpoints the collection uses: one method per API operation, the only place that builds a path.
 
-Layer 2 of 7 (client -> **api** -> catalogue -> model -> planning -> views -> runtime). It may import only
+Layer 2 of 8, API (the layer map: docs/development.md). It may import only
 ``client``. Cloudflare's semantics are handled here once: a 404 on read is "absent", the member bodies are
 bare JSON arrays, a POST that creates something is recovered by re-reading instead of being re-sent, a
 listing's page size is the endpoint's documented maximum.
@@ -17,7 +17,7 @@ __metaclass__ = type
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareNotFound
 
-# Documented maximum page sizes (cloudflare-iam-api.md, section 12).
+# Documented maximum page sizes (docs/cloudflare-api-notes.md, section 3).
 PER_PAGE_USER_GROUPS = 500
 PER_PAGE_GROUP_MEMBERS = 500
 PER_PAGE_PERMISSION_GROUPS = 50

@@ -5,8 +5,8 @@
 
 """Carrying out plans: the requests each plan needs, in order, each write recorded as it lands.
 
-Between planning and views (client -> api -> catalogue -> model -> planning -> **apply** -> views -> runtime):
-it may import the layers below it. The caller skips it in check mode; what a write returns is only used for
+Layer 6 of 8, apply (the layer map: docs/development.md), between planning and views: it may import the
+layers below it. The caller skips it in check mode; what a write returns is only used for
 what the plan cannot know (a new group's id and timestamps), never taken for the whole state: Cloudflare may
 answer a write with less than the state (only the members added, a group without its policies).
 """

@@ -5,8 +5,7 @@
 
 """Names: what users write (role labels, emails, zone and group names) resolved to ids, with per-task caches.
 
-Layer 3 of 7 (client -> api -> **catalogue** -> model -> planning -> views -> runtime). It may import
-``client`` and ``api``.
+Layer 3 of 8, names (the layer map: docs/development.md). It may import ``client`` and ``api``.
 
 Every listing is read at most once per task (a loop's items share the catalogue) and only when it is needed:
 ``seed_*`` learns what other listings already returned (permission groups and resource groups embedded in

@@ -57,14 +57,6 @@ DEFAULT_BASE_URL = "https://api.cloudflare.com/client/v4"
 API_PATH_SUFFIX = "/client/v4"
 USER_AGENT = "cfiam.user_groups/0.2.0 (+ansible)"  # the version in galaxy.yml (a unit test keeps them equal)
 
-# The largest page size each listing documents (the API notes of the contract, cloudflare-iam-api.md). The server
-# may apply a smaller one: paginate() follows what result_info says was applied.
-PER_PAGE_USER_GROUPS = 500
-PER_PAGE_GROUP_MEMBERS = 500
-PER_PAGE_PERMISSION_GROUPS = 50
-PER_PAGE_ACCOUNT_MEMBERS = 50
-PER_PAGE_ZONES = 50
-
 # Cloudflare allows 200 requests per second per IP; stay well below it.
 MAX_CONCURRENCY = 8
 
@@ -121,14 +113,9 @@ def _secret_pattern(secrets):
                     if text.strip():
                         variants.add(text)
     if not variants:
-        return None, ()
-    ordered = sorted(variants, key=lambda v: (-len(v), v))
-    return re.compile("|".join(re.escape(v) for v in ordered)), tuple(ordered)
-
-
-def secret_variants(secrets):
-    """Every text ``mask_secrets`` masks for these secrets (longest first)."""
-    return _secret_pattern(_normalize_secrets(secrets))[1]
+        return None
+    ordered = sorted(variants, key=lambda v: (-len(v), v))  # longest first: a longer form is masked whole
+    return re.compile("|".join(re.escape(v) for v in ordered))
 
 
 def _normalize_secrets(secrets):
@@ -162,7 +149,7 @@ def mask_secrets(value, secrets, mask=MASK):
     very short secrets are masked wherever they occur. Returns a new object;
     ``value`` is not modified.
     """
-    pattern = _secret_pattern(_normalize_secrets(secrets))[0]
+    pattern = _secret_pattern(_normalize_secrets(secrets))
     if pattern is None:
         return value
     return _mask(value, pattern, mask, {})
@@ -215,15 +202,14 @@ class CloudflareAPIError(CloudflareError):
     it gave up.
     """
 
-    def __init__(self, message, status=None, method=None, path=None, errors=None, messages=None, retry_after=None,
-                 retries=0, waited=0.0):
+    def __init__(self, message, status=None, method=None, path=None, errors=None, retry_after=None, retries=0,
+                 waited=0.0):
         super(CloudflareAPIError, self).__init__(message)
         self.message = message
         self.status = status
         self.method = method
         self.path = path
         self.errors = errors or []
-        self.messages = messages or []
         self.retry_after = retry_after
         self.retries = retries
         self.waited = waited
@@ -488,13 +474,6 @@ class CloudflareClient(object):
                 per_second=rate_limit_per_second, directory=rate_limit_dir, warn=self.warn)
         self._limiter = limiter or None
 
-    # ------------------------------------------------------------------ paths
-    def account_path(self, suffix=""):
-        if not self.account_id:
-            raise CloudflareConfigError(
-                "No Cloudflare account: set account_id (or the CLOUDFLARE_ACCOUNT_ID environment variable).")
-        return "/accounts/%s%s" % (self.account_id, suffix)
-
     # ------------------------------------------------------------------ texts, time
     def mask(self, value):
         """``mask_secrets`` with this client's credentials."""
@@ -603,10 +582,8 @@ class CloudflareClient(object):
 
     def _error_from_response(self, method, path, response, payload):
         errors = []
-        messages = []
         if payload is not None:
             errors = self.mask(payload.get("errors") or [])
-            messages = self.mask(payload.get("messages") or [])
             if not isinstance(errors, list):
                 errors = [errors]
         if not errors:
@@ -618,7 +595,7 @@ class CloudflareClient(object):
             errors = [{"code": None, "message": snippet or response.reason or "HTTP %s" % response.status_code}]
         cls = CloudflareNotFound if response.status_code == 404 else CloudflareAPIError
         err = cls("Cloudflare API request failed", status=response.status_code, method=method, path=path,
-                  errors=errors, messages=messages,
+                  errors=errors,
                   retry_after=parse_retry_after(response.headers.get("Retry-After")))
         hints = []
         account = _account_of_path(path) or self.account_id

@@ -11,7 +11,7 @@ validates them in one place - credentials, account, base URL, limits - and
 either returns the settings (with ``warnings`` for the caller to emit) or raises
 one ``ConnectionSettingsError`` that lists every problem at once; no message
 ever contains a credential. ``build_client`` makes the ``CloudflareClient`` from
-settings (the client checks nothing again). ``connect`` does both.
+settings (the client checks nothing again).
 ``mask_secrets`` (from ``client``) masks credentials in any result or text.
 """
 
@@ -110,10 +110,6 @@ class ConnectionSettings(object):
             max_retries=self.max_retries, max_retry_wait=self.max_retry_wait, max_total_wait=self.max_total_wait,
             rate_limit=self.rate_limit, rate_limit_per_second=self.rate_limit_per_second,
             rate_limit_dir=self.rate_limit_dir, rate_limit_window=DEFAULT_WINDOW, secrets=self.secrets)
-
-    def mask(self, value):
-        """``mask_secrets(value, self.secrets)``."""
-        return mask_secrets(value, self.secrets)
 
     @classmethod
     def from_params(cls, params, needs_account=True, host=None):
@@ -219,18 +215,6 @@ def build_client(settings, warn=None, **overrides):
     kwargs = settings.client_kwargs()
     kwargs.update(overrides)
     return CloudflareClient(warn=warn, **kwargs)
-
-
-def connect(params, needs_account=True, warn=None, **overrides):
-    """Validate ``params``, emit the settings' warnings through ``warn``, return the client.
-
-    Raises ``ConnectionSettingsError`` (every problem at once) before any request is sent.
-    """
-    settings = ConnectionSettings.from_params(params, needs_account=needs_account)
-    if warn is not None:
-        for warning in settings.warnings:
-            warn(warning)
-    return build_client(settings, warn=warn, **overrides)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -5,8 +5,7 @@
 
 """The canonical model: ``Scope``, ``ResourceGroupRef`` and ``Policy`` values.
 
-Layer 4 of 7 (client -> api -> catalogue -> **model** -> planning -> views -> runtime). It may import
-``client`` and ``catalogue``.
+Layer 4 of 8, model (the layer map: docs/development.md). It may import ``client`` and ``catalogue``.
 
 A policy is parsed once, from the user's item (``parse_policies``: validation, name resolution and the
 role/scope rules, every problem of every item at once) or from an API reply (``Policy.from_api``). The values
@@ -37,7 +36,8 @@ ZONE_SCOPE = "com.cloudflare.api.account.zone"
 ZONE_PREFIX = ZONE_SCOPE + "."
 ACCESS_VALUES = ("allow", "deny")
 
-# Per-resource scope objects Cloudflare documents (cloudflare-iam-api.md): object key prefix -> what it names.
+# Per-resource scope objects Cloudflare documents (docs/cloudflare-api-notes.md, section 5): object key prefix -> what
+# it names.
 # A raw scope with any other object form is refused before writing unless the policy sets
 # ``allow_unknown_scope: true`` (for forms Cloudflare adds later).
 RESOURCE_OBJECT_PREFIXES = (
@@ -179,17 +179,16 @@ class Policy(namedtuple("Policy", "access permission_groups resource_groups")):
         return cls((access or "allow").lower(), frozenset(permission_groups), frozenset(resource_groups))
 
     @classmethod
-    def from_api(cls, policy, named_ids=None):
+    def from_api(cls, policy):
         """A policy as Cloudflare returns it.
 
-        A resource group with an id is a reference when it is named (``named_ids``, when the listing of named
-        resource groups was read, else ``is_anonymous``); an anonymous one made from an inline scope compares
-        by its scope. Policy ids, ``status``, timestamps and ``meta`` are ignored.
+        A resource group with an id is a reference when it is named (not ``is_anonymous``); an anonymous one made
+        from an inline scope compares by its scope. Policy ids, ``status``, timestamps and ``meta`` are ignored.
         """
         targets = []
         for rg in policy.get("resource_groups") or []:
             bare = rg.get("id") and not scopes_of(rg)  # a reference as a request body sends it
-            named = bare or rg.get("id") and (rg["id"] in named_ids if named_ids is not None else not is_anonymous(rg))
+            named = bare or rg.get("id") and not is_anonymous(rg)
             if named:
                 targets.append(ResourceGroupRef(rg["id"]))
             else:
@@ -210,8 +209,8 @@ class Policy(namedtuple("Policy", "access permission_groups resource_groups")):
         return (self.access, tuple(sorted(self.permission_groups)), tuple(t.sort_key() for t in self.targets()))
 
 
-def policies_from_api(policies, named_ids=None):
-    return [Policy.from_api(p, named_ids) for p in policies or [] if isinstance(p, dict)]
+def policies_from_api(policies):
+    return [Policy.from_api(p) for p in policies or [] if isinstance(p, dict)]
 
 
 def unique(policies):

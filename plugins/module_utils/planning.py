@@ -5,9 +5,9 @@
 
 """Plans: set arithmetic on model values, and nothing else (no API call, no name lookup, no rendering).
 
-Layer 5 of 7 (client -> api -> catalogue -> model -> **planning** -> views -> runtime). It may import the
-layers below it; it sends no request and resolves no name. A plan says what the state becomes and which requests make it so; check mode shows the plan,
-a real run carries it out, so both report the same result by construction.
+Layer 5 of 8, planning (the layer map: docs/development.md). It may import the layers below it; it sends no
+request and resolves no name. A plan says what the state becomes and which requests make it so; check mode
+shows the plan, a real run carries it out, so both report the same result by construction.
 
 The membership and policy rules, in one place:
 

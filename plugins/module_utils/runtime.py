@@ -5,9 +5,9 @@
 
 """The shared base of every cfiam task: one session per task, one failure path, one result shape.
 
-Layer 7 of 7 (client -> api -> catalogue -> model -> planning -> views -> **runtime**). It may import every
-layer below; the action plugins (``plugins/action/*.py``, through ``plugins/plugin_utils/action.py``) are the
-only code above it. Nothing here knows about Ansible's plugin classes, so it runs the same in a unit test.
+Layer 8 of 8, runtime (the layer map: docs/development.md). It may import every layer below; the action plugins
+(``plugins/action/*.py``, through ``plugins/plugin_utils/action.py``) are the only code above it. Nothing here
+knows about Ansible's plugin classes, so it runs the same in a unit test.
 
 * ``Session``: the client (connection pool, retries, rate limiter), the account's API and its catalogue. The
   items of one loop share one session, so the 2nd..Nth item sends no request the 1st already made; different

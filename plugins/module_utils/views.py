@@ -5,8 +5,8 @@
 
 """Views: how model values and API objects are shown to people (return values, diffs, declarations).
 
-Layer 6 of 7 (client -> api -> catalogue -> model -> planning -> **views** -> runtime). It may import the
-layers below it; it sends no request except the catalogue's lazy reads of names it is asked to show.
+Layer 7 of 8, views (the layer map: docs/development.md). It may import the layers below it; it sends no request
+except the catalogue's lazy reads of names it is asked to show.
 
 Three renderings of a policy, all from one ``Policy`` value:
 

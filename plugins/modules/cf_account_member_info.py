@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_account_member_info
 short_description: List the members of a Cloudflare account, to turn emails into member ids
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Returns the members of a Cloudflare account with their account member ids. User groups take these ids, not user
     ids.
@@ -40,6 +40,7 @@ options:
     choices: [accepted, pending]
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.connection.modules
   - cfiam.user_groups.attributes.info_module
   - cfiam.user_groups.attributes.actiongroup
 """
@@ -64,7 +65,6 @@ EXAMPLES = r"""
   cfiam.user_groups.cf_user_group_member:
     group: SRE
     members: "{{ sre_member_ids }}"
-    verify_ids: false
 
 - name: Invitations still pending
   cfiam.user_groups.cf_account_member_info:

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_permission_group_info
 short_description: List the permission groups (roles) of a Cloudflare account
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Lists the permission groups (roles) that policies of user groups can grant, such as V(Administrator Read Only)
     (label V(admin_readonly)) or V(Domain DNS) (label V(domain_dns)).
@@ -45,6 +45,7 @@ options:
     type: str
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.connection.modules
   - cfiam.user_groups.attributes.info_module
   - cfiam.user_groups.attributes.actiongroup
 """

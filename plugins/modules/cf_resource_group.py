@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_resource_group
 short_description: Manage named Cloudflare resource groups
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates, updates, renames and deletes named resource groups of a Cloudflare account. A resource group is a
     reusable scope, for example a set of zones, that user group policies can reference by name.
@@ -73,6 +73,7 @@ options:
         required: true
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.connection.modules
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_resource_group_info
 short_description: List named Cloudflare resource groups
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Returns the named resource groups of a Cloudflare account with their scopes. When a scope lists zones, the zone
     names are returned as well.
@@ -31,6 +31,7 @@ options:
     type: str
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.connection.modules
   - cfiam.user_groups.attributes.info_module
   - cfiam.user_groups.attributes.actiongroup
 """

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_user_group
 short_description: Create, rename, delete a Cloudflare user group and set its permission policies
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Creates a Cloudflare account user group, renames it or deletes it, and sets its permission policies and its members.
     It manages a whole group in one task, as C(amazon.aws.iam_group) manages a group with its users and policies.
@@ -67,53 +67,7 @@ options:
         O(policies[].resource_groups) and O(policies[].scope), which can be combined. A policy with none of them
         applies to the whole account.
       - Ignored with O(state=absent).
-    type: list
-    elements: dict
-    suboptions:
-      access:
-        description:
-          - V(allow) grants the permission groups, V(deny) denies them.
-        type: str
-        default: allow
-      permission_groups:
-        description:
-          - Permission groups (roles), each a name such as V(Administrator Read Only), a C(meta.label) such as
-            V(admin_readonly), or an id. Names and labels are matched exactly first, then case-insensitively.
-          - Use M(cfiam.user_groups.cf_permission_group_info) to list them. A role Cloudflare marks deprecated gives a
-            warning with its end-of-life date.
-          - Account roles apply to the whole account, domain roles to zones and resource groups of zones, resource
-            roles to individual resources; any other pairing fails before anything is written.
-          - Required in every policy, and must not be empty.
-        type: list
-        elements: str
-      zones:
-        description:
-          - Zones of the account, each a name such as V(example.com) or a zone id.
-          - They become one inline scope, C(com.cloudflare.api.account.<account_id>) with one object
-            C(com.cloudflare.api.account.zone.<zone_id>) per zone. Only domain roles apply to zones.
-        type: list
-        elements: str
-      resource_groups:
-        description:
-          - Existing named resource groups of the account, each a name or an id.
-        type: list
-        elements: str
-      scope:
-        description:
-          - Raw inline scopes for targets the other options do not cover, such as specific Workers. One scope, or a
-            list of scopes.
-          - A scope is a dictionary with C(key), for example C(com.cloudflare.api.account.<account_id>), and a
-            non-empty list C(objects), for example C(com.cloudflare.api.account.worker.<worker_id>). Each object is
-            a string or a dictionary with a C(key).
-          - Only the forms Cloudflare documents are accepted, and the account in the key must be this account; the
-            error lists the accepted forms. See O(policies[].allow_unknown_scope).
-        type: raw
-      allow_unknown_scope:
-        description:
-          - Send a raw O(policies[].scope) of a form this collection does not know, for a form Cloudflare added
-            later. Cloudflare still validates it.
-        type: bool
-        default: false
+    # type, elements and suboptions: the cfiam.user_groups.policies doc fragment
   exclusive_policies:
     description:
       - With V(true), O(policies) becomes exactly the group's policies. With V(false), missing policies are added and
@@ -144,7 +98,8 @@ seealso:
   - module: cfiam.user_groups.cf_user_group_policy
 extends_documentation_fragment:
   - cfiam.user_groups.connection
-  - cfiam.user_groups.verify_ids
+  - cfiam.user_groups.connection.modules
+  - cfiam.user_groups.policies
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """

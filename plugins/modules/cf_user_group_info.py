@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_user_group_info
 short_description: List Cloudflare user groups, their policies and their members
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Lists the user groups of a Cloudflare account, including groups pushed by SCIM from an identity provider.
   - Each group comes with its permission policies, normalised and readable (role names and labels, scopes, zone
@@ -43,6 +43,7 @@ seealso:
   - module: cfiam.user_groups.cf_user_group_member
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.connection.modules
   - cfiam.user_groups.attributes.info_module
   - cfiam.user_groups.attributes.actiongroup
 """

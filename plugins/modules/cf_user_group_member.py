@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_user_group_member
 short_description: Manage the members of a Cloudflare user group
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Adds account members to a Cloudflare account user group, removes them, or makes the group's membership exactly a
     given list.
@@ -64,7 +64,7 @@ options:
     default: false
 extends_documentation_fragment:
   - cfiam.user_groups.connection
-  - cfiam.user_groups.verify_ids
+  - cfiam.user_groups.connection.modules
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """

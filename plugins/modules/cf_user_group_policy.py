@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_user_group_policy
 short_description: Manage the permission policies of a Cloudflare user group
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Attaches permission policies to a Cloudflare account user group, detaches them, or makes the group's policies
     exactly a given list.
@@ -50,54 +50,8 @@ options:
         can be combined. A policy without any of them applies to the whole account, which is the scope key
         C(com.cloudflare.api.account.<account_id>) with the objects V([*]).
       - O(policies=[]) with O(exclusive=true) resets the group to no policies.
-    type: list
-    elements: dict
     required: true
-    suboptions:
-      access:
-        description:
-          - V(allow) grants the permission groups, V(deny) denies them.
-        type: str
-        default: allow
-      permission_groups:
-        description:
-          - Permission groups (roles), each a name such as V(Administrator Read Only), a C(meta.label) such as
-            V(admin_readonly), or an id. Names and labels are matched exactly first, then case-insensitively.
-          - Use M(cfiam.user_groups.cf_permission_group_info) to list them. A role Cloudflare marks deprecated gives a
-            warning with its end-of-life date.
-          - Account roles apply to the whole account, domain roles to zones and resource groups of zones, resource
-            roles to individual resources; any other pairing fails before anything is written.
-          - Required in every policy, and must not be empty.
-        type: list
-        elements: str
-      zones:
-        description:
-          - Zones of the account, each a name such as V(example.com) or a zone id.
-          - They become one inline scope, C(com.cloudflare.api.account.<account_id>) with one object
-            C(com.cloudflare.api.account.zone.<zone_id>) per zone. Only domain roles apply to zones.
-        type: list
-        elements: str
-      resource_groups:
-        description:
-          - Existing named resource groups of the account, each a name or an id.
-        type: list
-        elements: str
-      scope:
-        description:
-          - Raw inline scopes for targets the other options do not cover, such as specific Workers. One scope, or a
-            list of scopes.
-          - A scope is a dictionary with C(key), for example C(com.cloudflare.api.account.<account_id>), and a
-            non-empty list C(objects), for example C(com.cloudflare.api.account.worker.<worker_id>). Each object is
-            a string or a dictionary with a C(key).
-          - Only the forms Cloudflare documents are accepted, and the account in the key must be this account; the
-            error lists the accepted forms. See O(policies[].allow_unknown_scope).
-        type: raw
-      allow_unknown_scope:
-        description:
-          - Send a raw O(policies[].scope) of a form this collection does not know, for a form Cloudflare added
-            later. Cloudflare still validates it.
-        type: bool
-        default: false
+    # type, elements and suboptions: the cfiam.user_groups.policies doc fragment
   state:
     description:
       - V(present) makes sure each of O(policies) is attached to the group.
@@ -116,7 +70,8 @@ notes:
   - The token needs C(Account Settings Write) to change the policies, and C(Zone Read) to resolve zone names.
 extends_documentation_fragment:
   - cfiam.user_groups.connection
-  - cfiam.user_groups.verify_ids
+  - cfiam.user_groups.connection.modules
+  - cfiam.user_groups.policies
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """

@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_user_groups_plan
 short_description: Plan how a Cloudflare account's user groups must change to match a declared hierarchy
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads a Cloudflare account once and compares it with a declared hierarchy of user groups. It returns what must
     be created, which policies and members must change, and what a purge would delete, with every name already
@@ -32,13 +32,9 @@ author:
 options:
   user_groups:
     description:
-      - The declared groups. Each item has a C(name) (required, unique across the whole tree) and optionally
-        C(members) (emails or account member ids), C(policies) (items as in M(cfiam.user_groups.cf_user_group_policy)),
-        C(children) (groups of the same shape, any depth) and C(scim).
-      - With C(scim=true) the group is pushed by an identity provider. It is never created, renamed or deleted and
-        its members are never touched; only its policies are managed.
-      - An omitted C(members) or C(policies) leaves that part of an existing group alone. An empty list with
-        exclusivity empties it.
+      - The declared groups, as a tree. Each item is a group with the keys C(name) (required, unique across the
+        whole tree), C(members), C(policies), C(children) and C(scim), exactly as the role's
+        O(cfiam.user_groups.user_groups#role:main:user_groups) describes them.
       - Unknown keys are reported with a suggestion, at every depth.
     type: list
     elements: raw
@@ -79,6 +75,7 @@ options:
     default: fail
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.connection.modules
   - cfiam.user_groups.attributes.plan
   - cfiam.user_groups.attributes.actiongroup
 """

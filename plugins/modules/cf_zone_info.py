@@ -11,7 +11,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: cf_zone_info
 short_description: List the zones of a Cloudflare account, to turn zone names into ids
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Returns the zones of the Cloudflare account given by O(account_id), with their ids. Policy and resource group
     scopes name zones by id (C(com.cloudflare.api.account.zone.<zone_id>)).
@@ -36,6 +36,7 @@ options:
     elements: str
 extends_documentation_fragment:
   - cfiam.user_groups.connection
+  - cfiam.user_groups.connection.modules
   - cfiam.user_groups.attributes.info_module
   - cfiam.user_groups.attributes.actiongroup
 """

@@ -25,24 +25,20 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import sys
+
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 
-try:
-    import requests  # noqa: F401 pylint: disable=unused-import
-    HAS_REQUESTS = True
-except ImportError:
-    HAS_REQUESTS = False
-
-if HAS_REQUESTS:
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
-        CONNECTION_REQUIRED_TOGETHER,
-        cloudflare_argument_spec,
-    )
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
+from ansible_collections.cfiam.user_groups.plugins.module_utils.client import HAS_REQUESTS
+from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
+    CONNECTION_REQUIRED_TOGETHER,
+    cloudflare_argument_spec,
+)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
 
 COLLECTION = "cfiam.user_groups"
 
@@ -73,17 +69,6 @@ def _env_names(option):
     if fallback and len(fallback) > 1 and getattr(fallback[0], "__name__", "") == "env_fallback":
         return list(fallback[1])
     return []
-
-
-# The deprecated option of cf_user_group, cf_user_group_member and cf_user_group_policy, documented by the doc
-# fragment cfiam.user_groups.verify_ids: accepted, ignored with a warning, removed in 1.0.0.
-VERIFY_IDS_OPTION = {"verify_ids": dict(type="bool", removed_in_version="1.0.0", removed_from_collection=COLLECTION)}
-
-
-def warn_if_verify_ids(run):
-    """Say that verify_ids is ignored, when a task sets it."""
-    if run.params.get("verify_ids") is not None:
-        run.warn("verify_ids is ignored: ids are resolved once per task and cached for a loop's items")
 
 
 class CloudflareAction(ActionBase):
@@ -174,7 +159,6 @@ class CloudflareAction(ActionBase):
         del tmp
         name = self._module_name()
         if not HAS_REQUESTS:
-            import sys
             return {"failed": True, "msg": (
                 "%s runs in the Ansible controller and needs the Python library 'requests' in the controller's "
                 "Python (%s): install it with '%s -m pip install requests' (or add it to the execution "
@@ -195,9 +179,6 @@ class CloudflareAction(ActionBase):
         no_log_values = set(validation._no_log_values)
         warnings = ["Both option {option} and its alias {alias} are set.".format(option=w["option"], alias=w["alias"])
                     for w in validation._warnings]
-        # Deprecated options, as AnsibleModule reports them (ansible-core shows them as deprecation warnings).
-        deprecations = [dict((k, v) for k, v in d.items() if k in ("msg", "version", "date", "collection_name"))
-                        for d in validation._deprecations]
         try:
             error = validation.errors[0]
         except IndexError:
@@ -217,8 +198,6 @@ class CloudflareAction(ActionBase):
             for warning in warnings:
                 run.warn(warning)
             result = run.run(self.run_task)
-        if deprecations:
-            result["deprecations"] = deprecations
         if self._inject_invocation(task_vars):
             result["invocation"] = {"module_args": params}
         # As AnsibleModule does: strip every no_log value, keep booleans and None as they are.

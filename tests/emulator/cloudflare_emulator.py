@@ -40,7 +40,7 @@ code is undocumented):
               whose class does not match the scope, an empty permission_groups or
               resource_groups list, and every scope that is not one of the documented
               forms below (Cloudflare answers both cases with 1006, see
-              cloudflare-iam-api.md sections 12 and 13)
+              docs/cloudflare-api-notes.md, sections 1 and 5)
   1007        "invalid resource group"    (unknown resource group id)   [E]
   1008        "The number of Scope objects should not be zero" (message documented, code [E])
   1010        SCIM refusal, configurable (``config(scim_refusal=...)``); default

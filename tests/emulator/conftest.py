@@ -1,10 +1,8 @@
 """Makes the emulator fixtures (``emulator_server``, ``emulator``) available to tests/emulator.
 
-``pytest tests/emulator`` from the repo root uses tests/emulator as rootdir, so
-tests/conftest.py is not read then: register ``pytest_plugin.py`` as a plugin
-(global, lowest priority) unless another conftest already did.  When
-tests/conftest.py is loaded its fixtures win, so one run starts one emulator
-per worker.
+``pytest tests/emulator`` from the repo root uses tests/emulator as rootdir, so tests/conftest.py is not read
+then: this registers ``pytest_plugin.py`` itself (``pytest_plugin.register`` does it once per run, whichever
+conftest.py asks first).
 """
 import os
 import sys
@@ -13,12 +11,8 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 
-import pytest_plugin as _plugin  # noqa: E402
-
-PLUGIN_NAME = "cfiam-emulator-fixtures"
+import pytest_plugin  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def pytest_configure(config):
-    pm = config.pluginmanager
-    if not pm.is_registered(_plugin) and pm.get_plugin(PLUGIN_NAME) is None:
-        pm.register(_plugin, PLUGIN_NAME)
+    pytest_plugin.register(config)

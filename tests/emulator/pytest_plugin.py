@@ -47,13 +47,23 @@ Methods (admin calls raise ValueError when the emulator refuses a value):
   member_id(email, account_id=None), permission_group_id(label_or_name),
   zone_id(name, account_id=None), worker_id(name, account_id=None)
 See cloudflare_emulator.py's docstring for the exact semantics of every switch.
+
+Shared by every test suite (unit, integration, emulator) and the benchmarks, each of which puts this folder on
+``sys.path`` and imports ``pytest_plugin``:
+  register(config)          -- makes the fixtures above available to the whole run; each conftest.py calls it
+                               from ``pytest_configure`` (``pytest tests/unit`` alone does not read tests/conftest.py)
+  ensure_collection_link()  -- .build/collections/ansible_collections/cfiam/user_groups -> the checkout; returns
+                               the collections path (ANSIBLE_COLLECTIONS_PATH, or sys.path for Python imports)
+  unused_port()             -- a port of 127.0.0.1 nothing listens on (for "connection refused")
 Only stdlib + requests are used.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -65,11 +75,50 @@ import pytest
 import requests
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+COLLECTIONS = os.path.join(REPO, ".build", "collections")
 EMULATOR_SCRIPT = os.path.join(HERE, "cloudflare_emulator.py")
+PLUGIN_NAME = "cfiam-emulator-fixtures"
 DEFAULT_TOKEN = "emulator-token"
 DEFAULT_ACCOUNT_ID = "0123456789abcdef0123456789abcdef"
 DEFAULT_API_EMAIL = "emulator@example.com"
 DEFAULT_API_KEY = "emulator-global-key"
+
+
+def register(config):
+    """Register this module's fixtures for the whole run, once, whichever conftest.py asks first.
+
+    Registered as a plugin, a fixture a conftest.py defines under the same name (tests/unit/conftest.py's
+    ``emulator_server``) still wins for the tests below that conftest.py.
+    """
+    manager = config.pluginmanager
+    module = sys.modules[__name__]
+    if not manager.is_registered(module) and manager.get_plugin(PLUGIN_NAME) is None:
+        manager.register(module, PLUGIN_NAME)
+
+
+def ensure_collection_link():
+    """``.build/collections/ansible_collections/cfiam/user_groups`` -> the checkout (made when missing); returns
+    ``.build/collections``. Safe when several processes (xdist workers) make it at once."""
+    target = os.path.join(COLLECTIONS, "ansible_collections", "cfiam", "user_groups")
+    if not os.path.exists(target):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        try:
+            os.symlink(REPO, target)
+        except FileExistsError:  # another process made it meanwhile
+            pass
+        importlib.invalidate_caches()  # the path finder may have cached the directory as missing
+    return COLLECTIONS
+
+
+def unused_port():
+    """A TCP port of 127.0.0.1 that nothing listens on (bound once, then released)."""
+    sock = socket.socket()
+    try:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+    finally:
+        sock.close()
 
 
 class EmulatorClient:

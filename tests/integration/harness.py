@@ -18,26 +18,15 @@ import sys
 import tempfile
 
 import pytest
+from pytest_plugin import ensure_collection_link  # tests/emulator, on sys.path (tests/conftest.py)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COLLECTIONS = os.path.join(REPO, ".build", "collections")
 CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "callback_plugins")
 
 
 def ansible_bin(name):
     bin_dir = os.environ.get("CFIAM_ANSIBLE_BIN_DIR") or os.path.dirname(sys.executable)
     return os.path.join(bin_dir, name)
-
-
-def ensure_collection_link():
-    target = os.path.join(COLLECTIONS, "ansible_collections", "cfiam", "user_groups")
-    if not os.path.exists(target):
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        try:
-            os.symlink(REPO, target)
-        except FileExistsError:
-            pass
-    return COLLECTIONS
 
 
 class PlaybookRun(object):

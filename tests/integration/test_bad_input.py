@@ -11,25 +11,17 @@ from __future__ import absolute_import, division, print_function
 
 import http.server
 import os
-import socket
 import ssl
 import subprocess
 import threading
 
 import pytest
+from pytest_plugin import unused_port  # tests/emulator, on sys.path (tests/conftest.py)
 
 NS = "cfiam.user_groups."
 ROLE = "cfiam.user_groups.user_groups"
 OTHER_ACCOUNT = "fedcba9876543210fedcba9876543210"
 ADMIN_RO = [{"permission_groups": ["Administrator Read Only"]}]
-
-
-def free_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +125,7 @@ def cases(emulator, tls_url):
         ("another account's id (403)", "cf_user_group", {"name": "Other account", "account_id": OTHER_ACCOUNT},
          ["9109", OTHER_ACCOUNT]),
         ("unreachable base_url", "cf_user_group",
-         {"name": "Unreachable", "base_url": "http://127.0.0.1:%d/client/v4" % free_port(), "max_retries": 0},
+         {"name": "Unreachable", "base_url": "http://127.0.0.1:%d/client/v4" % unused_port(), "max_retries": 0},
          ["cannot reach", "127.0.0.1"]),
         ("base_url without the API prefix (404)", "cf_user_group",
          {"name": "Wrong prefix", "base_url": plain_url, "max_retries": 0}, ["7003"]),

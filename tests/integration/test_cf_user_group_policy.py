@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 """Integration tests of cfiam.user_groups.cf_user_group_policy against the Cloudflare API emulator.
 
-Every state-changing case follows the four steps check -> real -> check -> real.
+Every state-changing case follows the four steps check -> real -> check -> real (``harness.four_steps``).
 Several cases share one playbook (one task per case, each on its own group) so
 the whole file stays fast; each case asserts its own status, the emulator state
 and the PUT it caused.
@@ -9,7 +9,7 @@ and the PUT it caused.
 from __future__ import absolute_import, division, print_function
 
 import pytest
-from harness import make_group as harness_make_group, module_task
+from harness import four_steps, make_group as harness_make_group, module_task
 
 # Every test runs twice: with full write replies, and with the minimal ones Cloudflare may send.
 pytestmark = pytest.mark.usefixtures("write_replies")
@@ -163,25 +163,29 @@ def test_state_changing_cases_four_steps(emulator, run_playbook):
         "scim": (SCIM_GROUP, {canon(emulator, "allow", ["admin_readonly"])}),
     }
     before = emulator.state()
-    emulator.clear_requests()
+    seen = []  # (writes, state) after each of the four runs (four_steps clears the request log before each)
 
-    # 1. check mode (with --diff): every case predicts a change, nothing is written
-    run = run_playbook(tasks, check=True, diff=True)
-    assert run.rc == 0, run
-    assert [n for n in names if run.status(n) != "changed"] == [], run
-    assert emulator.writes() == []
-    assert emulator.state()["user_groups"] == before["user_groups"]
-    predicted = dict((n, run.task(n)) for n in names)
+    def run_once(check):
+        run = run_playbook(tasks, check=check, diff=check)
+        seen.append((emulator.writes(), emulator.state()))
+        return run
 
-    # 2. real run: every case changes, one PUT per group, state as expected
-    run = run_playbook(tasks)
-    assert run.rc == 0, run
-    assert [n for n in names if run.status(n) != "changed"] == [], run
-    puts = puts_by_group(emulator.writes())
+    # check (with --diff) -> real -> check -> real: no write in check mode or once in place
+    predicted_run, run, second_check, second_run = four_steps(run_once, emulator)
+    for step in (predicted_run, run):
+        assert [n for n in names if step.status(n) != "changed"] == [], step
+    for step in (second_check, second_run):
+        assert [n for n in names if step.status(n) != "ok"] == [], step
+    assert seen[0][1]["user_groups"] == before["user_groups"]
+    assert seen[3][1]["user_groups"] == seen[1][1]["user_groups"]
+    predicted = dict((n, predicted_run.task(n)) for n in names)
+
+    # the real run: one PUT per group, state as expected
+    puts = puts_by_group(seen[1][0])
     group_ids = dict(ids, scim=scim_id)
     assert sorted(puts) == sorted(group_ids.values())
     assert all(len(bodies) == 1 for bodies in puts.values())
-    state = emulator.state()
+    state = seen[1][1]
     for n in names:
         gname, want = expected[n]
         assert group_policies(emulator, gname, state) == want, n
@@ -223,21 +227,6 @@ def test_state_changing_cases_four_steps(emulator, run_playbook):
     assert run.task("rg")["added"][0]["target"] == "resource_groups"
     assert run.task("rg")["added"][0]["resource_groups"][0]["name"] == RESOURCE_GROUP
     assert all("api_requests" in run.task(n) for n in names)
-
-    # 3. check mode again: nothing to do, nothing written
-    emulator.clear_requests()
-    run = run_playbook(tasks, check=True)
-    assert run.rc == 0, run
-    assert [n for n in names if run.status(n) != "ok"] == [], run
-    assert emulator.writes() == []
-
-    # 4. real run again: no change, no write, state unchanged
-    state = emulator.state()
-    run = run_playbook(tasks)
-    assert run.rc == 0, run
-    assert [n for n in names if run.status(n) != "ok"] == [], run
-    assert emulator.writes() == []
-    assert emulator.state()["user_groups"] == state["user_groups"]
 
 
 def test_diff_shows_role_and_zone_names(emulator, run_playbook):

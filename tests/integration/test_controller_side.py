@@ -11,6 +11,7 @@ import re
 import sys
 
 MOD = "cfiam.user_groups.cf_user_group"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def task(title, module=MOD, **params):
@@ -73,4 +74,34 @@ def test_missing_requests_names_the_interpreter_and_the_fix(emulator, run_playbo
     # the controller's interpreter (a venv reached through a symlink is named by the path it was started with)
     assert named and os.path.realpath(named.group(1)) == os.path.realpath(sys.executable), msg
     assert "'%s -m pip install requests'" % named.group(1) in msg, msg
+    assert emulator.requests() == []
+
+
+def shadowed_requests_env(tmp_path):
+    """PYTHONPATH with a ``requests`` package that fails to import, first."""
+    shadow = tmp_path / "shadow"
+    (shadow / "requests").mkdir(parents=True)
+    (shadow / "requests" / "__init__.py").write_text("raise ImportError('No module named requests (test)')\n")
+    return {"PYTHONPATH": os.pathsep.join([str(shadow)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep)
+                                                           if p])}
+
+
+def test_every_plugin_reports_a_missing_requests(emulator, run_playbook, tmp_path):
+    """Every action plugin and the inventory plugin load without ``requests`` and say how to install it."""
+    from accounts_harness import run_ansible  # pylint: disable=import-outside-toplevel
+
+    env = shadowed_requests_env(tmp_path)
+    modules = sorted(os.path.splitext(name)[0] for name in os.listdir(os.path.join(REPO, "plugins", "modules"))
+                     if name.endswith(".py") and name != "__init__.py")
+    run = run_playbook([{"name": m, "cfiam.user_groups." + m: {}, "ignore_errors": True} for m in modules], env=env)
+    for module in modules:
+        assert run.status(module) == "failed", (module, run)
+        msg = run.task(module)["msg"]
+        assert msg.startswith("cfiam.user_groups.%s runs in the Ansible controller and needs the Python library "
+                              "'requests'" % module) and "-m pip install requests" in msg, msg
+    source = tmp_path / "test.cloudflare_accounts.yml"
+    source.write_text("plugin: cfiam.user_groups.accounts\n")
+    inventory = run_ansible(emulator, ["-i", str(source), "--list"], str(tmp_path), env=env, tool="ansible-inventory")
+    assert inventory.rc != 0, inventory
+    assert "cfiam.user_groups.accounts needs the Python library 'requests'" in inventory.output, inventory
     assert emulator.requests() == []

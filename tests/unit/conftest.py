@@ -9,11 +9,10 @@
    ``<tmp>/ansible_collections/cfiam/user_groups``) it already is and nothing is
    changed.  Under plain pytest from the repository, ``.build/collections`` is
    put on ``sys.path`` with ``.build/collections/ansible_collections/cfiam/user_groups``
-   a symlink to the repository root (created when missing).
+   a symlink to the repository root (``pytest_plugin.ensure_collection_link``).
 2. The emulator fixtures (``emulator_server``, ``emulator``) come from
-   ``tests/emulator/pytest_plugin.py``, loaded by file path relative to this
-   folder (so they work from any copy of the collection) and registered as a
-   plugin; ``pytest tests/unit`` does not read ``tests/conftest.py``.
+   ``tests/emulator/pytest_plugin.py`` (registered by ``pytest_plugin.register``, as
+   every conftest.py does); ``pytest tests/unit`` does not read ``tests/conftest.py``.
 """
 from __future__ import absolute_import, division, print_function
 
@@ -25,9 +24,11 @@ import sys
 import pytest
 
 UNIT_DIR = os.path.dirname(os.path.abspath(__file__))
-TESTS_DIR = os.path.dirname(UNIT_DIR)
-COLLECTION_ROOT = os.path.dirname(TESTS_DIR)
-EMULATOR_DIR = os.path.join(TESTS_DIR, "emulator")
+EMULATOR_DIR = os.path.join(os.path.dirname(UNIT_DIR), "emulator")
+if EMULATOR_DIR not in sys.path:
+    sys.path.insert(0, EMULATOR_DIR)
+
+import pytest_plugin  # noqa: E402  pylint: disable=wrong-import-position
 
 
 def _collection_importable():
@@ -37,69 +38,22 @@ def _collection_importable():
         return False
 
 
-def _ensure_collection_path():
-    if _collection_importable():
-        return
-    collections = os.path.join(COLLECTION_ROOT, ".build", "collections")
-    target = os.path.join(collections, "ansible_collections", "cfiam", "user_groups")
-    if not os.path.exists(target):
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        try:
-            os.symlink(COLLECTION_ROOT, target)
-        except FileExistsError:  # another xdist worker won the race
-            pass
-    if collections not in sys.path:
-        sys.path.insert(0, collections)
-    importlib.invalidate_caches()
-
-
-_ensure_collection_path()
-
-
-def _load_emulator_plugin():
-    """``tests/emulator/pytest_plugin.py`` as a module (the one already imported when it is the same file)."""
-    path = os.path.join(EMULATOR_DIR, "pytest_plugin.py")
-    if not os.path.exists(path):
-        return None
-    loaded = sys.modules.get("pytest_plugin")
-    if loaded is not None and os.path.realpath(getattr(loaded, "__file__", "") or "") == os.path.realpath(path):
-        return loaded
-    name = "pytest_plugin" if loaded is None else "cfiam_emulator_pytest_plugin"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+if not _collection_importable():
+    _COLLECTIONS = pytest_plugin.ensure_collection_link()
+    if _COLLECTIONS not in sys.path:
+        sys.path.insert(0, _COLLECTIONS)
+        importlib.invalidate_caches()
 
 
 def pytest_configure(config):
-    """Register the emulator fixtures globally unless a plugin already did.
-
-    Registered as a plugin (not re-exported here), a ``tests/conftest.py`` that
-    provides the same fixtures still wins for the tests below it, so one run
-    never starts two emulators per worker.
-    """
-    plugin = _load_emulator_plugin()
-    if (plugin is not None and not config.pluginmanager.is_registered(plugin)
-            and config.pluginmanager.get_plugin("cfiam-emulator-fixtures") is None):
-        config.pluginmanager.register(plugin, "cfiam-emulator-fixtures")
-
-
-def _load_builders():
-    loaded = sys.modules.get("builders")
-    path = os.path.join(EMULATOR_DIR, "builders.py")
-    if loaded is not None and os.path.realpath(getattr(loaded, "__file__", "") or "") == os.path.realpath(path):
-        return loaded
-    spec = importlib.util.spec_from_file_location("cfiam_emulator_builders", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    pytest_plugin.register(config)
 
 
 @pytest.fixture(scope="session")
 def builders():
-    """``tests/emulator/builders.py`` (state builders), loaded by file path."""
-    return _load_builders()
+    """``tests/emulator/builders.py`` (state builders)."""
+    import builders as module  # pylint: disable=import-outside-toplevel
+    return module
 
 
 class RecordingSleep(object):
@@ -158,11 +112,8 @@ _EMULATOR = {}
 def pytest_collection_finish(session):
     if _EMULATOR or not any("emulator_server" in getattr(item, "fixturenames", ()) for item in session.items):
         return
-    plugin = _load_emulator_plugin()
-    if plugin is None:
-        return
-    process = plugin.EmulatorProcess()
-    _EMULATOR.update(process=process, client=plugin.EmulatorClient(process.base_url), pid=os.getpid())
+    process = pytest_plugin.EmulatorProcess()
+    _EMULATOR.update(process=process, client=pytest_plugin.EmulatorClient(process.base_url), pid=os.getpid())
 
 
 def pytest_sessionfinish(session):
@@ -175,11 +126,8 @@ def pytest_sessionfinish(session):
 def emulator_server():
     if "client" in _EMULATOR:
         return _EMULATOR["client"]
-    plugin = _load_emulator_plugin()
-    if plugin is None:
-        pytest.skip("tests/emulator/pytest_plugin.py is not available")
-    process = plugin.EmulatorProcess()  # collected late (e.g. -p no:... setups): one for this session
-    _EMULATOR.update(process=process, client=plugin.EmulatorClient(process.base_url), pid=os.getpid())
+    process = pytest_plugin.EmulatorProcess()  # collected late (e.g. -p no:... setups): one for this session
+    _EMULATOR.update(process=process, client=pytest_plugin.EmulatorClient(process.base_url), pid=os.getpid())
     return _EMULATOR["client"]
 
 

@@ -30,6 +30,7 @@ import ansible
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import cloudflare_argument_spec
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
 
 COLLECTION = "cfiam.user_groups"
@@ -56,23 +57,28 @@ DOCS_SCRIPT = r"""
 import json, sys
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 _AnsibleCollectionFinder(paths=[sys.argv[1]])._install()
-from ansible.plugins.loader import fragment_loader, module_loader
+from ansible.plugins.loader import fragment_loader, inventory_loader, module_loader
 from ansible.utils.plugin_docs import get_docstring
 out = {}
 for name in sys.argv[2:]:
-    context = module_loader.find_plugin_with_context(name)
+    loader = inventory_loader if name.startswith("inventory:") else module_loader
+    plugin = name.split(":", 1)[-1]
+    context = loader.find_plugin_with_context(plugin)
     if not context.resolved:
-        out[name] = {"error": "module %s not found: %s" % (name, context.plugin_resolved_name)}
+        out[name] = {"error": "plugin %s not found: %s" % (name, context.plugin_resolved_name)}
         continue
     try:
         doc = get_docstring(context.plugin_resolved_path, fragment_loader, verbose=False,
-                            collection_name="cfiam.user_groups", is_module=True)[0]
+                            collection_name="cfiam.user_groups", is_module=loader is module_loader)[0]
     except Exception as exc:
         out[name] = {"error": "%s: %s" % (type(exc).__name__, exc)}
         continue
     out[name] = {"options": (doc or {}).get("options") or {}, "path": context.plugin_resolved_path}
 print(json.dumps(out, default=str))
 """
+INVENTORIES = sorted(os.path.splitext(os.path.basename(p))[0]
+                     for p in glob.glob(os.path.join(COLLECTION_ROOT, "plugins", "inventory", "*.py"))
+                     if not p.endswith("__init__.py"))
 
 # A documentation bug found by this test (listed in the report; the test fails once the documentation is fixed).
 
@@ -88,7 +94,7 @@ def collections_path():
 def _docs_cache_file():
     """A cache of the documentation per content: ansible-test forks every test, a process cache would not last."""
     digest = hashlib.sha256()
-    for pattern in ("modules/*.py", "doc_fragments/*.py"):
+    for pattern in ("modules/*.py", "inventory/*.py", "doc_fragments/*.py"):
         for path in sorted(glob.glob(os.path.join(COLLECTION_ROOT, "plugins", pattern))):
             with open(path, "rb") as handle:
                 digest.update(path.encode("utf-8") + b"\0" + handle.read())
@@ -97,7 +103,8 @@ def _docs_cache_file():
 
 
 def module_docs():
-    """Every module's documented options, read once per content of the documentation."""
+    """Every module's (and inventory plugin's, as ``inventory:<fqcn>``) documented options, fragments merged, read
+    once per content of the documentation."""
     cache = _docs_cache_file()
     if os.path.exists(cache):
         with open(cache) as handle:
@@ -116,7 +123,8 @@ def _read_module_docs():
     env["PYTHONPATH"] = os.pathsep.join([ansible_lib] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     env["ANSIBLE_COLLECTIONS_PATH"] = collections_path()
     proc = subprocess.run([sys.executable, "-c", DOCS_SCRIPT, collections_path()] +
-                          ["%s.%s" % (COLLECTION, m) for m in MODULES],
+                          ["%s.%s" % (COLLECTION, m) for m in MODULES] +
+                          ["inventory:%s.%s" % (COLLECTION, i) for i in INVENTORIES],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, env=env, timeout=120,
                           check=False)
     assert proc.returncode == 0, proc.stderr
@@ -156,16 +164,6 @@ def compare(module, path, doc_options, spec_options, problems):
             problems.append("%s: looks like a secret, but the argument spec does not set no_log" % where)
         if name in CREDENTIALS and path == "" and spec.get("no_log") is not True:
             problems.append("%s: a credential must have no_log=True" % where)
-        # An option's removal is announced in its description ("removed in version X"): antsibull-docs rejects an
-        # option-level ``deprecated`` block, so the spec's removed_in_version must be named there (or in such a block).
-        documented_removal = (doc.get("deprecated") or {}).get("version")
-        if documented_removal is None and spec.get("removed_in_version"):
-            text = " ".join(doc.get("description") or [])
-            if "Deprecated" in text and "removed in version %s" % spec["removed_in_version"] in text:
-                documented_removal = spec["removed_in_version"]
-        differ("deprecation version", documented_removal, spec.get("removed_in_version"))
-        if spec.get("removed_in_version"):
-            differ("removed_from_collection", COLLECTION, spec.get("removed_from_collection"))
         fallback = spec.get("fallback")
         if fallback:
             text = " ".join(doc.get("description") or [])
@@ -231,3 +229,25 @@ def test_allow_list_is_needed(module, option):
         action_class(module).run_task(None, run)
     assert info.value.problems[0].startswith(REQUIRED_CHECKED_IN_CODE[(module, option)])
     assert run._session is None  # pylint: disable=protected-access
+
+
+def test_the_inventory_takes_the_modules_connection_options():
+    """The accounts inventory documents every connection option of the modules (but the account) through the
+    cfiam.user_groups.connection fragment: same type and default, and ``env:`` exactly the spec's fallbacks."""
+    found = module_docs()["inventory:%s.accounts" % COLLECTION]
+    assert "error" not in found, found["error"]
+    options = found["options"]
+    spec = cloudflare_argument_spec()
+    expected = set(spec) - {"account_id"}
+    assert expected <= set(options)
+    for key in sorted(expected):
+        option, documented = spec[key], options[key]
+        assert documented.get("type", "str") == option.get("type", "str"), key
+        assert documented.get("default") == option.get("default"), key
+        fallback = option.get("fallback")
+        env = list(fallback[1]) if fallback else []
+        assert [e["name"] for e in documented.get("env") or []] == env, key
+    filters = set(options) - expected
+    assert filters == {"plugin", "include_names", "exclude_names", "account_ids", "exclude_account_ids", "cache",
+                       "cache_connection", "cache_plugin", "cache_prefix", "cache_timeout", "compose", "groups",
+                       "keyed_groups", "leading_separator", "strict", "use_extra_vars"}

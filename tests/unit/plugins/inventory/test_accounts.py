@@ -11,10 +11,8 @@ __metaclass__ = type
 import random
 
 import pytest
-import yaml
 
 from ansible_collections.cfiam.user_groups.plugins.inventory import accounts as inv
-from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import cloudflare_argument_spec
 
 A = "0123456789abcdef0123456789abcdef"
 B = "1f2e3d4c5b6a79881f2e3d4c5b6a7988"
@@ -223,21 +221,3 @@ def test_file_names(tmp_path):
         path.write_text("plugin: cfiam.user_groups.accounts\n")
         assert plugin.verify_file(str(path)) is accepted, name
     assert plugin.verify_file(str(tmp_path / "missing.cfiam.yml")) is False
-
-
-# --------------------------------------------------------------------------- documentation
-def test_connection_options_are_the_modules_own():
-    """Every connection option of the modules (but the account), same type, default and environment variable."""
-    options = yaml.safe_load(inv.DOCUMENTATION)["options"]
-    spec = cloudflare_argument_spec()
-    expected = set(spec) - {"account_id"}
-    assert expected <= set(options)
-    for key in sorted(expected):
-        option, documented = spec[key], options[key]
-        assert documented.get("type", "str") == option.get("type", "str"), key
-        assert documented.get("default") == option.get("default"), key
-        fallback = option.get("fallback")
-        env = list(fallback[1]) if fallback else []
-        assert [e["name"] for e in documented.get("env") or []] == env, key
-    filters = set(options) - expected
-    assert filters == {"plugin", "include_names", "exclude_names", "account_ids", "exclude_account_ids"}

@@ -23,7 +23,13 @@ WORKER_PREFIX = ACCT_SCOPE + ".worker."
 
 
 def hexid(n):
+    """A 32-hexadecimal id (the shape of every Cloudflare id) made from a number: ``hexid(5)`` = ``0...05``."""
     return "%032x" % n
+
+
+def account_path(client, suffix=""):
+    """The API path of ``suffix`` in the client's account, as ``api.AccountAPI`` builds it."""
+    return "/accounts/%s%s" % (client.account_id, suffix)
 
 
 def zone_obj(zone_id):

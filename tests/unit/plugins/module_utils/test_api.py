@@ -11,12 +11,9 @@ import pytest
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.api import list_accounts
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareAPIError
+from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import hexid
 
 API = "/client/v4"
-
-
-def hexid(n):
-    return "%032x" % n
 
 
 def acct(emulator, suffix):

@@ -16,12 +16,9 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_group, plan_members
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
+from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import hexid
 
 API = "/client/v4"
-
-
-def hexid(n):
-    return "%032x" % n
 
 
 def new_run(emulator):

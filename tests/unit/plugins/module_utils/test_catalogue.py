@@ -24,12 +24,9 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareError
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import parse_policies
+from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import hexid
 
 API = "/client/v4"
-
-
-def hexid(n):
-    return "%032x" % n
 
 
 def pages(entries):

@@ -14,28 +14,24 @@ __metaclass__ = type
 import email.utils
 import random
 import re
-import socket
 import threading
 import time
 
 import pytest
 import requests
+from pytest_plugin import unused_port  # tests/emulator, on sys.path (tests/unit/conftest.py)
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     CloudflareAPIError,
     CloudflareClient,
-    CloudflareConfigError,
     CloudflareNotFound,
     backoff_delay,
     parse_retry_after,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.api import AccountAPI
+from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import account_path, hexid
 
 API = "/client/v4"
-
-
-def hexid(n):
-    return "%032x" % n
 
 
 def api_log(emulator, method=None, suffix=None):
@@ -65,14 +61,14 @@ class TestEnvelope(object):
     def test_result_is_unwrapped(self, emulator, make_client):
         client = make_client()
         pg_id = emulator.permission_group_id("admin")
-        pg = client.get(client.account_path("/iam/permission_groups/%s" % pg_id))
+        pg = client.get(account_path(client, "/iam/permission_groups/%s" % pg_id))
         assert pg["id"] == pg_id and pg["name"] == "Administrator"
-        envelope = client.request("GET", client.account_path("/iam/permission_groups/%s" % pg_id))
+        envelope = client.request("GET", account_path(client, "/iam/permission_groups/%s" % pg_id))
         assert envelope["success"] is True and envelope["errors"] == [] and envelope["result"]["id"] == pg_id
 
     def test_api_error_carries_status_method_path_codes(self, emulator, make_client):
         client = make_client()
-        path = client.account_path("/iam/user_groups")
+        path = account_path(client, "/iam/user_groups")
         body = {"name": "x", "policies": [{"access": "allow", "permission_groups": [{"id": hexid(1)}],
                                            "resource_groups": [{"scope": {
                                                "key": "com.cloudflare.api.account." + emulator.account_id,
@@ -92,13 +88,13 @@ class TestEnvelope(object):
     def test_validation_error_is_readable(self, make_client):
         client = make_client()
         with pytest.raises(CloudflareAPIError) as info:
-            client.post(client.account_path("/iam/user_groups"), body={"policies": []})
+            client.post(account_path(client, "/iam/user_groups"), body={"policies": []})
         assert info.value.status == 400 and info.value.codes == [10001]
         assert "name" in str(info.value)
 
     def test_not_found(self, emulator, make_client):
         client = make_client()
-        path = client.account_path("/iam/user_groups/%s" % hexid(404))
+        path = account_path(client, "/iam/user_groups/%s" % hexid(404))
         with pytest.raises(CloudflareNotFound) as info:
             client.get(path)
         assert info.value.status == 404 and info.value.codes == [1003] and info.value.path == path
@@ -113,11 +109,11 @@ class TestEnvelope(object):
 
     def test_result_null_is_an_empty_listing(self, emulator, make_client):
         client = make_client()
-        group = client.post(client.account_path("/iam/user_groups"), body={"name": "Empty group"})
+        group = client.post(account_path(client, "/iam/user_groups"), body={"name": "Empty group"})
         emulator.clear_requests()
         raw = emulator.api("GET", "/accounts/{account_id}/iam/user_groups/%s/members" % group["id"]).json()
         assert raw["result"] is None  # what the emulator (and Cloudflare) answer for an empty group
-        assert client.paginate(client.account_path("/iam/user_groups/%s/members" % group["id"]), per_page=500) == []
+        assert client.paginate(account_path(client, "/iam/user_groups/%s/members" % group["id"]), per_page=500) == []
         assert len(api_log(emulator, "GET", "/members")) == 2  # one by the raw check, one by paginate
 
 
@@ -129,7 +125,7 @@ class TestAuth(object):
     def test_wrong_token_is_401_and_never_shown(self, emulator, make_client):
         client = make_client(api_token=SECRET)
         with pytest.raises(CloudflareAPIError) as info:
-            client.get(client.account_path("/iam/user_groups"))
+            client.get(account_path(client, "/iam/user_groups"))
         err = info.value
         assert err.status == 401 and err.codes == [10000]
         assert "Authentication error" in str(err)
@@ -151,14 +147,14 @@ class TestAuth(object):
 
     def test_legacy_email_and_key(self, emulator, make_client):
         client = make_client(api_token=None, api_email=emulator.api_email, api_key=emulator.api_key)
-        groups = client.paginate(client.account_path("/iam/user_groups"), per_page=500)
+        groups = client.paginate(account_path(client, "/iam/user_groups"), per_page=500)
         assert [g["name"] for g in groups] == ["Okta Contractors"]
         assert "Authorization" not in client._session.headers
 
     def test_legacy_wrong_key_never_shown(self, emulator, make_client):
         client = make_client(api_token=None, api_email=emulator.api_email, api_key=SECRET)
         with pytest.raises(CloudflareAPIError) as info:
-            client.get(client.account_path("/members"))
+            client.get(account_path(client, "/members"))
         assert info.value.status == 401
         for text in all_texts(info.value):
             assert SECRET not in text
@@ -166,7 +162,7 @@ class TestAuth(object):
     def test_other_account_is_403(self, emulator, make_client):
         client = make_client(account_id=hexid(7))
         with pytest.raises(CloudflareAPIError) as info:
-            client.get(client.account_path("/iam/user_groups"))
+            client.get(account_path(client, "/iam/user_groups"))
         assert info.value.status == 403 and info.value.codes == [9109]
         # the account is named, with what 9109 means for it
         hint = info.value.errors[-1]["message"]
@@ -180,16 +176,13 @@ class TestAuth(object):
         assert info.value.status == 401
         assert "None" not in info.value.describe() and "on the accounts it should reach" in info.value.describe()
 
-    def test_missing_settings(self, emulator, tmp_path):
+    def test_missing_settings(self, emulator):
         """Credentials are checked once, by connection.ConnectionSettings (test_connection.py), not again here."""
         client = CloudflareClient(account_id=emulator.account_id, base_url=emulator.base_url, limiter=False)
         assert "Authorization" not in client._session.headers and "X-Auth-Key" not in client._session.headers
         with pytest.raises(CloudflareAPIError) as info:
-            client.get(client.account_path("/iam/user_groups"))
+            client.get(account_path(client, "/iam/user_groups"))
         assert info.value.status == 401
-        client = CloudflareClient(api_token="t", base_url=emulator.base_url, rate_limit_dir=str(tmp_path))
-        with pytest.raises(CloudflareConfigError, match="No Cloudflare account"):
-            client.account_path("/iam/user_groups")
 
 
 # =========================================================================== pagination
@@ -217,7 +210,7 @@ class TestPagination(object):
         emulator.set_state(state)
         emulator.clear_requests()
         client = make_client()
-        members = client.paginate(client.account_path("/members"), per_page=50)
+        members = client.paginate(account_path(client, "/members"), per_page=50)
         assert len(members) == 100
         assert len(api_log(emulator, "GET")) == 2
 
@@ -261,7 +254,7 @@ class TestRetries(object):
     def test_429_honours_retry_after(self, emulator, make_client, recording_sleep):
         client = make_client(sleep=recording_sleep(heal(emulator)))
         emulator.faults(rate=1.0, kinds=["429"], retry_after=1)
-        groups = client.paginate(client.account_path("/iam/user_groups"), per_page=500)
+        groups = client.paginate(account_path(client, "/iam/user_groups"), per_page=500)
         assert len(groups) == 1
         assert client.sleep.waits == [1.0]
         log = api_log(emulator)
@@ -277,7 +270,7 @@ class TestRetries(object):
                 emulator.faults(rate=0)
         client = make_client(sleep=recording_sleep(on_call))
         emulator.faults(rate=1.0, kinds=["429"], retry_after=3)
-        client.get(client.account_path("/iam/user_groups"))
+        client.get(account_path(client, "/iam/user_groups"))
         assert client.sleep.waits == [3.0, 3.0]
 
     def test_rate_limit_block_is_waited_out(self, emulator, make_client, recording_sleep):
@@ -286,8 +279,8 @@ class TestRetries(object):
             emulator.rate_limit(limit=0)
         client = make_client(sleep=recording_sleep(on_call))
         emulator.rate_limit(limit=1, window=2, block=2)
-        client.get(client.account_path("/iam/user_groups"))
-        client.get(client.account_path("/iam/user_groups"))
+        client.get(account_path(client, "/iam/user_groups"))
+        client.get(account_path(client, "/iam/user_groups"))
         (wait,) = client.sleep.waits
         assert 1.5 < wait <= 2.0
         assert [e["status"] for e in api_log(emulator)] == [200, 200]
@@ -299,17 +292,17 @@ class TestRetries(object):
             emulator.rate_limit(limit=0)
         client = make_client(sleep=recording_sleep(on_call), limiter=False)
         emulator.rate_limit(limit=1, window=2, block=2)
-        client.get(client.account_path("/iam/user_groups"))
-        client.get(client.account_path("/iam/user_groups"))
+        client.get(account_path(client, "/iam/user_groups"))
+        client.get(account_path(client, "/iam/user_groups"))
         assert client.sleep.waits == [2.0]
         assert [e["status"] for e in api_log(emulator)] == [200, 429, 200]
 
     def test_exhausted_budget_beyond_max_retry_wait_is_not_sent(self, emulator, make_client):
         client = make_client(max_retry_wait=30)
         emulator.rate_limit(limit=1, window=300, block=300)
-        client.get(client.account_path("/iam/user_groups"))
+        client.get(account_path(client, "/iam/user_groups"))
         with pytest.raises(CloudflareAPIError) as info:
-            client.get(client.account_path("/iam/user_groups"))
+            client.get(account_path(client, "/iam/user_groups"))
         err = info.value
         assert err.status is None and err.codes == []
         assert re.search(r"not sent: Cloudflare reported no requests left for this credential until its rate "
@@ -320,9 +313,9 @@ class TestRetries(object):
     def test_retry_after_beyond_max_retry_wait_fails_clearly(self, emulator, make_client):
         client = make_client(max_retry_wait=30, limiter=False)
         emulator.rate_limit(limit=1, window=300, block=300)
-        client.get(client.account_path("/iam/user_groups"))
+        client.get(account_path(client, "/iam/user_groups"))
         with pytest.raises(CloudflareAPIError) as info:
-            client.get(client.account_path("/iam/user_groups"))
+            client.get(account_path(client, "/iam/user_groups"))
         err = info.value
         assert err.status == 429 and 10100 in err.codes
         assert re.search(r"Cloudflare asks to wait 30[01] s, more than max_retry_wait=30 s", str(err)), str(err)
@@ -336,7 +329,7 @@ class TestRetries(object):
                 emulator.faults(rate=0)
         client = make_client(sleep=recording_sleep(on_call), rng=random.Random(42))
         emulator.faults(rate=1.0, kinds=[kind])
-        groups = client.get(client.account_path("/iam/user_groups"))
+        groups = client.get(account_path(client, "/iam/user_groups"))
         assert len(groups) == 1
         expected_rng = random.Random(42)
         expected = [backoff_delay(n, rng=expected_rng) for n in range(3)]
@@ -349,7 +342,7 @@ class TestRetries(object):
         client = make_client(max_retries=2, rng=random.Random(1))
         emulator.faults(rate=1.0, kinds=["502"])
         with pytest.raises(CloudflareAPIError) as info:
-            client.get(client.account_path("/iam/user_groups"))
+            client.get(account_path(client, "/iam/user_groups"))
         assert info.value.status == 502
         assert "502 Bad Gateway" in str(info.value)  # the HTML reply, shortened
         assert len(client.sleep.waits) == 2 and len(api_log(emulator)) == 3
@@ -358,7 +351,7 @@ class TestRetries(object):
         client = make_client(max_retries=0)
         emulator.faults(rate=1.0, kinds=["503"])
         with pytest.raises(CloudflareAPIError) as info:
-            client.get(client.account_path("/iam/user_groups"))
+            client.get(account_path(client, "/iam/user_groups"))
         assert info.value.status == 503 and info.value.codes == [10043]
         assert client.sleep.waits == [] and len(api_log(emulator)) == 1
         assert client.warnings == []
@@ -367,13 +360,13 @@ class TestRetries(object):
         client = make_client(max_retries=0)
         emulator.faults(rate=1.0, kinds=["429"], retry_after=1)
         with pytest.raises(CloudflareAPIError) as info:
-            client.get(client.account_path("/iam/user_groups"))
+            client.get(account_path(client, "/iam/user_groups"))
         assert info.value.status == 429 and client.sleep.waits == []
 
     def test_dropped_get_is_retried(self, emulator, make_client, recording_sleep):
         client = make_client(sleep=recording_sleep(heal(emulator)))
         emulator.faults(rate=1.0, kinds=["drop"])
-        assert len(client.get(client.account_path("/iam/user_groups"))) == 1
+        assert len(client.get(account_path(client, "/iam/user_groups"))) == 1
         assert len(client.sleep.waits) == 1
         assert [e["status"] for e in api_log(emulator)] == [0, 200]
 
@@ -382,15 +375,15 @@ class TestRetries(object):
             emulator.config(latency_ms=0)
         client = make_client(timeout=0.3, sleep=recording_sleep(on_call))
         emulator.config(latency_ms=1000)
-        assert len(client.get(client.account_path("/iam/user_groups"))) == 1
+        assert len(client.get(account_path(client, "/iam/user_groups"))) == 1
         assert len(client.sleep.waits) == 1
         assert "ReadTimeout" in client.warnings[0] or "timed out" in client.warnings[0]
 
     def test_put_is_retried_on_5xx(self, emulator, make_client, recording_sleep):
         client = make_client(sleep=recording_sleep(heal(emulator)))
-        group = client.post(client.account_path("/iam/user_groups"), body={"name": "Renamable"})
+        group = client.post(account_path(client, "/iam/user_groups"), body={"name": "Renamable"})
         emulator.faults(rate=1.0, kinds=["500"], methods=["PUT"])
-        result = client.put(client.account_path("/iam/user_groups/%s" % group["id"]), body={"name": "Renamed"})
+        result = client.put(account_path(client, "/iam/user_groups/%s" % group["id"]), body={"name": "Renamed"})
         assert result["name"] == "Renamed"
         assert [e["status"] for e in api_log(emulator, "PUT")] == [500, 200]
 
@@ -441,7 +434,7 @@ class TestPostRecovery(object):
         client = make_client()
         emulator.faults(rate=1.0, kinds=["drop_after"], methods=["POST"])
         with pytest.raises(CloudflareAPIError) as info:
-            client.post(client.account_path("/iam/user_groups"), body={"name": "Blind"})
+            client.post(account_path(client, "/iam/user_groups"), body={"name": "Blind"})
         assert info.value.status is None and "no HTTP response" in str(info.value)
         assert len(api_log(emulator, "POST")) == 1
         assert len(emulator.groups_by_name("Blind")) == 1
@@ -458,26 +451,18 @@ class TestPostRecovery(object):
 
 
 # =========================================================================== connection failures
-def unused_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 class TestConnection(object):
     def test_connection_refused_fails_clearly(self, emulator, make_client):
         base = "http://127.0.0.1:%d/client/v4" % unused_port()
         client = make_client(base_url=base, max_retries=2, api_token=SECRET)
         with pytest.raises(CloudflareAPIError) as info:
-            client.get(client.account_path("/iam/user_groups"))
+            client.get(account_path(client, "/iam/user_groups"))
         err = info.value
         assert err.status is None and err.method == "GET"
         assert str(err) == (
             "cannot reach %s: connection refused (ConnectionRefusedError: Failed to establish a new connection: "
             "[Errno 111] Connection refused); not retried: a retry cannot fix this (no HTTP response, GET %s)"
-            % (base, client.account_path("/iam/user_groups")))
+            % (base, account_path(client, "/iam/user_groups")))
         assert client.sleep.waits == []  # a retry cannot fix a refused connection
         for text in all_texts(err):
             assert SECRET not in text
@@ -488,7 +473,7 @@ class TestConnection(object):
         def recover():
             raise AssertionError("a refused connection never reached the server: no recovery needed")
         with pytest.raises(CloudflareAPIError, match="cannot reach"):
-            client.post(client.account_path("/iam/user_groups"), body={"name": "x"}, recover=recover)
+            client.post(account_path(client, "/iam/user_groups"), body={"name": "x"}, recover=recover)
         assert client.request_counts() == {"POST": 1, "total": 1, "retries": 0, "waited": 0.0}
 
     def test_tls_error_is_not_retried(self, make_client, monkeypatch):
@@ -603,11 +588,11 @@ class TestConcurrencyAndCounts(object):
     def test_request_counts(self, emulator, make_client, recording_sleep):
         client = make_client(sleep=recording_sleep(heal(emulator)))
         assert client.request_counts() == {"total": 0, "retries": 0, "waited": 0.0}
-        group = client.post(client.account_path("/iam/user_groups"), body={"name": "Counted"})
-        client.get(client.account_path("/iam/user_groups/%s" % group["id"]))
-        client.put(client.account_path("/iam/user_groups/%s" % group["id"]), body={"name": "Counted 2"})
+        group = client.post(account_path(client, "/iam/user_groups"), body={"name": "Counted"})
+        client.get(account_path(client, "/iam/user_groups/%s" % group["id"]))
+        client.put(account_path(client, "/iam/user_groups/%s" % group["id"]), body={"name": "Counted 2"})
         emulator.faults(rate=1.0, kinds=["429"], retry_after=1, methods=["DELETE"])
-        client.delete(client.account_path("/iam/user_groups/%s" % group["id"]))
+        client.delete(account_path(client, "/iam/user_groups/%s" % group["id"]))
         assert client.request_counts() == {"POST": 1, "GET": 1, "PUT": 1, "DELETE": 2, "total": 5, "retries": 1,
                                            "waited": 1.0}
         assert len(api_log(emulator)) == 5

@@ -16,7 +16,6 @@ __metaclass__ = type
 
 import json
 import os
-import socket
 import ssl
 import subprocess
 import threading
@@ -25,6 +24,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 import requests
+from pytest_plugin import unused_port  # tests/emulator, on sys.path (tests/unit/conftest.py)
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     CloudflareAPIError,
@@ -36,6 +36,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     was_deleted_on_retry,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.api import AccountAPI
+from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import account_path, hexid
 
 TOKEN = "stub-token-0123456789abcdef"
 ACCOUNT = "0123456789abcdef0123456789abcdef"
@@ -47,10 +48,6 @@ def envelope(result=None, result_info=None, success=True, errors=None):
     if result_info is not None:
         body["result_info"] = result_info
     return body
-
-
-def hexid(n):
-    return "%032x" % n
 
 
 def texts(exc):
@@ -230,8 +227,11 @@ class TestPagination(object):
 
     def test_total_count_changing_between_pages(self, stub_api, stub_client):
         api = stub_api()
-        api.reply(200, envelope(self.ITEMS[:10], {"page": 1, "per_page": 10, "count": 10, "total_count": 23}))
-        api.reply(200, envelope(self.ITEMS[10:20], {"page": 2, "per_page": 10, "count": 10, "total_count": 24}))
+        # Pages 2 and 3 are read concurrently: each is answered by its number, not by arrival order.
+        pages = {"1": envelope(self.ITEMS[:10], {"page": 1, "per_page": 10, "count": 10, "total_count": 23}),
+                 "2": envelope(self.ITEMS[10:20], {"page": 2, "per_page": 10, "count": 10, "total_count": 24}),
+                 "3": envelope(self.ITEMS[20:], {"page": 3, "per_page": 10, "count": 3, "total_count": 24})}
+        api.handler = lambda request: (200, pages[request["query"]["page"]], {})
         self.assert_inconsistent(api, stub_client(api), "total_count changed from 23 to 24 between pages")
 
     def test_count_disagreeing_with_the_page(self, stub_api, stub_client):
@@ -254,7 +254,7 @@ class TestPagination(object):
         emulator.set_state(state)
         emulator.clear_requests()
         client = make_client()
-        assert len(client.paginate(client.account_path("/members"), per_page=50)) == 120
+        assert len(client.paginate(account_path(client, "/members"), per_page=50)) == 120
         # page 1 first, then the two others concurrently (in any order)
         pages = [e["query"]["page"] for e in emulator.requests()]
         assert pages[0] == "1" and sorted(pages) == ["1", "2", "3"]
@@ -315,7 +315,7 @@ class TestDeletedOnRetry(object):
         alice = emulator.member_id("alice@example.com")
         api.add_group_members(group["id"], [alice])
         emulator.faults(rate=1.0, kinds=["drop_after"], methods=["DELETE"])
-        removed = client.delete(client.account_path("/iam/user_groups/%s/members/%s" % (group["id"], alice)))
+        removed = client.delete(account_path(client, "/iam/user_groups/%s/members/%s" % (group["id"], alice)))
         assert was_deleted_on_retry(removed) and removed["id"] == alice
         assert api.list_group_members(group["id"]) == []
         emulator.faults(rate=1.0, kinds=["drop_after"], methods=["DELETE"])
@@ -326,14 +326,6 @@ class TestDeletedOnRetry(object):
 
 
 # =========================================================================== network failures
-def unused_port():
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
 @pytest.fixture(scope="module")
 def self_signed_server(tmp_path_factory):
     """An HTTPS server whose certificate nobody trusts."""

@@ -23,7 +23,6 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.connection impor
     ConnectionSettingsError,
     build_client,
     cloudflare_argument_spec,
-    connect,
     is_loopback_host,
     mask_secrets,
 )
@@ -51,6 +50,7 @@ def problems_of(values, needs_account=True):
 class TestSpec(object):
     def test_every_option_is_documented_with_its_type_and_default(self):
         doc = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"]
+        doc.update(yaml.safe_load(ModuleDocFragment.MODULES)["options"])  # account_id: modules only
         spec = cloudflare_argument_spec()
         assert sorted(doc) == sorted(spec) == sorted(CONNECTION_KEYS)
         for name, option in spec.items():
@@ -59,6 +59,14 @@ class TestSpec(object):
             assert doc[name].get("no_log", False) is False  # documented through the spec only
             for variable in (option.get("fallback") or (None, []))[1]:
                 assert "E(%s)" % variable in " ".join(doc[name]["description"]), (name, variable)
+
+    def test_plugins_read_exactly_the_fallback_variables(self):
+        """The ``env:`` entries of the fragment's plugin section are the spec's fallbacks (the account aside)."""
+        env = yaml.safe_load(ModuleDocFragment.PLUGINS)["options"]
+        spec = cloudflare_argument_spec()
+        assert dict((name, [e["name"] for e in option["env"]]) for name, option in env.items()) == dict(
+            (name, list(option["fallback"][1])) for name, option in spec.items()
+            if option.get("fallback") and name != "account_id")
 
     def test_new_options(self):
         spec = cloudflare_argument_spec()
@@ -306,22 +314,18 @@ class TestFactory(object):
         masked = client.mask("a %r b" % raw)
         assert masked in ("a '********' b", "a ******** b") and TOKEN not in masked
 
-    def test_connect_emits_the_warnings(self, tmp_path):
-        warnings = []
-        client = connect(params(validate_certs=False, rate_limit_dir=str(tmp_path)), warn=warnings.append)
-        assert client.validate_certs is False
-        assert len(warnings) == 1 and warnings[0].startswith("validate_certs=false")
-
-    def test_connect_sends_nothing_on_bad_settings(self):
-        with pytest.raises(ConnectionSettingsError):
-            connect(params(timeout=0))
+    def test_settings_carry_their_warnings(self, tmp_path):
+        settings = ConnectionSettings.from_params(params(validate_certs=False, rate_limit_dir=str(tmp_path)))
+        assert build_client(settings).validate_certs is False
+        assert len(settings.warnings) == 1 and settings.warnings[0].startswith("validate_certs=false")
 
     def test_unusable_directory_falls_back_with_a_warning(self, tmp_path):
         target = tmp_path / "shared"
         target.mkdir()
         os.chmod(str(target), 0o777)
         warnings = []
-        client = connect(params(rate_limit_dir=str(target)), warn=warnings.append)
+        client = build_client(ConnectionSettings.from_params(params(rate_limit_dir=str(target))),
+                              warn=warnings.append)
         assert client._limiter.shared is False
         assert warnings == ["The Cloudflare request budget is counted in this process only: %s is writable by "
                             "other users. Set rate_limit_dir (or CLOUDFLARE_RATE_LIMIT_DIR) to a private directory "

@@ -267,17 +267,15 @@ class TestFromAPI(object):
         assert Policy.from_api(one) == Policy.from_api(two)
         assert len(Policy.from_api(one).resource_groups) == 3
 
-    def test_named_ids_decide_what_is_named(self):
+    def test_anonymous_groups_compare_by_scope_named_ones_by_id(self):
         anonymous_looking = anon_rg(hexid(300), ACCOUNT_KEY, ["*"])
         prod = named_rg(RG_PROD)
         raw = api_policy(hexid(900), "allow", [PG_ADMIN], [anonymous_looking, prod])
-        by_listing = Policy.from_api(raw, named_ids=set([hexid(300)]))
-        assert by_listing.resource_groups == frozenset([ResourceGroupRef(hexid(300))] + scopes_of(RG_PROD))
         assert Policy.from_api(raw).resource_groups == frozenset([WHOLE, ResourceGroupRef(RG_PROD["id"])])
 
     def test_bare_id_is_never_dropped(self):
         policy = Policy.from_api({"access": "allow", "permission_groups": [{"id": PG_DOMAIN_ADMIN["id"]}],
-                                  "resource_groups": [{"id": RG_PROD["id"]}]}, named_ids=set())
+                                  "resource_groups": [{"id": RG_PROD["id"]}]})
         assert policy.resource_groups == frozenset([ResourceGroupRef(RG_PROD["id"])])
 
 

@@ -15,12 +15,9 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils import runtime
 from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
 from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import ConnectionSettings
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun, session_for, target_group
+from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import hexid
 
 API = "/client/v4"
-
-
-def hexid(n):
-    return "%032x" % n
 
 
 def connection(emulator, **overrides):
