@@ -43,7 +43,8 @@ IMPORTER_STAMP := $(IMPORTER_VENV)/.cfiam-importer-stamp
 
 # What the compat venvs (.venv-2.16, .venv-2.21) hold besides ansible-core and requirements.txt:
 # exactly what tests/integration needs. molecule, ansible-lint & co. stay in .venv only.
-COMPAT_TEST_DEPS := requests pytest pytest-xdist openapi-core 'ansible-runner>=2.4,<3'
+# cryptography<51: see requirements-dev.txt (ansible-core 2.21 imports the DSA names cryptography 51 deprecates).
+COMPAT_TEST_DEPS := requests pytest pytest-xdist openapi-core 'ansible-runner>=2.4,<3' 'cryptography<51'
 
 BUILD       := $(ROOT)/.build
 COLL_PATH   := $(BUILD)/collections
