@@ -176,8 +176,8 @@ emulator: venv collection ## the API emulator in the foreground until Ctrl-C (SE
 	@$(BIN)/python tests/emulator/seeds.py serve --seed '$(SEED)' --port '$(EMULATOR_PORT)' \
 	    --env-file $(EMULATOR_ENV) --bin-dir $(BIN) --collections-path $(COLL_PATH)
 
-emulator-log: venv ## the requests the running emulator received, one a line (CLEAR=1: then empty the log)
-	@$(BIN)/python tests/emulator/seeds.py log --env-file $(EMULATOR_ENV) $(if $(CLEAR),--clear)
+emulator-log: venv ## the requests the running emulator received, one a line (CLEAR=1: then empty the log; JSON=1: raw)
+	@$(BIN)/python tests/emulator/seeds.py log --env-file $(EMULATOR_ENV) $(if $(CLEAR),--clear) $(if $(JSON),--json)
 
 # --------------------------------------------------------------------------- test
 
