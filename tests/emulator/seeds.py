@@ -203,7 +203,7 @@ def show_log(args):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p_serve = sub.add_parser("serve", help="the emulator in the foreground with a seed")
     p_serve.add_argument("--seed", default="demo", choices=sorted(SEEDS))
