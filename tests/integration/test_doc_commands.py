@@ -191,8 +191,16 @@ def run_block(workspace, emulator, block, tmp_path):
 
 
 # --------------------------------------------------------------------------- the tests
+def venv_is_current():
+    """``make emulator`` in each copy would otherwise reinstall the shared .venv, several copies at once."""
+    stamp = os.path.join(REPO, ".venv", ".cfiam-dev-stamp")
+    newest = max(os.path.getmtime(os.path.join(REPO, f)) for f in ("requirements-dev.txt", "requirements.txt"))
+    return os.path.exists(stamp) and os.path.getmtime(stamp) >= newest
+
+
 @pytest.mark.parametrize("source", sorted(SOURCES))
 def test_commands_run_as_written(source, tmp_path):
+    assert venv_is_current(), "run `make venv` first: .venv is older than requirements-dev.txt"
     workspace = str(tmp_path / "checkout")
     copy_checkout(workspace)
     expectations = [e for e in EXPECTATIONS if e[0] == source]
