@@ -130,6 +130,8 @@ def serve(args):
         _write_env_file(args.env_file, args.seed, server.base_url, lines)
 
     def stop(_signum, _frame):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
@@ -139,9 +141,12 @@ def serve(args):
     except KeyboardInterrupt:
         pass
     finally:
-        server.httpd.server_close()
+        # A second signal (make passes Ctrl-C or SIGTERM on to its child) must not cut the clean-up short.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if args.env_file and os.path.exists(args.env_file):
             os.remove(args.env_file)
+        server.httpd.server_close()
         print("emulator stopped", flush=True)
     return 0
 
