@@ -35,9 +35,16 @@ LATEST_VENV    := $(ROOT)/.venv-2.21
 LATEST_BIN     := $(LATEST_VENV)/bin
 LATEST_STAMP   := $(LATEST_VENV)/.cfiam-latest-stamp
 
+# galaxy-importer (Galaxy's and Automation Hub's upload checks) in a venv of its own: it requires attrs<24,
+# which would downgrade attrs in .venv (requirements-galaxy-importer.txt).
+IMPORTER_VENV  := $(ROOT)/.venv-galaxy-importer
+IMPORTER_BIN   := $(IMPORTER_VENV)/bin
+IMPORTER_STAMP := $(IMPORTER_VENV)/.cfiam-importer-stamp
+
 # What the compat venvs (.venv-2.16, .venv-2.21) hold besides ansible-core and requirements.txt:
 # exactly what tests/integration needs. molecule, ansible-lint & co. stay in .venv only.
-COMPAT_TEST_DEPS := requests pytest pytest-xdist openapi-core 'ansible-runner>=2.4,<3'
+# cryptography<51: see requirements-dev.txt (ansible-core 2.21 imports the DSA names cryptography 51 deprecates).
+COMPAT_TEST_DEPS := requests pytest pytest-xdist openapi-core 'ansible-runner>=2.4,<3' 'cryptography<51'
 
 BUILD       := $(ROOT)/.build
 COLL_PATH   := $(BUILD)/collections
@@ -75,7 +82,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(COLL_PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 # Suites `make test` runs, cheapest first. All of them run even if one fails.
-TEST_SUITES := changelog-lint lint docs-lint build ee test-pytest units sanity sanity-latest molecule \
+TEST_SUITES := changelog-lint lint docs-lint build galaxy-importer ee test-pytest units sanity sanity-latest molecule \
                compat compat-latest
 
 PYTEST_DIRS    = $(wildcard tests/emulator tests/unit tests/integration)
@@ -84,7 +91,7 @@ define banner
 	@printf '\n\033[1m==== %s ====\033[0m\n' "$(1)"
 endef
 
-.PHONY: help venv collection ansible-test-tree demo docs test $(TEST_SUITES) compat-venv \
+.PHONY: help venv importer-venv collection ansible-test-tree demo emulator emulator-log docs test $(TEST_SUITES) compat-venv \
         latest-venv ansible-test-bootstrap clean clean-all
 
 help: ## list targets
@@ -130,6 +137,15 @@ $(LATEST_STAMP): requirements.txt Makefile scripts/find_python.sh
 	@echo "latest-venv: ansible-core $$($(LATEST_BIN)/python -c 'import ansible.release as r; print(r.__version__)') on Python $$($(LATEST_BIN)/python -c 'import platform; print(platform.python_version())')"
 	@touch $@
 
+importer-venv: $(IMPORTER_STAMP) ## create .venv-galaxy-importer (galaxy-importer and the ansible-lint it runs)
+
+$(IMPORTER_STAMP): requirements-galaxy-importer.txt
+	$(call banner,galaxy-importer venv: $(IMPORTER_VENV))
+	@test -x $(IMPORTER_BIN)/python || $(PYTHON) -m venv $(IMPORTER_VENV)
+	$(IMPORTER_BIN)/python -m pip install --upgrade pip
+	$(IMPORTER_BIN)/python -m pip install -r requirements-galaxy-importer.txt
+	@touch $@
+
 collection: ## .build/collections/ansible_collections/cfiam/user_groups -> checkout (symlink)
 	@mkdir -p $(dir $(COLL_LINK))
 	@if [ "$$(readlink $(COLL_LINK) 2>/dev/null)" != "$(ROOT)" ]; then \
@@ -147,6 +163,21 @@ demo: venv collection ## run playbooks/demo.yml against a local API emulator
 	$(call banner,demo)
 	@test -f playbooks/demo.yml || { echo "demo: playbooks/demo.yml does not exist yet"; exit 1; }
 	ANSIBLE_PYTHON_INTERPRETER=$(BIN)/python scripts/with_emulator.sh $(BIN)/ansible-playbook playbooks/demo.yml
+
+# --------------------------------------------------------------------------- try it by hand
+
+# README "Try it on your machine": the emulator in the foreground with a named seed
+# (tests/emulator/seeds.py), its variables in .build/emulator.env for `. .build/emulator.env`.
+SEED          ?= demo
+EMULATOR_PORT ?= 0
+EMULATOR_ENV  := $(BUILD)/emulator.env
+
+emulator: venv collection ## the API emulator in the foreground until Ctrl-C (SEED=demo|empty|acme|large, EMULATOR_PORT=0: a free one)
+	@$(BIN)/python tests/emulator/seeds.py serve --seed '$(SEED)' --port '$(EMULATOR_PORT)' \
+	    --env-file $(EMULATOR_ENV) --bin-dir $(BIN) --collections-path $(COLL_PATH)
+
+emulator-log: venv ## the requests the running emulator received, one a line (CLEAR=1: then empty the log; JSON=1: raw)
+	@$(BIN)/python tests/emulator/seeds.py log --env-file $(EMULATOR_ENV) $(if $(CLEAR),--clear) $(if $(JSON),--json)
 
 # --------------------------------------------------------------------------- test
 
@@ -238,6 +269,10 @@ build: venv ## ansible-galaxy collection build + offline install + ansible-doc f
 	$(call banner,collection build)
 	scripts/check_build.sh $(BIN) $(DIST) $(FQCN)
 
+galaxy-importer: importer-venv build ## galaxy-importer (the checks of a Galaxy/Automation Hub upload) on the built tarball; any warning fails
+	$(call banner,galaxy-importer on the built tarball)
+	scripts/galaxy_importer.sh $(IMPORTER_BIN) $(DIST) scripts/galaxy-importer.cfg
+
 compat: compat-venv collection ## integration pytest suite with ansible-core 2.16 (.venv-2.16)
 	$(call banner,compat: integration tests with .venv-2.16)
 	@echo "ansible-playbook: $(COMPAT_BIN)/ansible-playbook, ansible-core $$($(COMPAT_BIN)/python -c 'import ansible.release as r; print(r.__version__)')"
@@ -257,5 +292,5 @@ compat-latest: latest-venv collection ## integration pytest suite with the newes
 clean: ## remove .build and test output (keeps the venvs)
 	rm -rf $(BUILD) tests/output .pytest_cache
 
-clean-all: clean ## also remove .venv, .venv-2.16 and .venv-2.21
-	rm -rf $(VENV) $(COMPAT_VENV) $(LATEST_VENV)
+clean-all: clean ## also remove .venv, .venv-2.16, .venv-2.21 and .venv-galaxy-importer
+	rm -rf $(VENV) $(COMPAT_VENV) $(LATEST_VENV) $(IMPORTER_VENV)

@@ -189,3 +189,14 @@ def list_accounts(client, name=None):
     """Every account the credential can reach (``GET /accounts``)."""
     params = {"name": name} if name is not None else None
     return client.paginate("/accounts", params=params, per_page=PER_PAGE_ACCOUNTS)
+
+
+def first_accounts(client):
+    """``(accounts, total)``: the first page of the accounts the credential reaches and how many there are in all.
+
+    One request (``GET /accounts``), for a message that lists them; ``list_accounts`` reads every page.
+    """
+    envelope = client.request("GET", "/accounts", params={"page": 1, "per_page": PER_PAGE_ACCOUNTS})
+    accounts = [a for a in envelope.get("result") or [] if isinstance(a, dict)]
+    total = (envelope.get("result_info") or {}).get("total_count")
+    return accounts, total if isinstance(total, int) and total >= len(accounts) else len(accounts)

@@ -65,9 +65,24 @@ def suggest(value, candidates, limit=3):
         if same_domain:
             keyed, value = same_domain, local
     matches = difflib.get_close_matches(value, list(keyed), n=limit, cutoff=0.75)
+    if len(value) >= 3:  # a typo in a short word ('bop' for 'bob') is below the ratio cutoff
+        matches += [k for k in sorted(keyed) if k not in matches and _one_edit(value, k)]
     if not matches:
         return ""
+    matches = matches[:limit]
     return " (did you mean %s?)" % ", ".join("'%s'" % keyed[m] for m in matches)
+
+
+def _one_edit(a, b):
+    """True when ``b`` is one typo away from ``a``: one character replaced, added, removed, or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    shorter, longer = (a, b) if len(a) < len(b) else (b, a)
+    return any(longer[:i] + longer[i + 1:] == shorter for i in range(len(longer)))
 
 
 def pg_label(pg):

@@ -600,10 +600,9 @@ class CloudflareClient(object):
         hints = []
         account = _account_of_path(path) or self.account_id
         if response.status_code == 403 and 9109 in err.codes and account:
-            hints.append("Cloudflare answers 9109 when the credential cannot see account %s: the token lost access to "
-                         "it (its policies no longer include the account, or the token was replaced) or the account "
-                         "no longer exists. Refresh the inventory (ansible-inventory, or the inventory sync in AWX) "
-                         "and check the token's account resources." % account)
+            hints.append("Cloudflare answers 9109 when the credential cannot see account %s: a wrong account id, a "
+                         "token that lost access to it (its policies no longer include the account, or the token was "
+                         "replaced), or an account that no longer exists" % account)
         elif response.status_code in (401, 403) and account:
             hints.append("Check that the API token is valid, belongs to account %s and has the permission "
                          "'Account Settings Read' (reads) or 'Account Settings Write' (changes)." % account)

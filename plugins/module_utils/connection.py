@@ -218,18 +218,19 @@ def build_client(settings, warn=None, **overrides):
 
 
 # --------------------------------------------------------------------------- helpers
+_LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
 def _no_account_problem(host):
-    """What to do when no option gives the account; names the inventory host when there is one."""
-    ways = ("set account_id (the task option, module_defaults, the host variable cloudflare_account_id that the "
-            "cfiam.user_groups.accounts inventory sets, the CLOUDFLARE_ACCOUNT_ID environment variable, or "
-            "user_groups_account_id for the role)")
-    if not host:
-        return "no Cloudflare account: %s" % ways
+    """What to do when no option gives the account: the likely fix first, the inventory only for an inventory host."""
+    fix = ("set CLOUDFLARE_ACCOUNT_ID or account_id (the task option, module_defaults, or user_groups_account_id for "
+           "the role)")
+    if not host or ("%s" % host) in _LOCAL_HOSTS:
+        return "no Cloudflare account: %s" % fix
     host = _printable("%s" % host)
-    return ("no Cloudflare account for host '%s': the task gives no account_id and the host has no variable "
-            "cloudflare_account_id. Run the play on the account hosts of the cfiam.user_groups.accounts inventory "
-            "(hosts: cloudflare_accounts), which carry it, or give the host one (host_vars/%s.yml: "
-            "cloudflare_account_id: <32 hexadecimal characters>); otherwise %s" % (host, host, ways))
+    return ("no Cloudflare account for host '%s': run the play on the account hosts of the cfiam.user_groups.accounts "
+            "inventory (hosts: cloudflare_accounts), which carry the variable cloudflare_account_id, give the host one "
+            "(host_vars/%s.yml: cloudflare_account_id: <32 hexadecimal characters>), or %s" % (host, host, fix))
 
 
 def _has_control(text):

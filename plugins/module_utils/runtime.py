@@ -26,11 +26,12 @@ import os
 import threading
 import traceback
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.api import AccountAPI
+from ansible_collections.cfiam.user_groups.plugins.module_utils.api import AccountAPI, first_accounts
 from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import Catalogue, ResolutionError
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     CloudflareAPIError,
     CloudflareConfigError,
+    CloudflareError,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
     ConnectionSettings,
@@ -103,9 +104,12 @@ class TaskRun(object):
     """One execution of one task (or loop item)."""
 
     def __init__(self, name, params, check_mode=False, diff_mode=False, scope=None, needs_account=True,
-                 secrets=(), host=None):
+                 secrets=(), host=None, account_from_inventory=False):
         self.name = name
         self.host = host  # the inventory host, named when the task has no account
+        # The account came from the host's variable cloudflare_account_id (the accounts inventory, host_vars):
+        # a 9109 then means the inventory is stale, not a wrong account_id.
+        self.account_from_inventory = bool(account_from_inventory)
         self.params = params
         self.check_mode = bool(check_mode)
         self.diff_mode = bool(diff_mode)
@@ -165,6 +169,32 @@ class TaskRun(object):
         return (". Cloudflare's code 1006 means a role/scope mismatch or a malformed scope (a role that cannot apply to "
                 "its scope, an unknown scope form or object) in the policies sent: %s" % shown)
 
+    def _account_fix(self, exc):
+        """Cloudflare's 9109 (the credential cannot see the account): the likely fix, said first.
+
+        From the inventory: refresh it. Otherwise the account id is most likely wrong: one more request
+        (``GET /accounts``, only on this failure path) lists the accounts the credential does reach.
+        """
+        if exc.status != 403 or 9109 not in exc.codes or self._session is None:
+            return ""
+        account = self._session.account_id
+        if self.account_from_inventory:
+            return ("Refresh the inventory (ansible-inventory --graph, or the inventory sync in AWX): the credential "
+                    "no longer reaches account %s of host '%s' (its variable cloudflare_account_id); check the "
+                    "token's account resources. " % (account, self.host))
+        try:
+            accounts, total = first_accounts(self._session.client)
+        except CloudflareError:
+            return "Check account_id (or CLOUDFLARE_ACCOUNT_ID): the credential cannot see account %s. " % account
+        if not accounts:
+            return ("The credential reaches no account at all (GET /accounts lists none): check the token's account "
+                    "resources. ")
+        shown = ", ".join("'%s' (%s)" % (a.get("name"), a.get("id")) for a in accounts[:10])
+        if total > 10:
+            shown += " and %d more" % (total - 10)
+        return ("Set account_id (or CLOUDFLARE_ACCOUNT_ID) to an account the credential reaches: %s; it cannot see "
+                "account %s. " % (shown, account))
+
     def warn(self, message):
         if message not in self.warnings:
             self.warnings.append(message)
@@ -196,8 +226,8 @@ class TaskRun(object):
         except ResolutionError as exc:
             result = self.failure("Failed to %s: %s" % (self.action, "; ".join(exc.problems)), problems=exc.problems)
         except CloudflareAPIError as exc:
-            result = self.failure("Failed to %s: %s%s" % (self.action, exc.describe(), self._explain(exc)),
-                                  **exc.to_dict())
+            result = self.failure("Failed to %s: %s%s%s" % (self.action, self._account_fix(exc), exc.describe(),
+                                                            self._explain(exc)), **exc.to_dict())
         except ConnectionSettingsError as exc:
             result = self.failure("Failed to %s: %s" % (self.action, exc), problems=exc.problems)
         except CloudflareConfigError as exc:

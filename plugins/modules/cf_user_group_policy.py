@@ -110,7 +110,9 @@ EXAMPLES = r"""
   cfiam.user_groups.cf_user_group_policy:
     group: Workers Team
     policies:
-      - permission_groups: [Cloudflare Workers Admin]
+      # A per-Worker role applies to individual Workers only; the account-wide role is what it needs beside it.
+      - permission_groups: [Workers Platform (Read-only)]
+      - permission_groups: [Worker Admin]
         scope:
           key: com.cloudflare.api.account.0123456789abcdef0123456789abcdef
           objects:

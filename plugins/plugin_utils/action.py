@@ -131,8 +131,10 @@ class CloudflareAction(ActionBase):
         host_account = (task_vars or {}).get("cloudflare_account_id")
         if host_account is not None:
             host_account = self._templar.template(host_account)
+        self._account_from_inventory = False
         if "account_id" in spec and args.get("account_id") in (None, "") and host_account:
             args["account_id"] = host_account
+            self._account_from_inventory = True
         task_env = self._task_environment()
         for name, option in spec.items():
             if name in args:
@@ -194,7 +196,7 @@ class CloudflareAction(ActionBase):
             host = (task_vars or {}).get("inventory_hostname")
             run = TaskRun(name, params, check_mode=self._task.check_mode, diff_mode=self._task.diff,
                           scope=(self._task._uuid, host), needs_account=self.NEEDS_ACCOUNT, secrets=no_log_values,
-                          host=host)
+                          host=host, account_from_inventory=self._account_from_inventory)
             for warning in warnings:
                 run.warn(warning)
             result = run.run(self.run_task)

@@ -19,6 +19,12 @@ the same call always yields the same ids.
   id and zones ``zoneNNN.aKK.example.com``.  ``multi_account_declaration(k, ...)``
   (same arguments) is the declaration matching account k.
 * ``account_ids(n)`` -- the account ids ``multi_account_state`` uses.
+* ``accounts_state(accounts, scim_in_first=True)`` -- named accounts ``[(name,
+  type, zones, ...)]`` in the multi-account form, the demo people as members of
+  each (own member ids), their zones, no user group except the SCIM group of the
+  first (``DEMO_SCIM_GROUP``); ids from ``example_account_id(k)``.
+  ``ACME_ACCOUNTS`` are the accounts of ``playbooks/multi_account`` (and of the
+  ``acme`` seed, ``seeds.py``).
 
 Catalogue: ``PERMISSION_GROUPS`` (account- and domain-scoped roles, the pool the
 generators draw from) plus ``EXTRA_PERMISSION_GROUPS`` (Workers platform roles,
@@ -423,3 +429,49 @@ def multi_account_declaration(k: int, n_groups: int = 10, n_members: int = 50, d
                                  members_per_group=members_per_group, policies_per_group=policies_per_group,
                                  seed=p["seed"], n_zones=n_zones, full_names=full_names,
                                  zone_domain=p["zone_domain"])
+
+
+# ---------------------------------------------------------------- named accounts (playbooks/multi_account)
+
+# (name, type, zones); the first is the emulator's default account. The example's inventory
+# (playbooks/multi_account/accounts.cloudflare_accounts.yml) takes the "Acme" ones and leaves out Globex Shared.
+ACME_ACCOUNTS = [
+    ("Acme Production", "enterprise", ["example.com", "example.net"]),
+    ("Acme Staging", "standard", ["staging.example.com"]),
+    ("Acme Sandbox", "standard", ["sandbox.example.com"]),
+    ("Globex Shared", "standard", ["globex.example"]),
+]
+
+
+def example_account_id(k: int) -> str:
+    """Id of account ``k`` of ``accounts_state``: the default account first."""
+    return DEFAULT_ACCOUNT_ID if k == 0 else hid("example account", k)
+
+
+def accounts_state(accounts, scim_in_first: bool = True) -> dict:
+    """A multi-account state: ``accounts`` = [(name, type, zones, ...)], demo people in each, no user groups
+    except the SCIM group ``DEMO_SCIM_GROUP`` (trent, victor) in the first when ``scim_in_first``."""
+    out = []
+    for k, spec in enumerate(accounts):
+        name, kind, zones = spec[0], spec[1], spec[2]
+        aid = example_account_id(k)
+        salt = "" if k == 0 else aid
+        members = []
+        for i, person in enumerate(DEMO_PEOPLE):
+            members.append(_member(f"{person}@example.com", person.capitalize(), "Example",
+                                   status="pending" if person in DEMO_PENDING else "accepted", tfa=(i % 3 == 0),
+                                   salt=salt))
+        groups = []
+        if k == 0 and scim_in_first:
+            groups.append({"id": hid("user_group", DEMO_SCIM_GROUP), "name": DEMO_SCIM_GROUP, "scim": True,
+                           "created_on": "2025-01-16T20:43:01.019311Z", "modified_on": "2025-01-16T20:43:01.019311Z",
+                           "policies": [],
+                           "members": [{"id": _sid(salt, "member", email), "created_at": "2025-01-16T20:43:01.019311Z"}
+                                       for email in DEMO_SCIM_MEMBERS]})
+        out.append({"account": {"id": aid, "name": name, "type": kind,
+                                "created_on": "2023-0%d-15T10:00:00.000000Z" % (1 + k % 9)},
+                    "members": members,
+                    "zones": [_zone(z, salt=salt) for z in zones],
+                    "resource_groups": [], "user_groups": groups})
+    return {"version": 2, "seed": 0, "default_account": example_account_id(0),
+            "permission_groups": _permission_groups(), "accounts": out}

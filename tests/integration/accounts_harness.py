@@ -22,48 +22,12 @@ from harness import REPO, ansible_bin, ansible_env
 
 EXAMPLE_DIR = os.path.join(REPO, "playbooks", "multi_account")
 EXAMPLE_INVENTORY = os.path.join(EXAMPLE_DIR, "accounts.cloudflare_accounts.yml")
-# (name, type, zones, host name); the first is the emulator's default account
-EXAMPLE_ACCOUNTS = [
-    ("Acme Production", "enterprise", ["example.com", "example.net"], "acme_production"),
-    ("Acme Staging", "standard", ["staging.example.com"], "acme_staging"),
-    ("Acme Sandbox", "standard", ["sandbox.example.com"], "acme_sandbox"),
-    ("Globex Shared", "standard", ["globex.example"], None),
-]
-SCIM_GROUP = "Okta Contractors"
-
-
-def account_id(k):
-    return builders.DEFAULT_ACCOUNT_ID if k == 0 else builders.hid("example account", k)
-
-
-def accounts_state(accounts, scim_in_first=True):
-    """A multi-account state: ``accounts`` = [(name, type, zones, ...)], demo people in each, no user groups."""
-    out = []
-    for k, spec in enumerate(accounts):
-        name, kind, zones = spec[0], spec[1], spec[2]
-        aid = account_id(k)
-        salt = "" if k == 0 else aid
-        members = []
-        for i, person in enumerate(builders.DEMO_PEOPLE):
-            members.append(builders._member(  # pylint: disable=protected-access
-                "%s@example.com" % person, person.capitalize(), "Example",
-                status="pending" if person in builders.DEMO_PENDING else "accepted", tfa=(i % 3 == 0), salt=salt))
-        groups = []
-        if k == 0 and scim_in_first:
-            groups.append({"id": builders.hid("user_group", SCIM_GROUP), "name": SCIM_GROUP, "scim": True,
-                           "created_on": "2025-01-16T20:43:01.019311Z", "modified_on": "2025-01-16T20:43:01.019311Z",
-                           "policies": [],
-                           "members": [{"id": builders._sid(salt, "member", email),  # pylint: disable=protected-access
-                                        "created_at": "2025-01-16T20:43:01.019311Z"}
-                                       for email in builders.DEMO_SCIM_MEMBERS]})
-        out.append({"account": {"id": aid, "name": name, "type": kind,
-                                "created_on": "2023-0%d-15T10:00:00.000000Z" % (1 + k % 9)},
-                    "members": members,
-                    "zones": [builders._zone(z, salt=salt) for z in zones],  # pylint: disable=protected-access
-                    "resource_groups": [], "user_groups": groups})
-    return {"version": 2, "seed": 0, "default_account": account_id(0),
-            "permission_groups": builders._permission_groups(),  # pylint: disable=protected-access
-            "accounts": out}
+# (name, type, zones, host name); the first is the emulator's default account (builders.ACME_ACCOUNTS, the acme seed)
+EXAMPLE_ACCOUNTS = [spec + (host,) for spec, host in zip(
+    builders.ACME_ACCOUNTS, ["acme_production", "acme_staging", "acme_sandbox", None])]
+SCIM_GROUP = builders.DEMO_SCIM_GROUP
+account_id = builders.example_account_id
+accounts_state = builders.accounts_state
 
 
 def example_state():

@@ -446,7 +446,7 @@ class TestNoRouteHint(object):
                                                         "documentation_url": "https://developers.cloudflare.com/x"}]))
         with pytest.raises(CloudflareAPIError, match=r"\[9109\] Unauthorized \(see https://developers.cloudflare"
                                                      r"\.com/x\); Cloudflare answers 9109 when the credential cannot "
-                                                     r"see account [0-9a-f]{32}: the token lost access"):
+                                                     r"see account [0-9a-f]{32}: a wrong account id, a token that lost access"):
             stub_client(api).get(GROUPS)
 
     def test_other_403_codes_keep_the_permission_hint(self, stub_api, stub_client):

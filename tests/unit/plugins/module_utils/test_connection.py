@@ -192,17 +192,23 @@ class TestProblems(object):
         for way in ("api_token", "module_defaults", "CLOUDFLARE_API_TOKEN", "user_groups_api_token", "api_email",
                     "api_key", "CLOUDFLARE_EMAIL", "CLOUDFLARE_API_KEY"):
             assert way in credentials, way
-        for way in ("account_id", "module_defaults", "cloudflare_account_id", "CLOUDFLARE_ACCOUNT_ID",
-                    "user_groups_account_id"):
+        # without an inventory host: the fix first, short, no inventory advice
+        assert account.startswith("no Cloudflare account: set CLOUDFLARE_ACCOUNT_ID or account_id"), account
+        for way in ("module_defaults", "user_groups_account_id"):
             assert way in account, way
+        assert "inventory" not in account and len(account) < 160, account
+        for host in ("localhost", "127.0.0.1"):
+            with pytest.raises(ConnectionSettingsError) as info:
+                ConnectionSettings.from_params({"api_token": TOKEN, "account_id": ""}, host=host)
+            assert info.value.problems == [account]
 
     def test_no_account_names_the_inventory_host(self):
         with pytest.raises(ConnectionSettingsError) as info:
             ConnectionSettings.from_params({"api_token": TOKEN, "account_id": " "}, host="web1")
         [problem] = info.value.problems
-        assert problem.startswith("no Cloudflare account for host 'web1': the task gives no account_id and the host "
-                                  "has no variable cloudflare_account_id")
-        for way in ("hosts: cloudflare_accounts", "host_vars/web1.yml", "module_defaults", "CLOUDFLARE_ACCOUNT_ID",
+        assert problem.startswith("no Cloudflare account for host 'web1': run the play on the account hosts of the "
+                                  "cfiam.user_groups.accounts inventory (hosts: cloudflare_accounts)")
+        for way in ("cloudflare_account_id", "host_vars/web1.yml", "module_defaults", "CLOUDFLARE_ACCOUNT_ID",
                     "user_groups_account_id"):
             assert way in problem, way
         # a host name is shown printable, and an account given makes the host irrelevant
