@@ -213,6 +213,7 @@ class _Account(object):
         for group in current_groups:
             self.by_name.setdefault(group.get("name"), []).append(group)
         self.declared = set(g.name for g in desired_groups)
+        self.declared_like = set(comparable_name(g.name) for g in desired_groups)
         self.previous = set(p for g in desired_groups for p in g.previous_names)
 
     def look_alikes(self, name):
@@ -332,8 +333,8 @@ def _plan_purge(plan, account, purge_exclude):
         name = group.get("name") or ""
         if group.get("id") in kept or name in account.declared or name in account.previous:
             continue
-        if name in plan.look_alikes:
-            continue
+        if comparable_name(name) in account.declared_like:
+            continue  # a look-alike: a problem, or left alone with user_groups_lookalike_names: warn
         shields = [text for text, regex in purge_exclude or [] if pattern_protects(regex, name) or name == text]
         if shields:
             for text in shields:

@@ -385,7 +385,8 @@ class TestPlanAccount(object):
         ((_wanted, gplan),) = plan.groups
         assert gplan.create and plan.delete == [] and plan.look_alikes == {"finance": "Finance"}
         assert len(plan.warnings) == 1
-        assert plan.warnings[0].startswith("declared group 'Finance' does not exist, but group 'finance' does")
+        assert plan.warnings[0].startswith("declared group 'Finance' does not exist, but group 'finance' (%s) does"
+                                           % hexid(701))
 
     def test_duplicate_declared_names_in_the_account_are_problems(self):
         current = [group(1, "Twins"), group(2, "Twins"), group(3, "Other")]
