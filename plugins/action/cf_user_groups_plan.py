@@ -130,11 +130,12 @@ def protected_member_ids(run, refs, problems):
         try:
             ids.update(m["id"] for m in resolve_members([ref], run.catalogue, "user_groups_protected_members"))
         except ResolutionError as exc:
-            if "did you mean" in exc.problems[0] or "@" not in ref:
+            email = ref.strip() if "@" in ref else None
+            if email is None or suggest(email, run.catalogue.member_emails()):
                 problems.extend(exc.problems)
             else:
                 run.warn("user_groups_protected_members: '%s' is no member of account %s; it protects nobody there"
-                         % (ref.strip(), run.account_id))
+                         % (email, run.account_id))
     return ids
 
 

@@ -577,8 +577,10 @@ class _Declaration(object):
             return []
         names = []
         for old in dict.fromkeys(value):
-            self.problems.extend(name_problems(old, "%s previous name" % where))
-            if old == name:
+            bad = name_problems(old, "%s previous name" % where)
+            if bad:
+                self.problems.extend(bad)
+            elif old == name:
                 self.problems.append("%s lists its own name in previous_names" % where)
             elif old in self.previous:
                 self.problems.append("previous name '%s' is listed by groups '%s' and '%s': a group can be renamed "

@@ -250,12 +250,12 @@ def _find_current(plan, desired, account, lookalike_names):
                                                                           ", ".join(_ref(g) for g in previous)))
         return False, None
     current = matches[0] if matches else previous[0] if previous else None
-    if current is not None and previous:
-        plan.renamed[current.get("name")] = desired.name
     others = account.look_alikes(desired.name)
     if others and lookalike_names == LOOKALIKE_FAIL:
         plan.problems.append(_look_alike_problem(desired, current, others))
         return False, None
+    if previous:
+        plan.renamed[current.get("name")] = desired.name
     for other in others:
         plan.look_alikes[other.get("name")] = desired.name
         if current is None:
@@ -278,7 +278,8 @@ def _look_alike_problem(desired, current, others):
         return ("declared group %s does not exist, but %s does: their names differ only by case, spaces or Unicode "
                 "form, so the run would create a second group and leave the old one's access in place. To rename "
                 "it, add previous_names: [%s] to group %s; to create a second group anyway, set "
-                "user_groups_lookalike_names: warn" % (shown_name(desired.name), names, spellings, shown_name(desired.name)))
+                "user_groups_lookalike_names: warn" % (shown_name(desired.name), names, spellings,
+                                                       shown_name(desired.name)))
     return ("declared group %s has a look-alike in the account, %s: their names differ only by case, spaces or "
             "Unicode form, and nobody reviews its access. Delete it (cf_user_group with its id and state: absent) "
             "or rename it by declaring a distinct name with previous_names: [%s]; to leave it as it is (never "

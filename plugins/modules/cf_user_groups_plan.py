@@ -34,7 +34,8 @@ description:
     members; nobody is ever removed from it.
   - "Requests: one listing of the account's groups (policies included), the member listing of every managed group
     (fetched concurrently, at most 8 at a time), and a catalogue (roles, account members, zones, resource groups)
-    only when a declared name was not already seen in those listings."
+    only when a declared name was not already seen in those listings. The member listing of each group the purge
+    deletes is read too in diff mode (the diff shows them) and when O(protected_members) is set."
 author:
   - cfiam.user_groups maintainers (@cfiam)
 options:

@@ -19,7 +19,7 @@ import os
 
 import pytest
 
-from harness import REPO, apply_role, four_steps, make_group, normalized_groups, plan_result, task
+from harness import REPO, apply_role, four_steps, make_group, normalized_groups, plan_result, role_tasks, task
 
 SCIM_GROUP = "Okta Contractors"
 NFC = u"Financ\u00e9"
@@ -186,7 +186,9 @@ def test_an_empty_declaration_with_purge_is_refused_with_the_figures(emulator, r
                "user_groups_max_removal_ratio 0.25 (25%) allows: 'Alpha'; 'Beta'; 'Delta'; 'Gamma'; 'Okta Contractors'" \
             in msg, msg
         assert "-e user_groups_max_removal_ratio=1" in msg
-    run = apply_role(run_playbook, [], user_groups_purge=True, user_groups_max_removal_ratio=1)
+    # exactly as the message says, on the command line
+    run = run_playbook(tasks=role_tasks(), vars={"user_groups": [], "user_groups_purge": True},
+                       args=["-e", "user_groups_max_removal_ratio=1"])
     assert run.rc == 0, run
     assert [g["name"] for g in emulator.state()["user_groups"]] == [SCIM_GROUP]  # the provider's group is refused
 

@@ -73,14 +73,17 @@ class TestPreviousNames(object):
                 {"name": "C", "previous_names": ["Shared"]},
                 {"name": "D", "previous_names": ["Shared", "A"]},
                 {"name": "Okta Sales", "scim": True, "previous_names": ["Okta Old"]},
-                {"name": "E", "previous_names": ["line\nbreak", ""]}]
+                {"name": "E", "previous_names": ["line\nbreak"]},
+                {"name": "F", "previous_names": ["Old F", ""]}]
         _groups, problems = parse_declaration(tree, fake_catalogue())
         assert problems == [
             "group 'A': previous_names must be a list of the names the group had before",
             "group 'B' lists its own name in previous_names",
             "previous name 'Shared' is listed by groups 'C' and 'D': a group can be renamed to one name only",
             "group 'Okta Sales' is pushed by SCIM: its name belongs to the identity provider; remove previous_names",
-            "group 'E': previous_names must be a list of the names the group had before",
+            "group 'E' previous name 'line\\nbreak' contains a control character (a line break or tab, often from a "
+            "YAML block scalar): write the name on one line",
+            "group 'F': previous_names must be a list of the names the group had before",
             "'A' is declared as a group (A) and as a previous name of group 'D': a group cannot be kept and renamed; "
             "remove one of them",
         ]
