@@ -106,7 +106,7 @@ options:
   protected_members:
     description:
       - Account members (emails or member ids) that an exclusive member list never removes from a group they are
-        in. The plan keeps them, warns, and lists them in RV(summary.members_protected).
+        in. The plan keeps them, warns, and lists them in RV(summary) (C(members_protected)).
       - A purge of a group one of them is in fails the task (deleting the group would remove them).
       - An entry that looks like the email of a member (a typo) fails the task; an email that is no member of the
         account gives a warning.

@@ -114,4 +114,3 @@ def test_diff_headers_and_warnings_name_the_account(emulator, example):
     summaries = dict((r["host"], r["result"]["ansible_facts"]["user_groups_result"]) for r in run.records
                      if r["task"].endswith("Record what changed"))
     assert summaries["acme_sandbox"]["account"] == {"id": account_id(2), "name": "Acme Sandbox"}
-

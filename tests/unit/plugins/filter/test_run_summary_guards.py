@@ -16,16 +16,16 @@ REMOVALS = {"groups": {"removed": 1, "of": 4}, "members": {"removed": 0, "of": 3
             "policies": {"removed": 0, "of": 2}, "max_ratio": 0.25}
 
 
-def plan(account=ACCOUNT):
+def plan(account=None):
     return {"changed": True,
             "apply": [{"name": "Finance", "id": "%032x" % 1, "previous_name": "Finance Team"},
                       {"name": "Ops", "id": "%032x" % 2, "previous_name": "Ops Old"},
                       {"name": "Audit", "id": "%032x" % 3}],
             "delete": [{"id": "%032x" % 4, "name": "Okta Sales"}],
-            "summary": {"created": [], "updated": ["Audit", "Finance", "Ops"], "renamed": {"Finance Team": "Finance",
-                                                                                          "Ops Old": "Ops"},
+            "summary": {"created": [], "updated": ["Audit", "Finance", "Ops"],
+                        "renamed": {"Finance Team": "Finance", "Ops Old": "Ops"},
                         "members_protected": {"Audit": ["breakglass@example.com"]}, "removals": REMOVALS,
-                        "account": account},
+                        "account": account or ACCOUNT},
             "groups": [{"name": "Finance"}, {"name": "Ops"}, {"name": "Audit"}]}
 
 
