@@ -252,8 +252,10 @@ def target_group(run, name, group_id):
     group, problems = catalogue.find_user_group(name=name, group_id=group_id)
     if group is None and not problems:
         if run.check_mode and name is not None:
-            run.warn("user group '%s' does not exist in account %s; check mode assumes an earlier task creates it "
-                     "and predicts this task's change on an empty group" % (name, run.account_id))
+            like = catalogue.user_groups_like(name)
+            run.warn("user group '%s' does not exist in account %s%s; check mode assumes an earlier task creates it "
+                     "and predicts this task's change on an empty group" % (
+                         name, run.account_id, catalogue.look_alike_hint(like) if like else ""))
             return {"id": None, "name": name, "policies": []}, "user group '%s'" % name, []
         problems.append(catalogue.unknown_group_problem(ref))
     if group is None:

@@ -109,6 +109,14 @@ def test_cf_user_group_refuses_a_look_alike_create_or_rename(emulator, run_playb
     writes = emulator.writes()
     assert [(w["method"], w["body"]["name"]) for w in writes] == [("PUT", "FINANCE")]
 
+    # check mode assumes an earlier task creates a missing group, and still gives the existing spelling
+    run = run_playbook(tasks=[task("cf_user_group_policy", "policy of the look-alike", group="finance",
+                                   policies=[{"permission_groups": ["analytics"]}])], check=True)
+    assert run.rc == 0, run
+    warned = " ".join(" ".join(run.task("policy of the look-alike")["warnings"]).split())
+    assert "user group 'finance' does not exist in account %s (did you mean 'FINANCE' (%s)?" % (
+        emulator.account_id, finance) in warned, warned
+
     run = run_playbook(tasks=[task("cf_user_group", "create anyway", name="finance", lookalike_names="warn")])
     assert run.rc == 0 and run.task("create anyway")["changed"], run
     assert "next to 'FINANCE'" in " ".join(run.task("create anyway")["warnings"])
