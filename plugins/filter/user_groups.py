@@ -198,6 +198,27 @@ def _account_label(account):
     return "account '%s' (%s): " % (account["name"], account.get("id"))
 
 
+def _count_write(summary, result):
+    """One result of the role's create-or-update loop into the summary (only a reported change counts)."""
+    item = result.get("item") or {}
+    name = item.get("name")
+    summary["written"].extend(result.get("written") or [])
+    if result.get("failed"):
+        summary["failed"].append({"name": name, "msg": result.get("msg"), "status": result.get("status"),
+                                  "error_codes": result.get("error_codes") or []})
+        return
+    if not result.get("changed"):
+        return
+    summary["created" if item.get("id") is None else "updated"].append(name)
+    if item.get("previous_name"):
+        summary["renamed"][item["previous_name"]] = name
+    if result.get("added"):
+        summary["members_added"][name] = _labels(result["added"])
+    if result.get("removed"):
+        summary["members_removed"][name] = _labels(result["removed"])
+    summary["written"].append("%s user group '%s'" % ("created" if item.get("id") is None else "updated", name))
+
+
 def user_groups_run_summary(plan, applied=None, deleted=None, check_mode=False):
     """What the role did (or, in check mode, would do): names and emails from the plan and the write results."""
     if not isinstance(plan, dict):
@@ -214,24 +235,7 @@ def user_groups_run_summary(plan, applied=None, deleted=None, check_mode=False):
                "removals": planned.get("removals") or {}, "account": planned.get("account") or {}}
     account = _account_label(summary["account"])
     for result in _results(applied):
-        item = result.get("item") or {}
-        name = item.get("name")
-        summary["written"].extend(result.get("written") or [])
-        if result.get("failed"):
-            summary["failed"].append({"name": name, "msg": result.get("msg"), "status": result.get("status"),
-                                      "error_codes": result.get("error_codes") or []})
-            continue
-        if not result.get("changed"):
-            continue
-        summary["created" if item.get("id") is None else "updated"].append(name)
-        if item.get("previous_name"):
-            summary["renamed"][item["previous_name"]] = name
-        if result.get("added"):
-            summary["members_added"][name] = _labels(result["added"])
-        if result.get("removed"):
-            summary["members_removed"][name] = _labels(result["removed"])
-        written = "created" if item.get("id") is None else "updated"
-        summary["written"].append("%s user group '%s'" % (written, name))
+        _count_write(summary, result)
     for result in _results(deleted):
         name = (result.get("item") or {}).get("name")
         status = result.get("status")
