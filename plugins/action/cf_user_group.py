@@ -13,7 +13,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_group
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, is_id
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import (
+    ResolutionError,
+    is_id,
+    name_literal,
+    shown_name,
+)
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     POLICY_OPTIONS,
     name_problems,
@@ -44,6 +49,7 @@ class ActionModule(CloudflareAction):
         exclusive_policies=dict(type="bool", default=True),
         members=dict(type="list", elements="str"),
         exclusive_members=dict(type="bool", default=True),
+        lookalike_names=dict(type="str", default="fail", choices=["fail", "warn"]),
     )
     REQUIRED_ONE_OF = [["name", "id"]]
 
@@ -60,7 +66,7 @@ class ActionModule(CloudflareAction):
                     run.warn("%s is ignored with state=absent" % option)
             return self.delete(run, group)
         rename, desired, member_ids = self.resolve(run, group, problems)
-        group, current_members = self.read(run, group, desired, member_ids)
+        group, current_members = self.read(run, group, desired is not None or rename, member_ids)
         plan = plan_group(group, name if group is None or rename else None,
                           current_policies=policies_from_api((group or {}).get("policies")),
                           desired_policies=desired, exclusive_policies=p["exclusive_policies"],
@@ -99,6 +105,8 @@ class ActionModule(CloudflareAction):
             if taken:
                 problems.append("cannot rename user group '%s' (%s) to '%s': user group %s already has that name" % (
                     group.get("name"), group["id"], name, ", ".join(sorted(g["id"] for g in taken))))
+        if group is None or rename:
+            look_alikes(run, group, problems)
         desired = member_ids = None
         if p["policies"] is not None:
             run.doing("resolve the policies of user group '%s'" % ref)
@@ -118,16 +126,14 @@ class ActionModule(CloudflareAction):
         return rename, desired, member_ids
 
     @staticmethod
-    def read(run, group, desired, member_ids):
-        """The group as it is right before the writes (re-read when its policies change) and its members."""
+    def read(run, group, fresh, member_ids):
+        """The group as it is right before the writes (re-read when its policies are sent: a policy change or a
+        rename) and its members."""
         catalogue = run.catalogue
         if group is None:
-            for other in catalogue.user_groups_like(run.params["name"]):
-                run.warn("user group '%s' is created next to '%s' (%s): their names differ only by case, spaces or "
-                         "Unicode form" % (run.params["name"], other.get("name"), other.get("id")))
             return None, None
         label = "user group '%s' (%s)" % (group.get("name"), group["id"])
-        if desired is not None:
+        if fresh:
             run.doing("read the policies of %s" % label)
             group = catalogue.fresh_user_group(group["id"]) or group
         current_members = None
@@ -164,6 +170,11 @@ class ActionModule(CloudflareAction):
 
     def delete(self, run, group):
         if group is None:
+            if run.params["name"] is not None and run.params["id"] is None:
+                like = run.catalogue.user_groups_like(run.params["name"])
+                if like:
+                    run.warn("user group %s does not exist in account %s, so nothing is deleted%s" % (
+                        shown_name(run.params["name"]), run.account_id, run.catalogue.look_alike_hint(like)))
             return self.report(run, False, None, None)
         label = "user group '%s' (%s)" % (group.get("name"), group["id"])
         members = None
@@ -179,3 +190,23 @@ class ActionModule(CloudflareAction):
                 run.wrote("deleted %s" % label)
             run.catalogue.note_user_group(group, deleted=True)
         return self.report(run, changed, group, members)
+
+
+def look_alikes(run, group, problems):
+    """A new name (a create, or a rename of ``group``) that differs from another group's only by case, spaces or
+    Unicode form: a problem (``lookalike_names: fail``) or a warning (``warn``)."""
+    name = run.params["name"]
+    others = [g for g in run.catalogue.user_groups_like(name) if group is None or g.get("id") != group["id"]]
+    if not others:
+        return
+    names = ", ".join("%s (%s)" % (shown_name(g.get("name")), g.get("id")) for g in others)
+    doing = "created" if group is None else "renamed from %s (%s)" % (shown_name(group.get("name")), group["id"])
+    if run.params["lookalike_names"] == "warn":
+        run.warn("user group %s is %s next to %s: their names differ only by case, spaces or Unicode form"
+                 % (shown_name(name), doing, names))
+        return
+    problems.append(
+        "user group %s would be %s next to %s: their names differ only by case, spaces or Unicode form, and two "
+        "look-alike groups hide each other's access. To rename the existing group, give its id with name: %s; to "
+        "address it, write its name exactly as %s; to make a second group anyway, set lookalike_names: warn" % (
+            shown_name(name), doing, names, name_literal(name), " or ".join(name_literal(g.get("name")) for g in others)))

@@ -15,13 +15,14 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, suggest
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, shown_name, suggest
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     declared_with_members,
     parse_declaration,
     policies_from_api,
+    resolve_members,
 )
-from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_account
+from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import over_ratio, plan_account
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     diff,
     group_diff_side,
@@ -58,34 +59,50 @@ class ActionModule(CloudflareAction):
         purge=dict(type="bool", default=False),
         purge_exclude=dict(type="list", elements="str", default=[]),
         missing_scim=dict(type="str", default="fail", choices=["fail", "warn"]),
+        lookalike_names=dict(type="str", default="fail", choices=["fail", "warn"]),
+        max_removal_ratio=dict(type="float", default=0.25),
+        protected_members=dict(type="list", elements="str", default=[]),
     )
 
     def run_task(self, run):
         p = run.params
         run.doing("plan the user groups of account %s" % run.account_id)
         problems = []
+        if not 0 <= p["max_removal_ratio"] <= 1:
+            problems.append("user_groups_max_removal_ratio must be between 0 and 1 (a share of what exists), got %s"
+                            % p["max_removal_ratio"])
         excludes = compile_excludes(p["purge_exclude"], problems)
         current_groups, listings = read_account(run, p["user_groups"])
         desired, found = parse_declaration(p["user_groups"], run.catalogue, run.warnings)
         problems.extend(found)
+        protected = protected_member_ids(run, p["protected_members"], problems)
         current_policies = dict((g["id"], policies_from_api(g.get("policies"))) for g in current_groups)
         plan = plan_account(desired, current_groups, dict((gid, [m["id"] for m in ms]) for gid, ms in listings.items()),
-                            current_policies, p["exclusive_members"], p["exclusive_policies"], p["purge"], excludes)
+                            current_policies, p["exclusive_members"], p["exclusive_policies"], p["purge"], excludes,
+                            lookalike_names=p["lookalike_names"], protected_member_ids=protected)
         problems.extend(plan.problems)
         problems.extend(missing_scim(run, plan.missing_scim, fail=p["missing_scim"] == "fail"))
+        doomed = read_doomed_members(run, plan, protected)
+        known = dict((m["id"], m) for ms in list(listings.values()) + list(doomed.values()) for m in ms or [])
+        problems.extend(protected_in_deletes(run, plan, doomed, protected, known))
+        figures = plan.removals(len(current_groups))
+        problems.extend(removal_problems(run, plan, figures, p["max_removal_ratio"], known))
         if problems:
             raise ResolutionError(problems)
-        warn_about(run, plan)
-        known = dict((m["id"], m) for ms in listings.values() for m in ms)
+        warn_about(run, plan, known)
         apply_items, diffs, declared, summary = report_groups(run, plan, known)
-        deletes = report_deletes(run, plan, current_policies, diffs, summary)
-        return run.result(changed=plan.changed, diff=diffs, apply=apply_items, delete=deletes, summary=summary,
-                          groups=declared)
+        summary["removals"] = dict((k, {"removed": r, "of": t}) for k, (r, t) in figures.items())
+        summary["removals"]["max_ratio"] = p["max_removal_ratio"]
+        deletes = report_deletes(run, plan, current_policies, doomed, diffs, summary)
+        account = {"id": run.account_id, "name": run.account_name}
+        return run.result(changed=plan.changed, diff=diffs, apply=apply_items, delete=deletes,
+                          summary=dict(summary, account=account), groups=declared, account=account)
 
 
 def read_account(run, tree):
     """The account, read once: every group with its policies, and the member listings (read concurrently) of the
-    existing groups whose membership the declaration manages; they also teach the catalogue most emails."""
+    existing groups whose membership the declaration manages (by name or previous name); they also teach the
+    catalogue most emails."""
     current_groups = run.catalogue.user_groups()
     by_name = {}
     for group in current_groups:
@@ -95,6 +112,88 @@ def read_account(run, tree):
     for members in listings.values():
         run.catalogue.seed_members(members)
     return current_groups, listings
+
+
+def protected_member_ids(run, refs, problems):
+    """Ids of the protected members. An entry that is no member of the account protects nobody there (a warning);
+    one that looks like a member's email is a typo that would leave that member unprotected (a problem)."""
+    ids = set()
+    for ref in refs or []:
+        try:
+            ids.update(m["id"] for m in resolve_members([ref], run.catalogue, "user_groups_protected_members"))
+        except ResolutionError as exc:
+            email = ref.strip() if "@" in ref else None
+            if email is None or suggest(email, run.catalogue.member_emails()):
+                problems.extend(exc.problems)
+            else:
+                run.warn("user_groups_protected_members: '%s' is no member of account %s; it protects nobody there"
+                         % (email, run.account_id))
+    return ids
+
+
+def read_doomed_members(run, plan, protected):
+    """Member listings of the groups the purge deletes, when the diff shows them or protected members must be kept."""
+    if not plan.delete or not (run.diff_mode or protected):
+        return {}
+    listings = run.api.list_group_members_many([g["id"] for g in plan.delete])
+    for members in listings.values():
+        run.catalogue.seed_members(members)
+    return listings
+
+
+def protected_in_deletes(run, plan, doomed, protected, known):
+    """Deleting a group removes its members: the purge of a group a protected member is in is a problem."""
+    problems = []
+    for group in plan.delete:
+        kept = [m["id"] for m in doomed.get(group["id"]) or [] if m.get("id") in protected]
+        if kept:
+            problems.append("the purge would delete group %s, and with it the membership of protected member %s "
+                            "(user_groups_protected_members): declare the group, exclude it with "
+                            "user_groups_purge_exclude, or take the member out of user_groups_protected_members" % (
+                                group_ref(group), ", ".join(member_labels(member_views(kept, run.catalogue, known)))))
+    return problems
+
+
+def group_ref(group):
+    return "%s (%s)" % (shown_name(group.get("name")), group.get("id"))
+
+
+def removed_items(run, plan, known):
+    """What the plan removes, by kind, as people read it (group names; emails per group; policy counts per group)."""
+    members = [(w.name, g.members.to_remove) for w, g in plan.groups if g.members is not None and g.members.to_remove]
+    policies = [(w.name, g.policies.removed) for w, g in plan.groups if g.policies is not None and g.policies.removed]
+    return {
+        "groups": [shown_name(g.get("name")) for g in plan.delete],
+        "members": ["%s: %s" % (shown_name(name), ", ".join(member_labels(member_views(ids, run.catalogue, known))))
+                    for name, ids in members],
+        "policies": ["%s: %d" % (shown_name(name), len(removed)) for name, removed in policies],
+    }
+
+
+REMOVALS = (("groups", "delete %d of the account's %d user groups"),
+            ("members", "remove %d of the %d memberships of the declared groups"),
+            ("policies", "detach %d of the %d policies of the declared groups"))
+
+
+def removal_problems(run, plan, figures, ratio, known):
+    """A run that removes more than ``ratio`` of the account's groups, of the declared groups' memberships or of
+    their policies fails before any write, with the figures and how to allow it."""
+    problems = []
+    items = None
+    for kind, text in REMOVALS:
+        removed, total = figures[kind]
+        if not over_ratio(removed, total, ratio):
+            continue
+        items = items or removed_items(run, plan, known)
+        listed = items[kind]
+        more = " and %d more" % (len(listed) - 10) if len(listed) > 10 else ""
+        problems.append(
+            "the run would %s (%d%%), more than user_groups_max_removal_ratio %s (%d%%) allows: %s%s. Check the "
+            "declaration (an empty or partly rendered user_groups, members: [] where a list was meant); if this is "
+            "intended, run again with -e user_groups_max_removal_ratio=1" % (
+                text % (removed, total), round(100.0 * removed / total) if total else 100, ratio,
+                round(100.0 * ratio), "; ".join(listed[:10]), more))
+    return problems
 
 
 def missing_scim(run, names, fail):
@@ -112,11 +211,14 @@ def missing_scim(run, names, fail):
     return problems
 
 
-def warn_about(run, plan):
+def warn_about(run, plan, known):
     for warning in plan.warnings:
         run.warn(warning)
     for pattern, protected in sorted(plan.protected.items()):
         run.warn("purge: '%s' protects %s" % (pattern, ", ".join("'%s'" % n for n in protected)))
+    for name, spared in sorted(plan.spared.items()):
+        run.warn("group '%s' keeps %s: protected (user_groups_protected_members), although its exclusive member list "
+                 "leaves them out" % (name, ", ".join(member_labels(member_views(spared, run.catalogue, known)))))
     if plan.delete:
         run.warn("purge deletes %s. Cloudflare may refuse any of these deletes: it refuses to delete a group pushed by "
                  "an identity provider, and its API does not say which groups those are. A refused delete is reported "
@@ -130,23 +232,32 @@ def apply_item(run, wanted, gplan):
     item = {"name": wanted.name, "scim": wanted.scim}
     if not gplan.create:
         item["id"] = gplan.current["id"]
+    if gplan.rename:
+        item["previous_name"] = gplan.current.get("name")
     if gplan.policies is not None and (gplan.create or gplan.policies.changed):
         item["policies"] = [policy_item(x, run.account_id) for x in wanted.policies]
         item["exclusive_policies"] = p["exclusive_policies"]
     if gplan.members is not None and gplan.members.changed:
         exclusive = p["exclusive_members"] and wanted.members_declared
-        item["members"] = list(wanted.member_ids) if exclusive else list(gplan.members.to_add)
+        # A protected member the exclusive list leaves out stays: the list sent is what the group keeps.
+        item["members"] = list(gplan.members.after) if exclusive else list(gplan.members.to_add)
         item["exclusive_members"] = exclusive
     return item
+
+
+def new_summary(plan):
+    return {"created": [], "updated": [], "deleted": [], "members_added": {}, "members_removed": {},
+            "unchanged": 0, "missing_scim_groups": list(plan.missing_scim), "protected": plan.protected,
+            "look_alikes": plan.look_alikes, "renamed": dict(plan.renamed), "members_protected": {}}
 
 
 def report_groups(run, plan, known):
     """The ``apply`` items, one diff per changing group, the declaration as read, and the summary."""
     catalogue = run.catalogue
     apply_items, diffs, declared = [], [], []
-    summary = {"created": [], "updated": [], "deleted": [], "members_added": {}, "members_removed": {},
-               "unchanged": 0, "missing_scim_groups": list(plan.missing_scim), "protected": plan.protected,
-               "look_alikes": plan.look_alikes}
+    summary = new_summary(plan)
+    for name, spared in plan.spared.items():
+        summary["members_protected"][name] = member_labels(member_views(spared, catalogue, known))
     for wanted, gplan in plan.groups:
         declared.append({"name": wanted.name, "scim": wanted.scim,
                          "members": member_labels(member_views(wanted.member_ids, catalogue, known))
@@ -163,22 +274,24 @@ def report_groups(run, plan, known):
                 summary[key][wanted.name] = member_labels(member_views(ids, catalogue, known))
         apply_items.append(apply_item(run, wanted, gplan))
         before, after = group_plan_views(gplan, catalogue, known)
-        header = "user group '%s'" % wanted.name + (" (%s)" % gplan.current["id"] if gplan.current else "")
+        header = "user group '%s'" % wanted.name
+        if gplan.current:
+            header = "user group %s (%s)" % (shown_name(gplan.current.get("name")), gplan.current["id"]) + (
+                " renamed to %s" % shown_name(wanted.name) if gplan.rename else "")
         diffs.append(diff(group_diff_side(before), group_diff_side(after), header))
     return apply_items, diffs, declared, summary
 
 
-def report_deletes(run, plan, current_policies, diffs, summary):
+def report_deletes(run, plan, current_policies, doomed, diffs, summary):
     """The ``delete`` items; in diff mode each deleted group's diff shows its members and policies."""
     catalogue = run.catalogue
     deletes = []
-    doomed_members = run.api.list_group_members_many([g["id"] for g in plan.delete]) if run.diff_mode else {}
     for group in plan.delete:
         deletes.append({"id": group["id"], "name": group.get("name")})
         summary["deleted"].append(group.get("name"))
         policies = current_policies.get(group["id"])
         catalogue.learn_zone_names(policy_zone_ids(policies, catalogue))
-        members = doomed_members.get(group["id"])
+        members = doomed.get(group["id"]) if run.diff_mode else None
         view = group_view(group, policies, catalogue, [member_view(m) for m in members] if members is not None else None)
         diffs.append(diff(group_diff_side(view), {}, "user group '%s' (%s)" % (group.get("name"), group["id"])))
     return deletes

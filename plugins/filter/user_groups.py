@@ -191,6 +191,34 @@ def _labels(members):
     return sorted((m.get("email") or m.get("id")) for m in members or [] if isinstance(m, dict))
 
 
+def _account_label(account):
+    """``account 'Acme' (<id>): `` when the plan ran on an account host of the accounts inventory, else empty."""
+    if not isinstance(account, dict) or not account.get("name"):
+        return ""
+    return "account '%s' (%s): " % (account["name"], account.get("id"))
+
+
+def _count_write(summary, result):
+    """One result of the role's create-or-update loop into the summary (only a reported change counts)."""
+    item = result.get("item") or {}
+    name = item.get("name")
+    summary["written"].extend(result.get("written") or [])
+    if result.get("failed"):
+        summary["failed"].append({"name": name, "msg": result.get("msg"), "status": result.get("status"),
+                                  "error_codes": result.get("error_codes") or []})
+        return
+    if not result.get("changed"):
+        return
+    summary["created" if item.get("id") is None else "updated"].append(name)
+    if item.get("previous_name"):
+        summary["renamed"][item["previous_name"]] = name
+    if result.get("added"):
+        summary["members_added"][name] = _labels(result["added"])
+    if result.get("removed"):
+        summary["members_removed"][name] = _labels(result["removed"])
+    summary["written"].append("%s user group '%s'" % ("created" if item.get("id") is None else "updated", name))
+
+
 def user_groups_run_summary(plan, applied=None, deleted=None, check_mode=False):
     """What the role did (or, in check mode, would do): names and emails from the plan and the write results."""
     if not isinstance(plan, dict):
@@ -200,26 +228,14 @@ def user_groups_run_summary(plan, applied=None, deleted=None, check_mode=False):
         planned.update(check_mode=True, delete_refused=[], failed=[], written=[], changed=bool(plan.get("changed")))
         return planned
     summary = {"created": [], "updated": [], "deleted": [], "delete_refused": [], "members_added": {},
-               "members_removed": {}, "failed": [], "written": [],
+               "members_removed": {}, "failed": [], "written": [], "renamed": {},
                "missing_scim_groups": list(planned.get("missing_scim_groups") or []),
-               "protected": planned.get("protected") or {}, "look_alikes": planned.get("look_alikes") or {}}
+               "protected": planned.get("protected") or {}, "look_alikes": planned.get("look_alikes") or {},
+               "members_protected": planned.get("members_protected") or {},
+               "removals": planned.get("removals") or {}, "account": planned.get("account") or {}}
+    account = _account_label(summary["account"])
     for result in _results(applied):
-        item = result.get("item") or {}
-        name = item.get("name")
-        summary["written"].extend(result.get("written") or [])
-        if result.get("failed"):
-            summary["failed"].append({"name": name, "msg": result.get("msg"), "status": result.get("status"),
-                                      "error_codes": result.get("error_codes") or []})
-            continue
-        if not result.get("changed"):
-            continue
-        summary["created" if item.get("id") is None else "updated"].append(name)
-        if result.get("added"):
-            summary["members_added"][name] = _labels(result["added"])
-        if result.get("removed"):
-            summary["members_removed"][name] = _labels(result["removed"])
-        written = "created" if item.get("id") is None else "updated"
-        summary["written"].append("%s user group '%s'" % (written, name))
+        _count_write(summary, result)
     for result in _results(deleted):
         name = (result.get("item") or {}).get("name")
         status = result.get("status")
@@ -228,10 +244,11 @@ def user_groups_run_summary(plan, applied=None, deleted=None, check_mode=False):
             refusal = {"name": name, "status": status, "error_codes": result.get("error_codes") or [],
                        "msg": result.get("msg")}
             summary["delete_refused"].append(refusal)
-            display.warning("Cloudflare refused to delete user group '%s' (HTTP %s%s): %s. A group pushed by an "
+            display.warning("%sCloudflare refused to delete user group '%s' (HTTP %s%s): %s. A group pushed by an "
                             "identity provider cannot be deleted through the API; exclude it with "
                             "user_groups_purge_exclude or declare it with scim: true"
-                            % (name, status, ", codes %s" % refusal["error_codes"] if refusal["error_codes"] else "",
+                            % (account, name, status,
+                               ", codes %s" % refusal["error_codes"] if refusal["error_codes"] else "",
                                result.get("msg")))
         elif result.get("failed"):
             summary["failed"].append({"name": name, "msg": result.get("msg"), "status": status,

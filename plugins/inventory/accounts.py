@@ -16,7 +16,10 @@ author:
 description:
   - Lists every Cloudflare account the API token (or global API key) can reach (C(GET /accounts), every page) and
     makes each one a host, so that one C(ansible-playbook) run manages many accounts in parallel (C(--forks),
-    AWX job slicing), with the account's declaration in C(host_vars/<host>.yml).
+    AWX job slicing). Key each account's declaration by its id, never by the host name, which follows the account's
+    name. An O(keyed_groups) entry with key V(cloudflare_account_id) and prefix V(account) puts the host in the
+    group C(account_<id>), whose C(group_vars/account_<id>.yml) holds the declaration (see the collection's
+    C(playbooks/multi_account)).
   - Each host has the variables C(account_id), C(account_name), C(account_type), C(cloudflare_account_id) (the
     account every module of the collection uses when the task gives no C(account_id)),
     C(ansible_connection=local) and C(ansible_python_interpreter={{ ansible_playbook_python }}). Every host is in

@@ -15,6 +15,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import policies_from_api
+
 
 def apply_members(run, group_id, label, plan):
     """Send a MemberPlan: POST the additions, DELETE each removal, or PUT the whole list when it must replace."""
@@ -67,11 +69,15 @@ def apply_group(run, plan):
             run.doing("rename %s to '%s'" % (label, plan.rename))
         else:
             run.doing("set the policies of %s" % label)
-        run.sending_policies(plan.policies.after if policies_change else None)
-        # A rename alone sends only the name; policies alone never send the name (an IdP-pushed group's
-        # name belongs to the identity provider).
+        sent = plan.policies.after if policies_change else None
+        if plan.rename and sent is None:
+            # Cloudflare does not document what a PUT without policies does to them: a rename re-sends the
+            # group's policies as read right before, so they are kept whichever way it answers.
+            sent = policies_from_api(current.get("policies"))
+        run.sending_policies(sent)
+        # Policies alone never send the name (an IdP-pushed group's name belongs to the identity provider).
         reply = run.api.update_user_group(current["id"], name=plan.rename,
-                                          policies=plan.policies.bodies() if policies_change else None) or {}
+                                          policies=[p.body() for p in sent] if sent is not None else None) or {}
         group.update(dict((k, v) for k, v in reply.items() if k in ("modified_on",)))
         if plan.rename:
             group["name"] = plan.rename

@@ -18,6 +18,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import difflib
+import json
 import re
 import threading
 import unicodedata
@@ -48,6 +49,24 @@ def comparable_name(name):
     if not isinstance(name, str):
         return name
     return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+
+
+def _visible(name):
+    """True when every character of a name shows as itself: printable, Unicode NFC."""
+    return isinstance(name, str) and name.isprintable() and unicodedata.normalize("NFC", name) == name
+
+
+def name_literal(name):
+    """A group name as the user writes it in YAML: double-quoted, ``\\u`` escapes only where the text would hide a
+    difference (a combining character, a control or invisible one)."""
+    return json.dumps(name, ensure_ascii=not _visible(name))
+
+
+def shown_name(name):
+    """A group name as a message shows it: quoted, or as ``name_literal`` when spaces or the Unicode form would hide
+    what sets it apart from a look-alike."""
+    plain = _visible(name) and name == " ".join(name.split())
+    return "'%s'" % name if plain else name_literal(name)
 
 
 def suggest(value, candidates, limit=3):
@@ -416,10 +435,17 @@ class Catalogue(object):
         """The message for a group that does not exist, with a suggestion and look-alikes."""
         if is_id(ref):
             return "user group id '%s' does not exist in account %s" % (ref, self.account_id)
-        like = [g.get("name") for g in self.user_groups_like(ref)]
-        hint = (" (did you mean %s?)" % ", ".join("'%s'" % n for n in like)) if like else \
-            suggest(ref, self.user_group_names())
-        return "user group '%s' does not exist in account %s%s" % (ref, self.account_id, hint)
+        like = self.user_groups_like(ref)
+        hint = self.look_alike_hint(like) if like else suggest(ref, self.user_group_names())
+        return "user group %s does not exist in account %s%s" % (shown_name(ref), self.account_id, hint)
+
+    @staticmethod
+    def look_alike_hint(groups):
+        """`` (did you mean 'Finance' (<id>)? ...)``: the existing spelling of look-alike groups, written so that
+        what differs shows."""
+        return " (did you mean %s? The names differ only by case, spaces or Unicode form: write the name exactly as " \
+               "%s, or give the id)" % (", ".join("%s (%s)" % (shown_name(g.get("name")), g.get("id")) for g in groups),
+                                        " or ".join(name_literal(g.get("name")) for g in groups))
 
     def user_groups_named(self, name):
         return [g for g in self.user_groups() if g.get("name") == name]

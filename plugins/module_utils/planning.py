@@ -24,7 +24,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import comparable_name
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import (
+    comparable_name,
+    name_literal,
+    shown_name,
+)
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import unique
 
 
@@ -143,9 +147,23 @@ def plan_group(current, name, current_policies=None, desired_policies=None, excl
 
 
 # --------------------------------------------------------------------------- the whole account (the role)
+LOOKALIKE_FAIL, LOOKALIKE_WARN = "fail", "warn"
+
+
 def pattern_protects(pattern, name):
     """A purge exclusion protects a group when it equals the name or the regular expression is found in it."""
     return name == pattern or bool(pattern.search(name) if hasattr(pattern, "search") else False)
+
+
+def spare_members(plan, protected_ids):
+    """``(MemberPlan, spared ids)``: the plan without the removal of any protected member (they stay in the group)."""
+    spared = [m for m in plan.to_remove if m in protected_ids]
+    if not spared:
+        return plan, []
+    to_remove = [m for m in plan.to_remove if m not in protected_ids]
+    after = [m for m in plan.before if m not in set(to_remove)] + [m for m in plan.to_add if m not in plan.before]
+    method = "PUT" if to_remove else ("POST" if plan.to_add else None)
+    return MemberPlan(plan.before, plan.to_add, to_remove, after, method), spared
 
 
 class AccountPlan(object):
@@ -156,6 +174,8 @@ class AccountPlan(object):
         self.delete = []  # groups (API dicts) the purge deletes
         self.protected = {}  # purge exclusion pattern -> names of undeclared groups it protected
         self.look_alikes = {}  # undeclared group name -> declared name it looks like (never purged)
+        self.renamed = {}  # previous name -> declared name, for the groups renamed in place
+        self.spared = {}  # declared name -> protected member ids its exclusive list would have removed
         self.missing_scim = []  # declared SCIM groups the identity provider has not pushed
         self.problems = []
         self.warnings = []
@@ -164,64 +184,161 @@ class AccountPlan(object):
     def changed(self):
         return bool(self.delete) or any(plan.changed for _desired, plan in self.groups)
 
+    def removals(self, group_count):
+        """What the plan removes, and out of how much: ``{kind: (removed, total)}`` for the account's groups, the
+        memberships of the groups whose members are managed and the policies of the groups whose policies are."""
+        existing = [gplan for _desired, gplan in self.groups if not gplan.create]
+        members = [p.members for p in existing if p.members is not None]
+        policies = [p.policies for p in existing if p.policies is not None]
+        return {"groups": (len(self.delete), group_count),
+                "members": (sum(len(m.to_remove) for m in members), sum(len(set(m.before)) for m in members)),
+                "policies": (sum(len(p.removed) for p in policies), sum(len(p.before) for p in policies))}
+
+
+def over_ratio(removed, total, ratio):
+    """True when removing ``removed`` of ``total`` goes beyond ``ratio``; a single removal is within any ratio but 0.
+
+    The single removal keeps small sets workable: deleting one group of two, or the only member of a group,
+    is an ordinary edit, while two removals must stay within the share.
+    """
+    return removed > ratio * total and (removed > 1 or ratio <= 0)
+
+
+class _Account(object):
+    """The account's groups, indexed by name and by look-alike name, and what the declaration names."""
+
+    def __init__(self, current_groups, desired_groups):
+        self.groups = current_groups
+        self.by_name = {}
+        for group in current_groups:
+            self.by_name.setdefault(group.get("name"), []).append(group)
+        self.declared = set(g.name for g in desired_groups)
+        self.declared_like = set(comparable_name(g.name) for g in desired_groups)
+        self.previous = set(p for g in desired_groups for p in g.previous_names)
+
+    def look_alikes(self, name):
+        """Groups whose name only looks like ``name`` and that the declaration does not name (nor as a previous name)."""
+        key = comparable_name(name)
+        return [g for g in self.groups if g.get("name") != name and g.get("name") not in self.declared
+                and g.get("name") not in self.previous and comparable_name(g.get("name")) == key]
+
+
+def _ref(group):
+    return "%s (%s)" % (shown_name(group.get("name")), group.get("id"))
+
+
+def _find_current(plan, desired, account, lookalike_names):
+    """``(found, group)``: the account's group a declared one stands for (by name, else by a previous name).
+
+    ``found`` is False when the declared group cannot be planned (a problem says why).
+    """
+    matches = account.by_name.get(desired.name, [])
+    previous = [g for old in desired.previous_names for g in account.by_name.get(old, [])]
+    if len(matches) > 1:
+        plan.problems.append("%d user groups are named %s (ids: %s); delete or rename the extra ones" % (
+            len(matches), shown_name(desired.name), ", ".join(sorted(g["id"] for g in matches))))
+        return False, None
+    if matches and previous:
+        plan.problems.append(
+            "group %s and its previous name %s both exist: the role renames a group only when the new name is free. "
+            "Delete the group that is not meant (cf_user_group with its id and state: absent) or remove the name "
+            "from previous_names, then run again" % (_ref(matches[0]), ", ".join(_ref(g) for g in previous)))
+        return False, None
+    if len(previous) > 1:
+        plan.problems.append("several groups hold the previous names of group %s: %s; the role renames one group "
+                             "only: delete or rename the others first" % (shown_name(desired.name),
+                                                                          ", ".join(_ref(g) for g in previous)))
+        return False, None
+    current = matches[0] if matches else previous[0] if previous else None
+    others = account.look_alikes(desired.name)
+    if others and lookalike_names == LOOKALIKE_FAIL:
+        plan.problems.append(_look_alike_problem(desired, current, others))
+        return False, None
+    if previous:
+        plan.renamed[current.get("name")] = desired.name
+    for other in others:
+        plan.look_alikes[other.get("name")] = desired.name
+        if current is None:
+            plan.warnings.append(
+                "declared group %s does not exist, but group %s does: their names differ only by case, spaces or "
+                "Unicode form. %s is created as a second group and %s is left alone (never purged); rename one of "
+                "them if they are meant to be the same group" % (
+                    shown_name(desired.name), _ref(other), shown_name(desired.name), shown_name(other.get("name"))))
+    return True, current
+
+
+def _look_alike_problem(desired, current, others):
+    names = ", ".join(_ref(g) for g in others)
+    spellings = ", ".join(name_literal(g.get("name")) for g in others)
+    if current is None and desired.scim:
+        return ("declared SCIM group %s does not exist, but %s does: their names differ only by case, spaces or "
+                "Unicode form. The identity provider owns the name: declare it exactly as %s" % (
+                    shown_name(desired.name), names, spellings))
+    if current is None:
+        return ("declared group %s does not exist, but %s does: their names differ only by case, spaces or Unicode "
+                "form, so the run would create a second group and leave the old one's access in place. To rename "
+                "it, add previous_names: [%s] to group %s; to create a second group anyway, set "
+                "user_groups_lookalike_names: warn" % (shown_name(desired.name), names, spellings,
+                                                       shown_name(desired.name)))
+    return ("declared group %s has a look-alike in the account, %s: their names differ only by case, spaces or "
+            "Unicode form, and nobody reviews its access. Delete it (cf_user_group with its id and state: absent) "
+            "or rename it by declaring a distinct name with previous_names: [%s]; to leave it as it is (never "
+            "purged), set user_groups_lookalike_names: warn" % (_ref(current), names, spellings))
+
 
 def plan_account(desired_groups, current_groups, current_members, current_policies, exclusive_members=True,
-                 exclusive_policies=True, purge=False, purge_exclude=None):
+                 exclusive_policies=True, purge=False, purge_exclude=None, lookalike_names=LOOKALIKE_FAIL,
+                 protected_member_ids=None):
     """Compare the declaration with the account.
 
     ``current_members``: ``{group id: [member ids]}`` of the groups whose membership is managed;
-    ``current_policies``: ``{group id: [Policy]}``; ``purge_exclude``: ``[(text, compiled regex)]``.
-    Problems that only the account can reveal (a declared name held by several groups) are returned in
-    ``problems``; look-alike names, protected groups and SCIM groups not pushed yet in ``warnings`` and the
-    plan's fields.
+    ``current_policies``: ``{group id: [Policy]}``; ``purge_exclude``: ``[(text, compiled regex)]``;
+    ``lookalike_names``: a declared name that differs from an undeclared group's only by case, spaces or Unicode
+    form is a problem (``fail``) or a warning (``warn``: the look-alike is left alone and never purged);
+    ``protected_member_ids``: members an exclusive list never removes (``spared``).
+    A group holding a previous name of a declared group (and none the new name) is renamed in place.
+    Problems that only the account can reveal are returned in ``problems``; look-alike names, protected groups and
+    SCIM groups not pushed yet in ``warnings`` and the plan's fields.
     """
     plan = AccountPlan()
-    by_name = {}
-    for group in current_groups:
-        by_name.setdefault(group.get("name"), []).append(group)
-    declared = set(g.name for g in desired_groups)
-    declared_like = dict((comparable_name(g.name), g.name) for g in desired_groups)
-
+    account = _Account(current_groups, desired_groups)
+    protected = set(protected_member_ids or [])
     for desired in desired_groups:
-        matches = by_name.get(desired.name, [])
-        if len(matches) > 1:
-            plan.problems.append("%d user groups are named '%s' (ids: %s); delete or rename the extra ones" % (
-                len(matches), desired.name, ", ".join(sorted(g["id"] for g in matches))))
+        found, current = _find_current(plan, desired, account, lookalike_names)
+        if not found:
             continue
-        current = matches[0] if matches else None
-        if current is None:
-            others = [g.get("name") for g in current_groups
-                      if g.get("name") not in declared and comparable_name(g.get("name")) == comparable_name(desired.name)]
-            for other in others:
-                plan.warnings.append("declared group '%s' does not exist, but group '%s' does: their names differ "
-                                     "only by case, spaces or Unicode form. '%s' is created as a second group and '%s' "
-                                     "is left alone (never purged); rename one of them if they are meant to be the "
-                                     "same group" % (desired.name, other, desired.name, other))
-            if desired.scim:
-                plan.missing_scim.append(desired.name)
-                continue
-        members_exclusive = exclusive_members and desired.members_declared
-        member_ids = None if desired.scim else desired.member_ids
+        if current is None and desired.scim:
+            plan.missing_scim.append(desired.name)
+            continue
         group_plan = plan_group(
             current, desired.name,
             current_policies=current_policies.get(current["id"]) if current else None,
             desired_policies=desired.policies, exclusive_policies=exclusive_policies,
             current_member_ids=current_members.get(current["id"]) if current else None,
-            desired_member_ids=member_ids, exclusive_members=members_exclusive)
+            desired_member_ids=None if desired.scim else desired.member_ids,
+            exclusive_members=exclusive_members and desired.members_declared)
+        if group_plan.members is not None and protected:
+            group_plan.members, spared = spare_members(group_plan.members, protected)
+            if spared:
+                plan.spared[desired.name] = spared
         plan.groups.append((desired, group_plan))
-
     if purge:
-        for group in sorted(current_groups, key=lambda g: (g.get("name") or "", g.get("id") or "")):
-            name = group.get("name") or ""
-            if name in declared:
-                continue
-            if comparable_name(name) in declared_like:
-                plan.look_alikes[name] = declared_like[comparable_name(name)]
-                continue
-            shields = [text for text, regex in purge_exclude or [] if pattern_protects(regex, name) or name == text]
-            if shields:
-                for text in shields:
-                    plan.protected.setdefault(text, []).append(name)
-                continue
-            plan.delete.append(group)
+        _plan_purge(plan, account, purge_exclude)
     return plan
+
+
+def _plan_purge(plan, account, purge_exclude):
+    """The undeclared groups the purge deletes: not planned, not a look-alike left alone, not excluded."""
+    kept = set(gplan.current["id"] for _desired, gplan in plan.groups if gplan.current is not None)
+    for group in sorted(account.groups, key=lambda g: (g.get("name") or "", g.get("id") or "")):
+        name = group.get("name") or ""
+        if group.get("id") in kept or name in account.declared or name in account.previous:
+            continue
+        if comparable_name(name) in account.declared_like:
+            continue  # a look-alike: a problem, or left alone with user_groups_lookalike_names: warn
+        shields = [text for text, regex in purge_exclude or [] if pattern_protects(regex, name) or name == text]
+        if shields:
+            for text in shields:
+                plan.protected.setdefault(text, []).append(name)
+            continue
+        plan.delete.append(group)

@@ -122,6 +122,9 @@ class TaskRun(object):
         self._settings = None
         self._writes = []
         self._sending = None  # the Policy values of the policy write under way (to explain a refusal)
+        # (account id, account name or None) of the inventory host, from its variables cloudflare_account_id and
+        # account_name (the cfiam.user_groups.accounts inventory sets both): output then names the account.
+        self.host_account = None
 
     # ------------------------------------------------------------------ the account
     @property
@@ -147,6 +150,32 @@ class TaskRun(object):
     @property
     def account_id(self):
         return self.session.account_id
+
+    @property
+    def account_name(self):
+        """The account's name when the host's variables give it and the task works on the host's account, else None."""
+        label = self.host_account
+        if label and self._session is not None and label[0] == self._session.account_id:
+            return label[1]
+        return None
+
+    def account_label(self):
+        """``account 'Acme' (<id>)`` when the task works on its inventory host's account (one of many accounts in a
+        run): diff headers and warnings then say which account they are about. None otherwise."""
+        label = self.host_account
+        if not label or self._session is None or label[0] != self._session.account_id:
+            return None
+        return "account '%s' (%s)" % (label[1], label[0]) if label[1] else "account %s" % label[0]
+
+    def _labelled(self, diff):
+        """Diff sections whose headers name the account (see ``account_label``)."""
+        label = self.account_label()
+        if not label:
+            return diff
+        sections = diff if isinstance(diff, list) else [diff]
+        out = [dict(d, **dict((k, "%s: %s" % (label, d[k])) for k in ("before_header", "after_header") if d.get(k)))
+               if isinstance(d, dict) else d for d in sections]
+        return out if isinstance(diff, list) else out[0]
 
     # ------------------------------------------------------------------ reporting
     def doing(self, action):
@@ -208,7 +237,7 @@ class TaskRun(object):
         """The task's result; ``diff`` only in diff mode."""
         data["changed"] = bool(changed)
         if self.diff_mode and diff is not None:
-            data["diff"] = diff
+            data["diff"] = self._labelled(diff)
         return data
 
     def failure(self, msg, **data):
@@ -237,7 +266,8 @@ class TaskRun(object):
                                   exception=traceback.format_exc())
         result["api_requests"] = self._counts()
         if self.warnings:
-            result["warnings"] = list(self.warnings)
+            label = self.account_label()
+            result["warnings"] = ["%s: %s" % (label, w) for w in self.warnings] if label else list(self.warnings)
         return mask_secrets(result, self.secrets)
 
 
@@ -252,8 +282,10 @@ def target_group(run, name, group_id):
     group, problems = catalogue.find_user_group(name=name, group_id=group_id)
     if group is None and not problems:
         if run.check_mode and name is not None:
-            run.warn("user group '%s' does not exist in account %s; check mode assumes an earlier task creates it "
-                     "and predicts this task's change on an empty group" % (name, run.account_id))
+            like = catalogue.user_groups_like(name)
+            run.warn("user group '%s' does not exist in account %s%s; check mode assumes an earlier task creates it "
+                     "and predicts this task's change on an empty group" % (
+                         name, run.account_id, catalogue.look_alike_hint(like) if like else ""))
             return {"id": None, "name": name, "policies": []}, "user group '%s'" % name, []
         problems.append(catalogue.unknown_group_problem(ref))
     if group is None:

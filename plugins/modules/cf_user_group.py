@@ -22,14 +22,16 @@ description:
   - Every permission group, zone, resource group and member is resolved before the first write, and every problem is
     reported at once. Nothing is changed when one of them is unknown.
   - Uses the fewest API calls. A new group is created with one C(POST) that carries its policies, then one C(POST) of
-    its members. A rename and a change of policies are one C(PUT). Members are added with one C(POST) and removed one
+    its members. A rename and a change of policies are one C(PUT). A rename re-sends the group's policies as read
+    right before it (Cloudflare does not document what a C(PUT) without them does), so they are kept. Members are added with one C(POST) and removed one
     by one with C(DELETE), so a member added concurrently by someone else is never lost; only an exclusive list that
     also removes members replaces the membership with one C(PUT), right after reading it.
   - The result after a write is computed from what was read and what was planned, never taken from Cloudflare's
     reply, which may list less than the whole state.
   - Two groups with the same name make the name ambiguous. The task then fails, lists their ids and changes nothing.
-    Address the group by O(id) instead. A new name that differs from an existing group's only by case, spaces or
-    Unicode form is created with a warning naming the look-alike.
+    Address the group by O(id) instead. A new name (a create or a rename) that differs from another group's only by
+    case, spaces or Unicode form fails the task, naming the look-alike and its exact spelling
+    (see O(lookalike_names)).
   - A group pushed by SCIM from an identity provider belongs to the provider. Cloudflare refuses to rename or delete
     it, or to change its members, and the task fails with Cloudflare's reason. Its policies can be set.
   - Runs in the Ansible controller. In a loop, the items share one connection and the catalogues read by earlier
@@ -53,7 +55,8 @@ options:
   state:
     description:
       - V(present) makes sure the group exists, with O(name) and, when given, O(policies) and O(members).
-      - V(absent) deletes the group. Deleting a group that does not exist changes nothing.
+      - V(absent) deletes the group. Deleting a group that does not exist changes nothing; when a group whose name
+        differs only by case, spaces or Unicode form exists, a warning gives its exact spelling and id.
     type: str
     choices: [present, absent]
     default: present
@@ -89,6 +92,16 @@ options:
       - With V(true), O(members) becomes exactly the group's members. With V(false), they are added to it.
     type: bool
     default: true
+  lookalike_names:
+    description:
+      - What to do when the group would be created, or renamed, to a name that differs from another group's only by
+        case, spaces (leading, trailing, repeated) or Unicode form, such as C(finance) next to C(Finance). Two such
+        groups look the same in the dashboard, and the access of the one nobody means stays unreviewed.
+      - V(fail) fails before any write, naming the other group with its id and exact spelling (to rename it, give
+        its O(id) with the new O(name)). V(warn) writes the group and gives a warning.
+    type: str
+    choices: [fail, warn]
+    default: fail
 notes:
   - Cloudflare regenerates policy ids on every change, so policies are compared by their content (access, permission
     groups and target), never by id.

@@ -21,20 +21,31 @@ description:
     writes anything.
   - The whole declaration is validated first. Duplicate group names, unknown roles, emails or zones, and roles that
     cannot apply to their scope anywhere in the tree fail the task with every problem listed.
+  - "Guards, checked on the account before anything is written (each fails the task with every problem listed):
+    a declared name that only looks like an existing group's (O(lookalike_names)); a group and one of its
+    C(previous_names) that both exist; a run that would remove more than O(max_removal_ratio) of the account's groups,
+    of the declared groups' memberships or of their policies; a purge of a group a member of O(protected_members)
+    is in."
+  - When the task runs on a host of the C(cfiam.user_groups.accounts) inventory, every diff header and warning starts
+    with the account's name and id (the host variables C(account_name) and C(cloudflare_account_id); no request is
+    sent for them).
   - Cloudflare's groups are flat, so the hierarchy is flattened. A member of a child group is also a member of every
     ancestor. Policies are not copied downwards. A group that declares no C(members) only gains its descendants'
     members; nobody is ever removed from it.
   - "Requests: one listing of the account's groups (policies included), the member listing of every managed group
     (fetched concurrently, at most 8 at a time), and a catalogue (roles, account members, zones, resource groups)
-    only when a declared name was not already seen in those listings."
+    only when a declared name was not already seen in those listings. The member listing of each group the purge
+    deletes is read too in diff mode (the diff shows them) and when O(protected_members) is set."
 author:
   - cfiam.user_groups maintainers (@cfiam)
 options:
   user_groups:
     description:
       - The declared groups, as a tree. Each item is a group with the keys C(name) (required, unique across the
-        whole tree), C(members), C(policies), C(children) and C(scim), exactly as the role's
+        whole tree), C(members), C(policies), C(children), C(scim) and C(previous_names), exactly as the role's
         O(cfiam.user_groups.user_groups#role:main:user_groups) describes them.
+      - When a group holding one of its C(previous_names) exists and none of C(name) does, the RV(apply) item carries
+        its C(id), the new C(name) and C(previous_name): the group is renamed in place, then converged.
       - Unknown keys are reported with a suggestion, at every depth.
     type: list
     elements: raw
@@ -61,8 +72,38 @@ options:
       - Groups a purge never deletes. An entry protects a group when it equals the name or, as a regular expression,
         is found anywhere in it (C(re.search)), for example V(^Okta), V(Contractors$) or an exact name. Use it for
         groups pushed by SCIM, which no API field marks.
-      - A group whose name differs from a declared one only by case, spaces or Unicode form is never purged either
-        (a warning names both).
+      - With O(lookalike_names=warn), a group whose name differs from a declared one only by case, spaces or Unicode
+        form is never purged either (a warning names both).
+    type: list
+    elements: str
+    default: []
+  lookalike_names:
+    description:
+      - A declared name that differs from an existing group's only by case, spaces (leading, trailing, repeated) or
+        Unicode form, when no group has the declared name or the look-alike is not declared itself.
+      - V(fail) fails the task, naming both groups and the C(previous_names) entry that renames the existing one.
+        V(warn) plans the declared group next to the look-alike with a warning; the look-alike is never purged.
+    type: str
+    choices: [fail, warn]
+    default: fail
+  max_removal_ratio:
+    description:
+      - The most the plan may remove, as a share (V(0) to V(1)) of what exists. The task fails, with the figures and
+        what would be removed, when the plan deletes more than this share of the account's groups, removes more than
+        this share of the memberships of the declared groups that exist, or detaches more than this share of their
+        policies.
+      - One removal of a kind is always allowed (unless the share is V(0)), so that deleting one group of two or the
+        only member of a group is an ordinary edit; two or more removals must stay within the share.
+      - V(1) allows any removal.
+    type: float
+    default: 0.25
+  protected_members:
+    description:
+      - Account members (emails or member ids) that an exclusive member list never removes from a group they are
+        in. The plan keeps them, warns, and lists them in RV(summary) (C(members_protected)).
+      - A purge of a group one of them is in fails the task (deleting the group would remove them).
+      - An entry that looks like the email of a member (a typo) fails the task; an email that is no member of the
+        account gives a warning.
     type: list
     elements: str
     default: []
@@ -111,6 +152,7 @@ apply:
     - One item per declared group that needs a change, with the options to pass to M(cfiam.user_groups.cf_user_group)
       - C(name), C(id) (existing groups), C(policies) (items with ids), C(exclusive_policies), C(members) (member
       ids), C(exclusive_members) - and C(scim). Only the parts that change are given.
+    - A group renamed in place also has C(previous_name), its name before.
   returned: success
   type: list
   elements: dict
@@ -125,14 +167,29 @@ delete:
   elements: dict
   sample: [{"id": "f234f49f66df4db8864c5189fe78c87f", "name": "Old group"}]
 summary:
-  description: Names of the groups created, updated and deleted, member emails added and removed per group, the
-    number of unchanged groups, SCIM groups declared but not pushed yet (with O(missing_scim=warn)), the undeclared
-    groups each purge exclusion protected, and look-alike names.
+  description:
+    - Names of the groups created, updated and deleted, member emails added and removed per group, the number of
+      unchanged groups, SCIM groups declared but not pushed yet (with O(missing_scim=warn)), the undeclared groups each
+      purge exclusion protected, and look-alike names left alone (with O(lookalike_names=warn)).
+    - C(renamed) maps each previous name to the new name; C(members_protected) gives, per group, the protected
+      members its exclusive list leaves out and who stay; C(removals) gives what the plan removes out of how much
+      (C(groups), C(members), C(policies), each C(removed) and C(of)) and C(max_ratio); C(account) as RV(account).
   returned: success
   type: dict
-  sample: {"created": ["Engineering"], "updated": [], "deleted": [], "members_added": {"Engineering": ["alice@example.com"]},
-           "members_removed": {}, "unchanged": 0, "missing_scim_groups": [], "protected": {"^Okta": ["Okta Admins"]},
-           "look_alikes": {}}
+  sample: {"created": ["Engineering"], "updated": ["Finance"], "deleted": [],
+           "members_added": {"Engineering": ["alice@example.com"]}, "members_removed": {}, "unchanged": 0,
+           "missing_scim_groups": [], "protected": {"^Okta": ["Okta Admins"]}, "look_alikes": {},
+           "renamed": {"finance": "Finance"}, "members_protected": {"Engineering": ["breakglass@example.com"]},
+           "removals": {"groups": {"removed": 0, "of": 12}, "members": {"removed": 1, "of": 30},
+                        "policies": {"removed": 0, "of": 14}, "max_ratio": 0.25},
+           "account": {"id": "0123456789abcdef0123456789abcdef", "name": "Acme Production"}}
+account:
+  description:
+    - The account planned, C(id) and C(name). The name comes from the host variable C(account_name) when the task runs
+      on a host of the C(cfiam.user_groups.accounts) inventory, else it is V(null) (no request is sent for it).
+  returned: success
+  type: dict
+  sample: {"id": "0123456789abcdef0123456789abcdef", "name": "Acme Production"}
 groups:
   description: The flattened declaration after member roll-up, with readable policies and member emails.
   returned: success

@@ -145,6 +145,17 @@ class CloudflareAction(ActionBase):
                     break
         return args
 
+    def _host_account(self, task_vars):
+        """``(id, name or None)`` from the host variables ``cloudflare_account_id`` and ``account_name`` (the accounts
+        inventory sets both), or None: results then name the account when the task works on it."""
+        values = []
+        for var in ("cloudflare_account_id", "account_name"):
+            value = (task_vars or {}).get(var)
+            values.append(_plain(self._templar.template(value)) if value is not None else None)
+        if not isinstance(values[0], str) or not values[0]:
+            return None
+        return values[0], values[1] if isinstance(values[1], str) and values[1] else None
+
     @staticmethod
     def _inject_invocation(task_vars):
         """Whether results carry ``invocation`` as AnsibleModule's do: always before ansible-core 2.21, then as the
@@ -197,6 +208,7 @@ class CloudflareAction(ActionBase):
             run = TaskRun(name, params, check_mode=self._task.check_mode, diff_mode=self._task.diff,
                           scope=(self._task._uuid, host), needs_account=self.NEEDS_ACCOUNT, secrets=no_log_values,
                           host=host, account_from_inventory=self._account_from_inventory)
+            run.host_account = self._host_account(task_vars)
             for warning in warnings:
                 run.warn(warning)
             result = run.run(self.run_task)

@@ -5,7 +5,8 @@
   plus one the example's inventory leaves out (Globex Shared), each with the demo people as members (own member
   ids) and its own zones, no user group except the SCIM group the identity provider pushed into Acme Production.
 * ``generated_accounts_dir(path, n, ...)``: the example's site.yml over ``n`` generated accounts, their declarations
-  in host_vars; ``expected_groups``; ``peak(log, window)``: the most requests within any window of the log.
+  in group_vars/account_<id>.yml; ``expected_groups``; ``peak(log, window)``: the most requests within any window of
+  the log.
 * ``run_ansible(emulator, cmd, ...)``: an ``ansible-playbook`` or ``ansible-inventory`` process with the emulator's
   credentials in the environment (as ``harness.ansible_env``), a failing inventory made fatal, and every task result
   recorded; returns an ``AnsibleRun`` (rc, output, records, recap per host).
@@ -60,7 +61,8 @@ def account_groups(emulator, aid):
 
 
 def expected_example():
-    """{account id: groups} after site.yml on example_state(): shared_user_groups + host_vars; Globex untouched."""
+    """{account id: groups} after site.yml on example_state(): shared_user_groups + group_vars/account_<id>.yml;
+    Globex untouched."""
     shared = {"Security Auditors": {"members": ["grace@example.com"],
                                     "policies": [("allow", ("admin_readonly", "audit_logs_viewer"), ("account",))]},
               "Billing": {"members": ["dave@example.com"], "policies": [("allow", ("billing",), ("account",))]}}
@@ -169,7 +171,8 @@ def expected_groups(nodes, out=None):
 
 
 def generated_accounts_dir(path, n_accounts, **sizes):
-    """The example's site.yml and ansible.cfg over ``n_accounts`` generated accounts declared in host_vars.
+    """The example's site.yml and ansible.cfg over ``n_accounts`` generated accounts declared in
+    group_vars/account_<id>.yml (the example's keyed group).
 
     Returns (the emulator state: ``builders.multi_account_state`` with ``sizes``, without groups;
     {account id: expected groups}).
@@ -177,20 +180,19 @@ def generated_accounts_dir(path, n_accounts, **sizes):
     import shutil  # pylint: disable=import-outside-toplevel
     import yaml  # pylint: disable=import-outside-toplevel
 
-    os.makedirs(os.path.join(path, "host_vars"))
     os.makedirs(os.path.join(path, "group_vars"))
     for name in ("site.yml", "ansible.cfg"):
         shutil.copy(os.path.join(EXAMPLE_DIR, name), path)
     with open(os.path.join(path, "accounts.cloudflare_accounts.yml"), "w") as handle:
-        handle.write("plugin: cfiam.user_groups.accounts\n")
+        yaml.safe_dump({"plugin": "cfiam.user_groups.accounts", "keyed_groups": [
+            {"key": "cloudflare_account_id", "prefix": "account", "parent_group": "cloudflare_accounts"}]}, handle)
     with open(os.path.join(path, "group_vars", "cloudflare_accounts.yml"), "w") as handle:
         yaml.safe_dump({"shared_user_groups": [], "user_groups_purge": False}, handle)
     state = builders.multi_account_state(n_accounts=n_accounts, with_groups=False, **sizes)
     expected = {}
     for k, section in enumerate(state["accounts"]):
         declaration = clean(builders.multi_account_declaration(k, **sizes))
-        host = section["account"]["name"].lower().replace(" ", "_")
-        with open(os.path.join(path, "host_vars", host + ".yml"), "w") as handle:
+        with open(os.path.join(path, "group_vars", "account_%s.yml" % section["account"]["id"]), "w") as handle:
             yaml.safe_dump({"account_user_groups": declaration}, handle)
         expected[section["account"]["id"]] = expected_groups(declaration)
     return state, expected

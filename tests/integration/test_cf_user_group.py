@@ -166,10 +166,11 @@ def test_rename_and_policy_changes_with_diff(run_playbook, emulator):
         run_playbook, emulator, tasks, {"rename by id", "change policies", "reset policies", "set policies by id"},
         diff=True)
 
-    # one PUT per group; the rename sends only the name (policies untouched)
+    # one PUT per group; the rename re-sends the policies it read right before (what a PUT without them does is
+    # not documented), unchanged
     puts = dict((w["path"].rsplit("/", 1)[1], w) for w in writes)
     assert len(writes) == 4 and all(w["method"] == "PUT" for w in writes)  # none for "reordered"
-    assert puts[rename_id]["body"] == {"name": "New Name"}
+    assert puts[rename_id]["body"]["name"] == "New Name" and len(puts[rename_id]["body"]["policies"]) == 1
     assert puts[reset_id]["body"] == {"policies": []}
     assert "name" not in puts[change_id]["body"] and len(puts[change_id]["body"]["policies"]) == 3
 

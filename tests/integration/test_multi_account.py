@@ -1,10 +1,10 @@
 # -*- coding: utf-8 -*-
 """Many accounts in one run: playbooks/multi_account over the cfiam.user_groups.accounts inventory.
 
-* site.yml converges every selected account to shared_user_groups + its own host_vars, leaves the account the
-  inventory filters out alone (not one request), and changes nothing the second time;
+* site.yml converges every selected account to shared_user_groups + its own group_vars/account_<id>.yml, leaves
+  the account the inventory filters out alone (not one request), and changes nothing the second time;
 * export.yml writes one declaration per account that site.yml then applies without a change (hostile names stay
-  strings);
+  strings), and never overwrites a file that differs unless forced (then with a backup);
 * a host without an account is named in the failure, with the fix; an account that disappears between the
   inventory and the run (403 code 9109) is named, and the other accounts still converge;
 * the rate budget is shared by the forks: a controller-wide request rate under the emulator's budget gives no 429
@@ -102,27 +102,47 @@ def test_export_then_site_changes_nothing(emulator, example):
     assert reply.status_code == 200, reply.text
     before = state_of(emulator)
 
-    export_dir = example / "host_vars"
+    export_dir = example / "group_vars"
+    files = dict(("account_%s.yml" % account_id(k), "") for k in range(3))
+    hand_written = dict((name, (export_dir / name).read_text()) for name in files)
     emulator.clear_requests()
-    run = run_ansible(emulator, ["export.yml", "-e", '{"user_groups_export_scim": ["^Okta"]}'], str(example))
+    scim = ["-e", '{"user_groups_export_scim": ["^Okta"]}']
+    # the declarations written by hand are never overwritten: every account fails, naming its file
+    run = run_ansible(emulator, ["export.yml"] + scim, str(example), result_file=str(example / "results.jsonl"))
+    assert run.rc == 2, run
+    assert sorted(r["host"] for r in run.failed()) == ["acme_production", "acme_sandbox", "acme_staging"]
+    msg = [r["result"]["msg"] for r in run.failed() if r["host"] == "acme_staging"][0]
+    assert "%s exists and the export of account \"Acme Staging\" (%s) differs" % (
+        export_dir / ("account_%s.yml" % account_id(1)), account_id(1)) in " ".join(msg.split()), msg
+    assert "user_groups_export_force=true" in msg
+    assert dict((name, (export_dir / name).read_text()) for name in files) == hand_written
+    # asked for: replaced, each with a backup, the absolute path in the message
+    run = run_ansible(emulator, ["export.yml", "-e", "user_groups_export_force=true"] + scim, str(example),
+                      result_file=str(example / "results.jsonl"))
     assert run.rc == 0, run
-    assert sorted(os.listdir(str(export_dir))) == ["acme_production.yml", "acme_sandbox.yml", "acme_staging.yml"]
     assert emulator.writes() == []
-    files = {}
-    for name in os.listdir(str(export_dir)):
-        with open(str(export_dir / name)) as handle:
-            files[name] = handle.read()
+    backups = sorted(n for n in os.listdir(str(export_dir)) if n.endswith("~"))
+    assert len(backups) == 3, backups
+    for name in files:
+        assert [(export_dir / b).read_text() for b in backups if b.startswith(name + ".")] == [hand_written[name]]
+    shown = " ".join(r["result"]["msg"] for r in run.records if r["task"] == "Show what was exported")
+    assert "written to %s" % (export_dir / ("account_%s.yml" % account_id(0))) in shown, shown
+    assert "previous file kept as %s" % export_dir in shown
+    for name in files:
+        files[name] = (export_dir / name).read_text()
         assert emulator.token not in files[name]
     declared = dict((n, yaml.load(t, Loader=UnsafeLoader)["account_user_groups"]) for n, t in files.items())  # noqa: S506
-    assert [g["name"] for g in declared["acme_staging.yml"]] == ["Engineering", hostile]
-    assert declared["acme_sandbox.yml"] == []
-    assert [g["name"] for g in declared["acme_production.yml"]] == ["Engineering", "Engineering SRE", SCIM_GROUP]
-    assert declared["acme_production.yml"][0]["members"] == ["erin@example.com"]
-    assert declared["acme_production.yml"][2] == {"name": SCIM_GROUP, "scim": True,
-                                                  "policies": [{"access": "allow", "permission_groups": ["analytics"]}]}
-    assert "!unsafe 'Hand made {{ lookup(''ansible.builtin.pipe''" in files["acme_staging.yml"]
-    assert files["acme_staging.yml"].count("!unsafe") >= 4
-    for text in files.values():  # the shared groups stay in group_vars
+    staging, sandbox, production = (declared["account_%s.yml" % account_id(k)] for k in (1, 2, 0))
+    assert [g["name"] for g in staging] == ["Engineering", hostile]
+    assert sandbox == []
+    assert [g["name"] for g in production] == ["Engineering", "Engineering SRE", SCIM_GROUP]
+    assert production[0]["members"] == ["erin@example.com"]
+    assert production[2] == {"name": SCIM_GROUP, "scim": True,
+                             "policies": [{"access": "allow", "permission_groups": ["analytics"]}]}
+    text = files["account_%s.yml" % account_id(1)]
+    assert "!unsafe 'Hand made {{ lookup(''ansible.builtin.pipe''" in text and text.count("!unsafe") >= 4
+    assert '"Acme Staging" when exported' in text
+    for text in files.values():  # the shared groups stay in group_vars/cloudflare_accounts.yml
         assert "Security Auditors" not in text and "Billing" not in text
 
     emulator.clear_requests()
@@ -133,9 +153,10 @@ def test_export_then_site_changes_nothing(emulator, example):
     assert not canary.exists(), "a template in an exported name was evaluated"
     assert state_of(emulator) == before
 
-    # the export again: the same files, nothing to change
-    run = run_ansible(emulator, ["export.yml", "-e", '{"user_groups_export_scim": ["^Okta"]}'], str(example))
+    # the export again, without force: the same files, nothing to change, no backup
+    run = run_ansible(emulator, ["export.yml"] + scim, str(example))
     assert run.rc == 0 and run.changed_hosts() == [], run
+    assert len([n for n in os.listdir(str(export_dir)) if n.endswith("~")]) == 3
 
 
 def test_a_host_without_an_account_is_named(emulator, example):

@@ -35,9 +35,10 @@ def test_omitted_members_never_remove_direct_members(emulator, run_playbook):
     assert groups["Platform Networking"]["members"] == ["alice@example.com"]
     assert real.role_summary()["members_removed"] == {}
 
-    # `members: []` (exclusive, the default) is how a group is emptied; the children's members stay (roll-up)
+    # `members: []` (exclusive, the default) is how a group is emptied; the children's members stay (roll-up).
+    # That removes 2 of the 4 memberships: more than user_groups_max_removal_ratio allows by default.
     declaration[0]["members"] = []
-    four_steps(run_playbook, emulator, declaration)
+    four_steps(run_playbook, emulator, declaration, user_groups_max_removal_ratio=0.5)
     assert normalized_groups(emulator.state())["Platform"]["members"] == ["alice@example.com"]
 
 
@@ -129,14 +130,16 @@ def test_look_alike_names_warn_fail_or_are_never_purged(emulator, run_playbook):
     run = apply(run_playbook, [{"name": "Finance"}, {"name": "finance "}])
     assert run.rc != 0
     assert "differ only by case, spaces or Unicode form" in plan_result(run)["result"]["msg"]
-    # A declared name that looks like an existing one: a warning names it; purge never deletes the look-alike.
+    # A declared name that looks like an existing one: with user_groups_lookalike_names: warn (not the default, see
+    # test_guards.py), a warning names it; purge never deletes the look-alike.
     nfd = "Financ" + "e\u0301"  # "Finance" + combining acute, versus the precomposed form
     make_group(emulator, nfd)
     declaration = [{"name": "Financ\u00e9"}]
-    run = apply(run_playbook, declaration, check=True, user_groups_purge=True)
+    run = apply(run_playbook, declaration, check=True, user_groups_purge=True, user_groups_lookalike_names="warn",
+                user_groups_max_removal_ratio=1)  # 'Finance' and the SCIM group: 2 of 3 groups
     assert run.rc == 0, run
     warnings = " ".join(plan_result(run)["result"].get("warnings") or [])
-    assert "differ only by case, spaces or Unicode form" in warnings and nfd in warnings
+    assert "differ only by case, spaces or Unicode form" in warnings and '"Finance\\u0301"' in warnings
     assert run.role_summary()["look_alikes"] == {nfd: "Financ\u00e9"}
     assert nfd not in run.role_summary()["deleted"]
 
@@ -167,7 +170,7 @@ def test_a_refused_purge_delete_is_reported_whatever_status_and_code(emulator, r
     reported (status, codes, message) and warned about, and the rest of the run goes on."""
     emulator.scim_refusal(status=403, code=1234, message="group {name} is managed by your identity provider")
     make_group(emulator, "Legacy")
-    switches = dict(user_groups_purge=True)
+    switches = dict(user_groups_purge=True, user_groups_max_removal_ratio=1)  # both groups of the account go
     run = apply(run_playbook, [{"name": "Engineering"}], check=True, **switches)
     assert run.rc == 0, run
     assert "may" in " ".join(plan_result(run)["result"].get("warnings") or []).lower()

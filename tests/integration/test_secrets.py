@@ -106,7 +106,8 @@ def tasks_for(module, emulator):
                                                         "api_key": WRONG_KEY}),
         ],
         "cf_user_groups_plan": [
-            t("cf_user_groups_plan", module, {"user_groups": [
+            # the group has 3 policies by then: planning 1 detaches 2 (more than the default max_removal_ratio)
+            t("cf_user_groups_plan", module, {"max_removal_ratio": 1, "user_groups": [
                 {"name": "Secrets Test", "members": ["alice@example.com", "bob@example.com"],
                  "policies": [zone_policy]}]}),
             t("cf_user_groups_plan bad policy", module, {"user_groups": [

@@ -10,6 +10,7 @@ __metaclass__ = type
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_group, apply_members
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
+    Policy,
     parse_policies,
     policies_from_api,
     resolve_members,
@@ -150,13 +151,20 @@ class TestApplyGroup(object):
         assert len(emulator.group_by_name("Okta Contractors")["policies"]) == 1
         assert written(run) == ["set the policies of user group 'Okta Contractors' (%s)" % scim["id"]]
 
-    def test_rename_alone_sends_only_the_name(self, emulator, api):
-        made = api.create_user_group("Old")
+    def test_rename_alone_re_sends_the_policies_it_read(self, emulator, api):
+        """What a PUT without policies does to them is not documented: a rename sends the group's policies as read."""
+        account = {"key": "com.cloudflare.api.account.%s" % emulator.account_id, "objects": [{"key": "*"}]}
+        kept = {"access": "allow", "permission_groups": [{"id": emulator.permission_group_id("analytics")}],
+                "resource_groups": [{"scope": account}]}
+        made = api.create_user_group("Old", policies=[kept])
         run = new_run(emulator)
         current = run.catalogue.find_user_group(name="Old")[0]  # the listing: notes keep it current
         emulator.clear_requests()
-        apply_group(run, plan_group(current, "New", current_policies=[], desired_policies=[]))
-        assert requests(emulator) == [("PUT", "/iam/user_groups/%s" % made["id"], {"name": "New"})]
+        apply_group(run, plan_group(current, "New"))
+        ((method, path, body),) = requests(emulator)
+        assert (method, path, body["name"]) == ("PUT", "/iam/user_groups/%s" % made["id"], "New")
+        assert [Policy.from_api(p) for p in body["policies"]] == policies_from_api(current["policies"])
+        assert len(body["policies"]) == 1 and len(emulator.group_by_name("New")["policies"]) == 1
         assert written(run) == ["renamed user group 'Old' (%s) to 'New'" % made["id"]]
         emulator.clear_requests()
         assert run.catalogue.find_user_group(name="New")[0]["id"] == made["id"] and emulator.requests() == []

@@ -270,12 +270,20 @@ class TestUserGroups(object):
     def test_unknown_group_problem(self, emulator, api, catalogue):
         api.create_user_group("Developers")
         api.create_user_group("Finance")
+        nfd = api.create_user_group(unicodedata.normalize("NFD", u"Caf\u00e9"))
         assert catalogue.unknown_group_problem("Develpers") == (
             "user group 'Develpers' does not exist in account %s (did you mean 'Developers'?)" % emulator.account_id)
+        finance = api.list_user_groups(name="Finance")[0]["id"]
         assert catalogue.unknown_group_problem("finance ") == (
-            "user group 'finance ' does not exist in account %s (did you mean 'Finance'?)" % emulator.account_id)
+            'user group "finance " does not exist in account %s (did you mean \'Finance\' (%s)? The names differ only '
+            'by case, spaces or Unicode form: write the name exactly as "Finance", or give the id)'
+            % (emulator.account_id, finance))
+        assert catalogue.unknown_group_problem(u"Caf\u00e9 ").endswith(
+            '(did you mean "Cafe\\u0301" (%s)? The names differ only by case, spaces or Unicode form: write the '
+            'name exactly as "Cafe\\u0301", or give the id)' % nfd["id"])
         assert catalogue.unknown_group_problem(hexid(404)) == (
             "user group id '%s' does not exist in account %s" % (hexid(404), emulator.account_id))
+        assert catalogue.unknown_group_problem(u"Caf\u00e9 ").startswith(u'user group "Caf\u00e9 " does not exist')
         assert [g["name"] for g in catalogue.user_groups_like(unicodedata.normalize("NFD", u"FINANC\u00c9"))] == []
         assert [g["name"] for g in catalogue.user_groups_like("FINANCE")] == ["Finance"]
         assert catalogue.user_groups_like("Finance") == []

@@ -653,11 +653,11 @@ class TestDeclaration(object):
         _groups, problems = declare(tree)
         assert problems == [
             "group 'Top' has an unknown key 'member' (did you mean 'members'?) (allowed: name, members, policies, "
-            "children, scim)",
+            "children, scim, previous_names)",
             "group 'Middle' has an unknown key 'polices' (did you mean 'policies'?) (allowed: name, members, "
-            "policies, children, scim)",
+            "policies, children, scim, previous_names)",
             "group 'Bottom' has an unknown key 'childern' (did you mean 'children'?) (allowed: name, members, "
-            "policies, children, scim)",
+            "policies, children, scim, previous_names)",
             "group 'Bottom' policies[0] has unknown keys zone (did you mean 'zones'?) (allowed: access, "
             "permission_groups, zones, resource_groups, scope, allow_unknown_scope)",
         ]

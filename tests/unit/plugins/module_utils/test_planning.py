@@ -375,16 +375,18 @@ class TestPlanAccount(object):
     def test_look_alike_undeclared_groups_are_never_purged(self):
         nfd = unicodedata.normalize("NFD", u"Financ\u00e9")
         current = [group(1, "Finance"), group(2, "finance "), group(3, nfd), group(4, "Legal")]
-        plan = plan_account([desired(u"Financ\u00e9"), desired("FINANCE")], current, {}, {}, purge=True)
+        plan = plan_account([desired(u"Financ\u00e9"), desired("FINANCE")], current, {}, {}, purge=True,
+                            lookalike_names="warn")
         assert [g["name"] for g in plan.delete] == ["Legal"]
         assert plan.look_alikes == {"Finance": "FINANCE", "finance ": "FINANCE", nfd: u"Financ\u00e9"}
 
     def test_a_declared_group_missing_next_to_a_look_alike_warns(self):
-        plan = plan_account([desired("Finance")], [group(1, "finance")], {}, {}, purge=True)
+        plan = plan_account([desired("Finance")], [group(1, "finance")], {}, {}, purge=True, lookalike_names="warn")
         ((_wanted, gplan),) = plan.groups
         assert gplan.create and plan.delete == [] and plan.look_alikes == {"finance": "Finance"}
         assert len(plan.warnings) == 1
-        assert plan.warnings[0].startswith("declared group 'Finance' does not exist, but group 'finance' does")
+        assert plan.warnings[0].startswith("declared group 'Finance' does not exist, but group 'finance' (%s) does"
+                                           % hexid(701))
 
     def test_duplicate_declared_names_in_the_account_are_problems(self):
         current = [group(1, "Twins"), group(2, "Twins"), group(3, "Other")]

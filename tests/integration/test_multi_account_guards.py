@@ -1,0 +1,116 @@
+# -*- coding: utf-8 -*-
+"""playbooks/multi_account keeps each account's declaration whatever happens to account names, and its output says
+which account it is about:
+
+* an account renamed in the dashboard, and a new account with the name of an existing one, change nothing for the
+  existing accounts, even with purge: their declarations are found by account id (group_vars/account_<id>.yml);
+* an account without a declaration of its own fails before anything is written to it, naming the file to write;
+* every diff header and every warning names the account (name and id), in check mode and in a real run.
+
+Asserted on the emulator's state and request log.
+"""
+from __future__ import absolute_import, division, print_function
+
+import shutil
+
+import pytest
+
+from accounts_harness import (
+    EXAMPLE_ACCOUNTS,
+    EXAMPLE_DIR,
+    account_groups,
+    account_id,
+    accounts_state,
+    example_state,
+    expected_example,
+    run_ansible,
+    state_of,
+)
+
+NEW_STAGING = account_id(len(EXAMPLE_ACCOUNTS))
+
+
+@pytest.fixture
+def example(emulator, tmp_path):
+    emulator.set_state(example_state())
+    emulator.clear_requests()
+    work = tmp_path / "multi_account"
+    shutil.copytree(EXAMPLE_DIR, str(work))
+    return work
+
+
+def site(emulator, work, *args):
+    return run_ansible(emulator, ["site.yml"] + list(args), str(work), result_file=str(work / "results.jsonl"))
+
+
+def rename_and_add_a_namesake(emulator):
+    """Acme Production becomes 'Acme Production EU'; a new account is also named 'Acme Staging' (with a group of its
+    own that a purge would delete, were the account given a declaration)."""
+    state = emulator.state()
+    for section in state["accounts"]:
+        if section["account"]["id"] == account_id(0):
+            section["account"]["name"] = "Acme Production EU"
+    specs = list(EXAMPLE_ACCOUNTS) + [("Acme Staging", "standard", ["new-staging.example"], None)]
+    namesake = accounts_state(specs, scim_in_first=False)["accounts"][-1]
+    assert namesake["account"]["id"] == NEW_STAGING
+    namesake["user_groups"].append({"id": "%032x" % 4242, "name": "Legacy", "policies": [], "members": [],
+                                    "created_on": "2024-01-01T00:00:00Z", "modified_on": "2024-01-01T00:00:00Z"})
+    state["accounts"].append(namesake)
+    emulator.set_state(state)
+
+
+def test_a_renamed_account_and_a_namesake_lose_nothing_even_with_purge(emulator, example):
+    assert site(emulator, example).rc == 0
+    assert state_of(emulator) == expected_example()
+    rename_and_add_a_namesake(emulator)
+    emulator.clear_requests()
+
+    run = site(emulator, example, "-e", "user_groups_purge=true", "--diff")
+    hosts = {"acme_production_eu", "acme_sandbox", "acme_staging_%s" % account_id(1)[:8],
+             "acme_staging_%s" % NEW_STAGING[:8]}
+    assert set(run.recap()) == hosts, run
+    assert run.rc == 2, run
+    (failed,) = run.failed()
+    assert failed["host"] == "acme_staging_%s" % NEW_STAGING[:8]
+    msg = " ".join(failed["result"]["msg"].split())
+    assert "Account 'Acme Staging' (%s) has no declaration of its own: nothing was written to it" % NEW_STAGING in msg
+    assert "group_vars/account_%s.yml" % NEW_STAGING in msg and "account_user_groups: []" in msg
+
+    # nothing deleted, nothing written: every existing account already has its declaration, found by id
+    assert emulator.writes() == []
+    assert state_of(emulator) == expected_example()
+    assert list(account_groups(emulator, NEW_STAGING)) == ["Legacy"]
+    assert [e for e in emulator.requests() if NEW_STAGING in e["path"]] == []
+
+    # the same run in check mode predicts no change for them
+    emulator.clear_requests()
+    run = site(emulator, example, "-e", "user_groups_purge=true", "--check")
+    assert run.rc == 2 and sorted(run.changed_hosts()) == [], run
+    assert emulator.writes() == []
+
+
+def test_diff_headers_and_warnings_name_the_account(emulator, example):
+    # an undeclared group of production that the purge exclusion of group_vars/cloudflare_accounts.yml protects
+    reply = emulator.api("POST", "/accounts/{account_id}/iam/user_groups", json={"name": "Okta Admins"})
+    assert reply.status_code == 200 and emulator.account_id == account_id(0), reply.text
+    run = site(emulator, example, "--check", "--diff", "-e", "user_groups_purge=true")
+    assert run.rc == 0, run
+    out = " ".join(run.stdout.split())
+    names = {account_id(0): "Acme Production", account_id(1): "Acme Staging", account_id(2): "Acme Sandbox"}
+    for aid, name in names.items():
+        assert "--- before: account '%s' (%s): user group 'Security Auditors'" % (name, aid) in out, (name, out[-3000:])
+    warned = " ".join(run.output.split())
+    assert "account 'Acme Production' (%s): purge: '^Okta' protects 'Okta Admins'" % account_id(0) in warned
+    plans = dict((r["host"], r["result"]) for r in run.records if r["task"].endswith("Plan the user groups of the account"))
+    assert plans["acme_staging"]["account"] == {"id": account_id(1), "name": "Acme Staging"}
+    assert [w for w in plans["acme_production"]["warnings"]
+            if not w.startswith("account 'Acme Production' (%s): " % account_id(0))] == []
+
+    # a real run: each write's diff names the account too
+    run = site(emulator, example, "--diff")
+    assert run.rc == 0, run
+    out = " ".join(run.stdout.split())
+    assert "--- before: account 'Acme Staging' (%s): user group 'Engineering'" % account_id(1) in out
+    summaries = dict((r["host"], r["result"]["ansible_facts"]["user_groups_result"]) for r in run.records
+                     if r["task"].endswith("Record what changed"))
+    assert summaries["acme_sandbox"]["account"] == {"id": account_id(2), "name": "Acme Sandbox"}

@@ -1,0 +1,220 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) cfiam.user_groups contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The account-scale guards of the plan (issue 18): previous_names renames, look-alike names, protected members and
+the removal ratio, in model.parse_declaration and planning.plan_account (pure: no request)."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import unicodedata
+
+import pytest
+
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import name_literal, shown_name
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
+    DesiredGroup,
+    Policy,
+    Scope,
+    declared_with_members,
+    parse_declaration,
+)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import (
+    over_ratio,
+    plan_account,
+    spare_members,
+    plan_members,
+)
+from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import (
+    ACCOUNT,
+    fake_catalogue,
+    hexid,
+)
+
+A, B, C, D, E = (hexid(n) for n in range(1, 6))
+P_ONE = Policy.of("allow", [hexid(301)], [Scope.account(ACCOUNT)])
+P_TWO = Policy.of("allow", [hexid(302)], [Scope.account(ACCOUNT)])
+NFC = u"Financ\u00e9"
+NFD = unicodedata.normalize("NFD", NFC)
+
+
+def group(n, name):
+    return {"id": hexid(700 + n), "name": name}
+
+
+def desired(name, member_ids=None, policies=None, previous=(), scim=False):
+    return DesiredGroup(name, scim, name, policies=policies, member_ids=member_ids,
+                        members_declared=member_ids is not None, previous_names=previous)
+
+
+# =========================================================================== names shown in messages
+@pytest.mark.parametrize("name, shown, literal", [
+    ("Finance", "'Finance'", '"Finance"'),
+    ("Security ", '"Security "', '"Security "'),
+    ("Sales  EMEA", '"Sales  EMEA"', '"Sales  EMEA"'),
+    (u"Z\u00fcrich", u"'Z\u00fcrich'", u'"Z\u00fcrich"'),
+    (NFD, '"Financ' + 'e\\u0301"', '"Financ' + 'e\\u0301"'),
+])
+def test_a_name_is_shown_so_that_what_differs_shows(name, shown, literal):
+    assert shown_name(name) == shown and name_literal(name) == literal
+
+
+# =========================================================================== parse_declaration: previous_names
+class TestPreviousNames(object):
+    def test_parsed_and_kept_in_order(self):
+        groups, problems = parse_declaration([{"name": "Finance", "previous_names": ["finance", "Money", "finance"]}],
+                                             fake_catalogue())
+        assert problems == [] and groups[0].previous_names == ["finance", "Money"]
+
+    def test_every_mistake_at_once(self):
+        tree = [{"name": "A", "previous_names": "Old A"},
+                {"name": "B", "previous_names": ["B"]},
+                {"name": "C", "previous_names": ["Shared"]},
+                {"name": "D", "previous_names": ["Shared", "A"]},
+                {"name": "Okta Sales", "scim": True, "previous_names": ["Okta Old"]},
+                {"name": "E", "previous_names": ["line\nbreak"]},
+                {"name": "F", "previous_names": ["Old F", ""]}]
+        _groups, problems = parse_declaration(tree, fake_catalogue())
+        assert problems == [
+            "group 'A': previous_names must be a list of the names the group had before",
+            "group 'B' lists its own name in previous_names",
+            "previous name 'Shared' is listed by groups 'C' and 'D': a group can be renamed to one name only",
+            "group 'Okta Sales' is pushed by SCIM: its name belongs to the identity provider; remove previous_names",
+            "group 'E' previous name 'line\\nbreak' contains a control character (a line break or tab, often from a "
+            "YAML block scalar): write the name on one line",
+            "group 'F': previous_names must be a list of the names the group had before",
+            "'A' is declared as a group (A) and as a previous name of group 'D': a group cannot be kept and renamed; "
+            "remove one of them",
+        ]
+
+    def test_previous_names_of_managed_groups_have_their_members_read(self):
+        tree = [{"name": "New", "previous_names": ["Old"], "members": []},
+                {"name": "Policies only", "previous_names": ["Older"]}]
+        assert declared_with_members(tree) == set(["New", "Old"])
+
+
+# =========================================================================== plan_account: renames
+class TestRenames(object):
+    def test_a_group_holding_a_previous_name_is_renamed_in_place_then_converged(self):
+        old = group(1, "Finance Team")
+        plan = plan_account([desired("Finance", [A, B], [P_ONE], previous=["Finance Team"])], [old],
+                            {old["id"]: [A, C]}, {old["id"]: [P_ONE, P_TWO]}, purge=True)
+        ((_wanted, gplan),) = plan.groups
+        assert gplan.current is old and gplan.rename == "Finance" and not gplan.create
+        assert gplan.members.to_add == [B] and gplan.members.to_remove == [C]
+        assert gplan.policies.removed == [P_TWO]
+        assert plan.renamed == {"Finance Team": "Finance"} and plan.delete == [] and plan.problems == []
+
+    def test_after_the_rename_the_previous_name_matches_nothing(self):
+        new = group(1, "Finance")
+        plan = plan_account([desired("Finance", previous=["Finance Team"])], [new], {}, {}, purge=True)
+        assert plan.renamed == {} and not plan.changed and plan.problems == []
+
+    def test_both_names_existing_is_a_problem_naming_both(self):
+        old, new = group(1, "Finance Team"), group(2, "Finance")
+        plan = plan_account([desired("Finance", previous=["Finance Team"])], [old, new], {}, {}, purge=True)
+        assert plan.groups == [] and plan.delete == []
+        (problem,) = plan.problems
+        assert problem.startswith("group 'Finance' (%s) and its previous name 'Finance Team' (%s) both exist"
+                                  % (new["id"], old["id"]))
+        assert "state: absent" in problem and "previous_names" in problem
+
+    def test_two_groups_holding_previous_names_is_a_problem(self):
+        plan = plan_account([desired("Finance", previous=["Money", "Cash"])], [group(1, "Money"), group(2, "Cash")],
+                            {}, {})
+        assert plan.groups == [] and len(plan.problems) == 1
+        assert plan.problems[0].startswith("several groups hold the previous names of group 'Finance'")
+
+    def test_a_look_alike_listed_as_previous_name_is_renamed(self):
+        for old_name in ("finance", "Finance ", NFD):
+            old = group(1, old_name)
+            plan = plan_account([desired(NFC if old_name == NFD else "Finance", previous=[old_name])], [old], {}, {},
+                                purge=True)
+            assert plan.problems == [] and plan.warnings == [], old_name
+            assert plan.groups[0][1].rename and plan.delete == []
+
+
+# =========================================================================== plan_account: look-alike names
+class TestLookAlikes(object):
+    @pytest.mark.parametrize("existing, declared", [("Finance", "finance"), ("Security", "Security "),
+                                                    ("Sales EMEA", "Sales  EMEA"), (NFC, NFD), (NFD, NFC)])
+    def test_a_declared_name_that_only_looks_like_an_existing_one_fails(self, existing, declared):
+        plan = plan_account([desired(declared, [A])], [group(1, existing)], {}, {}, purge=True)
+        (problem,) = plan.problems
+        assert problem.startswith("declared group %s does not exist, but %s (%s) does" % (
+            shown_name(declared), shown_name(existing), hexid(701)))
+        assert "add previous_names: [%s] to group %s" % (name_literal(existing), shown_name(declared)) in problem
+        assert "user_groups_lookalike_names: warn" in problem
+        assert plan.groups == [] and plan.delete == []
+
+    def test_warn_keeps_the_second_group_and_never_purges_the_look_alike(self):
+        plan = plan_account([desired("finance")], [group(1, "Finance")], {}, {}, purge=True, lookalike_names="warn")
+        assert plan.problems == [] and plan.groups[0][1].create and plan.delete == []
+        assert plan.look_alikes == {"Finance": "finance"} and len(plan.warnings) == 1
+
+    def test_an_existing_declared_group_with_a_look_alike_fails_too(self):
+        plan = plan_account([desired("Finance")], [group(1, "Finance"), group(2, "finance ")], {}, {}, purge=True)
+        (problem,) = plan.problems
+        assert problem.startswith("declared group 'Finance' (%s) has a look-alike in the account, \"finance \" (%s)"
+                                  % (hexid(701), hexid(702)))
+        assert plan.delete == []
+        warned = plan_account([desired("Finance")], [group(1, "Finance"), group(2, "finance ")], {}, {}, purge=True,
+                              lookalike_names="warn")
+        assert warned.problems == [] and warned.warnings == [] and warned.delete == []
+        assert warned.look_alikes == {"finance ": "Finance"}
+
+    def test_a_scim_group_is_declared_with_the_providers_spelling(self):
+        plan = plan_account([desired("okta sales", scim=True)], [group(1, "Okta Sales")], {}, {})
+        (problem,) = plan.problems
+        assert "The identity provider owns the name: declare it exactly as \"Okta Sales\"" in problem
+        assert plan.missing_scim == []
+
+    def test_declared_look_alikes_of_each_other_are_a_declaration_problem(self):
+        _groups, problems = parse_declaration([{"name": "Finance"}, {"name": "finance"}], fake_catalogue())
+        assert len(problems) == 1 and "differ only by case, spaces or Unicode form" in problems[0]
+
+
+# =========================================================================== plan_account: protected members
+class TestProtectedMembers(object):
+    def test_an_exclusive_list_keeps_a_protected_member(self):
+        ops = group(1, "Ops")
+        plan = plan_account([desired("Ops", [A])], [ops], {ops["id"]: [A, B, C]}, {}, protected_member_ids=[B])
+        members = plan.groups[0][1].members
+        assert members.to_remove == [C] and members.after == [A, B] and members.method == "PUT"
+        assert plan.spared == {"Ops": [B]}
+
+    def test_nothing_else_to_remove_means_no_put(self):
+        ops = group(1, "Ops")
+        plan = plan_account([desired("Ops", [A, D])], [ops], {ops["id"]: [A, B]}, {}, protected_member_ids=[B])
+        members = plan.groups[0][1].members
+        assert members.to_remove == [] and members.to_add == [D] and members.method == "POST"
+        plan = plan_account([desired("Ops", [])], [ops], {ops["id"]: [B]}, {}, protected_member_ids=[B])
+        assert not plan.changed and plan.spared == {"Ops": [B]}
+
+    def test_spare_members_is_a_plan_again(self):
+        base = plan_members([A, B], [C], exclusive=True)
+        same, spared = spare_members(base, set([E]))
+        assert same is base and spared == []
+        kept, spared = spare_members(base, set([A, B]))
+        assert spared == [A, B] and kept.to_remove == [] and kept.after == [A, B, C] and kept.method == "POST"
+
+
+# =========================================================================== the removal ratio
+class TestRemovalRatio(object):
+    @pytest.mark.parametrize("removed, total, ratio, refused", [
+        (1, 10, 0.25, False), (2, 10, 0.25, False), (3, 10, 0.25, True), (10, 10, 0.25, True),
+        (1, 2, 0.25, False), (2, 2, 0.25, True), (1, 1, 0.25, False), (2, 3, 0.5, True), (0, 0, 0.25, False),
+        (1, 10, 0, True), (0, 10, 0, False), (10, 10, 1, False),
+    ])
+    def test_over_ratio(self, removed, total, ratio, refused):
+        assert over_ratio(removed, total, ratio) is refused
+
+    def test_figures_of_groups_members_and_policies(self):
+        groups = [group(n, "G%d" % n) for n in range(1, 6)]
+        current_members = {groups[0]["id"]: [A, B, C], groups[1]["id"]: [A]}
+        current_policies = {groups[0]["id"]: [P_ONE, P_TWO], groups[1]["id"]: [P_ONE]}
+        plan = plan_account([desired("G1", [A], [P_ONE]), desired("G2", [], None), desired("New", [D], [P_ONE])],
+                            groups, current_members, current_policies, purge=True)
+        assert [g["name"] for g in plan.delete] == ["G3", "G4", "G5"]
+        assert plan.removals(len(groups)) == {"groups": (3, 5), "members": (3, 4), "policies": (1, 2)}
