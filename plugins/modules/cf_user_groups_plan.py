@@ -45,7 +45,7 @@ options:
         whole tree), C(members), C(policies), C(children), C(scim) and C(previous_names), exactly as the role's
         O(cfiam.user_groups.user_groups#role:main:user_groups) describes them.
       - When a group holding one of its C(previous_names) exists and none of C(name) does, the RV(apply) item carries
-        its C(id), the new C(name) and C(previous_name): the group is renamed in place, then converged.
+        its C(id), the new C(name) and C(previous_name); the group is renamed in place, then converged.
       - Unknown keys are reported with a suggestion, at every depth.
     type: list
     elements: raw
