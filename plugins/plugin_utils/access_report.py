@@ -108,7 +108,7 @@ def html_text(value):
 
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]~])")
-_MD_LEADING = re.compile(r"^(\s*\d*)([#+=>.)-])")
+_MD_LEADING = re.compile(r"^(\s*)([#+=>-])|^(\s*\d+)([.)])")
 
 
 def md_text(value):
@@ -116,7 +116,8 @@ def md_text(value):
     the characters of inline markup (backslash, backtick, emphasis, links, strike-through) and a leading block marker
     (heading, list, quote) backslash-escaped, line breaks as spaces."""
     text = re.sub(r"[\r\n\v\f\u2028\u2029]+", " ", "" if value is None else str(value))
-    text = _MD_LEADING.sub(r"\1\\\2", _MD_INLINE.sub(r"\\\1", text))
+    text = _MD_LEADING.sub(lambda m: "%s\\%s" % (m.group(1) or m.group(3), m.group(2) or m.group(4)),
+                           _MD_INLINE.sub(r"\\\1", text))
     return html_text(text).replace("|", "&#124;")
 
 
