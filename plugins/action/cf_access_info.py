@@ -37,23 +37,26 @@ def _account_name(run):
 
 
 def _read(run, account_name):
-    """Every listing the review needs, each read once, the independent ones concurrently."""
+    """Every listing the review needs, each read once: the account members (their pages concurrently), the groups and
+    then each group's members (8 at a time), the resource groups and the account's name, all at the same time."""
     api, catalogue, client = run.api, run.catalogue, run.session.client
-    run.doing("read the members, user groups and resource groups of account %s" % run.account_id)
-    reads = [api.list_account_members, api.list_user_groups, api.list_resource_groups]
+    run.doing("read the members, user groups, group members and resource groups of account %s" % run.account_id)
+
+    def groups_and_members():
+        groups = api.list_user_groups()
+        return groups, api.list_group_members_many([g["id"] for g in groups if g.get("id")])
+
+    reads = [api.list_account_members, groups_and_members, api.list_resource_groups]
     if account_name is None:
         reads.append(lambda: _account_name(run))
     found = client.map_concurrent(lambda read: read(), reads)
-    members, groups, rgs = found[:3]
+    members, (groups, group_members), rgs = found[:3]
     if account_name is None:
         account_name = found[3]
     catalogue.seed_members(members)
     catalogue.seed_from_user_groups(groups)
-    for member in members:
-        catalogue.seed_from_user_groups([member])  # roles and resource groups embedded in member policies
+    catalogue.seed_from_user_groups(members)  # roles and resource groups embedded in member policies
     catalogue.seed_resource_groups(rgs)
-    run.doing("read the members of the %d user groups of account %s" % (len(groups), run.account_id))
-    group_members = api.list_group_members_many([g["id"] for g in groups if g.get("id")])
     return members, groups, group_members, set(rg.get("id") for rg in rgs), account_name
 
 

@@ -8,6 +8,7 @@
 
 * ``access_report``: the result of ``cf_access_info`` as report data, with ``changes`` against a previous report;
 * ``access_report_csv``, ``access_report_markdown``, ``access_report_html``: the report as CSV, Markdown, a page;
+* ``access_report_files``: the four texts at once (what the playbooks write);
 * ``access_report_index``: one page across the reports of several accounts.
 """
 
@@ -16,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.cfiam.user_groups.plugins.plugin_utils.access_report import (
+    files,
     index_html,
     report,
     to_csv,
@@ -40,6 +42,10 @@ def access_report_html(data):
     return to_html(data)
 
 
+def access_report_files(result, previous=None):
+    return files(result, previous)
+
+
 def access_report_index(reports, links=None):
     return index_html(reports, links)
 
@@ -53,5 +59,6 @@ class FilterModule(object):
             "access_report_csv": access_report_csv,
             "access_report_markdown": access_report_markdown,
             "access_report_html": access_report_html,
+            "access_report_files": access_report_files,
             "access_report_index": access_report_index,
         }

@@ -11,7 +11,7 @@ API). Every rendering is made from the same report dictionary (``report``), so t
 * ``report(result, previous=None)``: the report data (``account``, ``generated_at``, ``members``, ``groups``,
   ``findings``, ``summary``) and, given the previous report, ``changes``;
 * ``compare(current, previous)``: members added and removed, grants gained and lost per member;
-* ``to_csv``, ``to_markdown``, ``to_html``; ``index_html`` for several accounts.
+* ``to_csv``, ``to_markdown``, ``to_html``; ``files``: the four texts at once; ``index_html`` for several accounts.
 
 Every value from the API is escaped: HTML (markup, quotes, and braces so no template engine ever sees a marker),
 Markdown (the same, plus table pipes, emphasis, links and line breaks), Mermaid labels (entity codes), CSV (cells
@@ -26,7 +26,13 @@ import base64
 import csv
 import hashlib
 import io
+import json
 import re
+
+try:
+    from collections.abc import Mapping, Sequence
+except ImportError:  # pragma: no cover - Python 2
+    from collections import Mapping, Sequence
 
 from ansible.errors import AnsibleFilterError
 
@@ -43,18 +49,43 @@ KIND_TITLES = {
 
 
 # --------------------------------------------------------------------------- data
+def plain(value):
+    """A copy of ``value`` made of plain dicts, lists, strings, numbers, booleans and None.
+
+    Ansible hands a filter its variables as lazy containers whose every item access costs a templating check; a
+    report reads each item many times, so it reads them once here (1,000 members: seconds saved per file).
+    """
+    if isinstance(value, Mapping):
+        return dict((str(k), plain(v)) for k, v in value.items())
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, (list, tuple, set, frozenset)) or isinstance(value, Sequence):
+        return [plain(v) for v in value]
+    return value
+
+
 def _require(result, what):
-    if not isinstance(result, dict) or not isinstance(result.get("members"), list):
+    """``result`` as plain data, when it is a review (the module's result or a report); else a filter error."""
+    if not isinstance(result, Mapping) or not isinstance(result.get("members"), Sequence):
         raise AnsibleFilterError("%s must be the result of cfiam.user_groups.cf_access_info (or an access report), "
                                  "got %s" % (what, type(result).__name__))
+    return plain(result)
 
 
 def report(result, previous=None):
     """The report data of a ``cf_access_info`` result, with ``changes`` against ``previous`` (a report) when given."""
-    _require(result, "the input")
+    result = _require(result, "the input")
     out = dict((key, result.get(key)) for key in REPORT_KEYS)
+    if result.get("changes") is not None:  # a report that was compared already
+        out["changes"] = result["changes"]
     if previous is not None:
-        _require(previous, "previous")
+        previous = _require(previous, "previous")
         mine = (out.get("account") or {}).get("id")
         theirs = (previous.get("account") or {}).get("id")
         if mine and theirs and mine != theirs:
@@ -171,7 +202,7 @@ def _csv_rows(data):
 def to_csv(data):
     """One row per member and grant (a member without grants: one row with empty grant columns). With changes, a
     ``change`` column: ``gained``, ``member added``, and rows for ``lost`` grants and ``member removed``."""
-    _require(data, "the input")
+    data = _require(data, "the input")
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     header = list(CSV_COLUMNS) + (["change"] if data.get("changes") is not None else [])
@@ -296,7 +327,7 @@ def _md_graph(data):
 
 def to_markdown(data):
     """The report as Markdown: findings, changes (when compared), members with their grants, groups, the graph."""
-    _require(data, "the input")
+    data = _require(data, "the input")
     lines = _md_title(data) + _md_findings(data)
     if data.get("changes") is not None:
         lines += _md_changes(data["changes"])
@@ -572,7 +603,7 @@ def _html_groups(data):
 def to_html(data):
     """One self-contained page: findings first, the changes (when compared), the filterable and sortable members x
     groups/roles matrix, the groups. No external asset; its Content-Security-Policy allows no request."""
-    _require(data, "the input")
+    data = _require(data, "the input")
     account = data.get("account") or {}
     body = _html_title(data) + _html_findings(data)
     if data.get("changes") is not None:
@@ -580,6 +611,13 @@ def to_html(data):
     body += _html_matrix(data) + _html_groups(data)
     body.append('<footer class="meta">Written by cfiam.user_groups (cf_access_info, access_report_html).</footer>')
     return _page("Access review: %s" % (account.get("name") or account.get("id")), body)
+
+
+def files(result, previous=None):
+    """``{json, csv, md, html}``: the four texts of the report of ``result`` (``report(result, previous)``)."""
+    data = report(result, previous)
+    return {"json": json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", "csv": to_csv(data),
+            "md": to_markdown(data), "html": to_html(data)}
 
 
 # --------------------------------------------------------------------------- several accounts
@@ -592,7 +630,7 @@ def index_data(reports, links=None):
     links = list(links or [])
     accounts, found = [], {"super_admin": {}, "direct_policy": {}}
     for n, data in enumerate(reports or []):
-        _require(data, "reports[%d]" % n)
+        data = _require(data, "reports[%d]" % n)
         account = data.get("account") or {}
         label = account.get("name") or account.get("id")
         accounts.append({"id": account.get("id"), "name": account.get("name"), "href": links[n] if n < len(links)
