@@ -144,9 +144,9 @@ members:
           sample: {"id": "0c6a3ef1b57b4b4a9c1d0d56ad1b4a63", "name": "Domain DNS", "label": "domain_dns"}
         scope:
           description:
-            - The scope in the form diffs show it. One of C({"scope": "account"}), C({"zones": [names]}),
+            - 'The scope in the form diffs show it. One of C({"scope": "account"}), C({"zones": [names]}),
               C({"resource_groups": [names]}), or C({"scope": [{key, objects, name?, zones?}]}) for raw and mixed
-              scopes.
+              scopes.'
           type: dict
           sample: {"zones": ["example.com", "example.net"]}
         scope_text:
