@@ -29,10 +29,7 @@ import io
 import json
 import re
 
-try:
-    from collections.abc import Mapping, Sequence
-except ImportError:  # pragma: no cover - Python 2
-    from collections import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from ansible.errors import AnsibleFilterError
 
@@ -281,13 +278,16 @@ def _md_members(data):
     return lines
 
 
+def _role_names(policy):
+    return ", ".join(pg.get("name") or pg.get("id") or "" for pg in policy["permission_groups"])
+
+
 def _md_groups(data):
     groups = data.get("groups") or []
     lines = ["## Groups (%d)" % len(groups), ""]
     rows = []
     for group in groups:
-        policies = "; ".join("%s %s on %s" % (p["access"], ", ".join(pg.get("name") or pg.get("id") or ""
-                                                                    for pg in p["permission_groups"]), p["scope_text"])
+        policies = "; ".join("%s %s on %s" % (p["access"], _role_names(p), p["scope_text"])
                              for p in group.get("policies") or []) or "none"
         rows.append((group.get("name"), ", ".join(group.get("members") or []) or "none", policies))
     return lines + (_md_table(("Group", "Members", "Policies"), rows) if rows else ["No group."]) + [""]
@@ -593,7 +593,7 @@ def _html_groups(data):
     for group in groups:
         policies = "".join('<div class="g %s">%s%s: %s</div>' % (
             p["access"], "deny " if p["access"] == "deny" else "",
-            html_text(", ".join(pg.get("name") or pg.get("id") or "" for pg in p["permission_groups"])),
+            html_text(_role_names(p)),
             html_text(p["scope_text"])) for p in group.get("policies") or []) or '<span class="none">none</span>'
         parts.append('<tr>%s%s<td>%s</td></tr>' % (_cell("td", group.get("name")), _cell(
             "td", ", ".join(group.get("members") or []) or "none"), policies))

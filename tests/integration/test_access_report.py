@@ -10,7 +10,6 @@ break, a spreadsheet formula). The emulator answers a member's policies in each 
 from __future__ import absolute_import, division, print_function
 
 import csv
-import io
 import json
 import os
 import re

@@ -18,10 +18,7 @@ import hashlib
 import io
 import re
 
-try:
-    from html.parser import HTMLParser
-except ImportError:  # pragma: no cover
-    HTMLParser = None
+from html.parser import HTMLParser
 
 import pytest
 
@@ -244,7 +241,7 @@ class Page(HTMLParser):
     """The text, tags and attributes of a page."""
 
     def __init__(self, text):
-        HTMLParser.__init__(self, convert_charrefs=True)
+        super(Page, self).__init__(convert_charrefs=True)
         self.tags, self.attrs, self.texts, self.scripts, self.styles = [], [], [], [], []
         self._in = None
         self.feed(text)
