@@ -63,6 +63,11 @@ def scenario(args):
     return state
 
 
+def cpu_seconds():
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def by_kind(log):
     counts = dict((kind, 0) for kind, _pattern in KINDS)
     counts["other"] = 0
@@ -100,15 +105,20 @@ class Bench(object):
         return env
 
     def best(self, func):
-        """(best wall seconds, requests by kind of that run, what func returned)."""
+        """(best wall seconds, requests by kind of that run, what func returned, CPU seconds of that run).
+
+        CPU: this process and the processes it waited for (ansible-playbook, its workers and module processes), not
+        the emulator's. Unlike the wall time it hardly depends on what else the machine runs.
+        """
         found = None
         for _n in range(self.args.repeat):
             self.emu.clear_requests()
+            cpu = cpu_seconds()
             start = time.monotonic()
             value = func()
             wall = time.monotonic() - start
             if found is None or wall < found[0]:
-                found = (wall, by_kind(self.emu.requests()), value)
+                found = (wall, by_kind(self.emu.requests()), value, cpu_seconds() - cpu)
         return found
 
     def playbook(self, path, extra=()):
@@ -162,10 +172,10 @@ def write_plays(workdir):
     return empty, module
 
 
-def row(label, measured, extra=""):
-    wall, kinds, _value = measured
-    return "| %s | %.2f | %d | %s |%s" % (label, wall, kinds["total"], ", ".join(
-        "%s %d" % (k, v) for k, v in kinds.items() if v and k not in ("total",)), extra)
+def row(label, measured):
+    wall, kinds, _value, cpu = measured
+    return "| %s | %.2f | %.2f | %d | %s |" % (label, wall, cpu, kinds["total"], ", ".join(
+        "%s %d" % (k, v) for k, v in kinds.items() if v and k not in ("total",)))
 
 
 def main(argv=None):
@@ -179,6 +189,7 @@ def main(argv=None):
     if args.quick:
         args.members, args.groups, args.latency_ms, args.repeat = 200, 20, 10, 1
     workdir = tempfile.mkdtemp(prefix="cfiam-access-bench-")
+    load_before = os.getloadavg()[0]
     bench = Bench(args, workdir)
     try:
         empty, module = write_plays(workdir)
@@ -190,24 +201,25 @@ def main(argv=None):
         render_wall, sizes = render(floor[2], args.repeat)
     finally:
         bench.stop()
-    cpu = resource.getrusage(resource.RUSAGE_SELF)
     result = floor[2]
     print("Access review benchmark: %d members, %d groups, %d ms per request; best of %d; Python %s, %d cores" % (
         args.members, args.groups, args.latency_ms, args.repeat, platform.python_version(), os.cpu_count() or 0))
     print("Account: %d members, %d groups, %d grants, %d findings; policy ids repeated on members: %s\n" % (
         result["summary"]["members"], result["summary"]["groups"], result["summary"]["grants"],
         len(result["findings"]), result["summary"]["policy_ids_repeated"]))
-    print("| run | wall s | requests | by listing |")
-    print("|---|---|---|---|")
+    print("Load average (1 min) on this %d-core machine: %.1f before, %.1f after\n" % (
+        os.cpu_count() or 0, load_before, os.getloadavg()[0]))
+    print("| run | wall s | CPU s | requests | by listing |")
+    print("|---|---|---|---|---|")
     print(row("(1) cf_access_info logic in one process (floor)", floor))
     print(row("(2) playbook: cf_access_info alone", alone))
     print(row("(3) playbooks/access_report.yml (module + 4 files)", full))
     print(row("start-up: an empty play", startup))
-    print("| (4) rendering the 4 files in one process | %.2f | 0 | json %d B, csv %d B, md %d B, html %d B |" % (
-        render_wall, sizes["json"], sizes["csv"], sizes["md"], sizes["html"]))
-    print("\nThis script's own CPU: %.1f s" % (cpu.ru_utime + cpu.ru_stime))
+    print("| (4) rendering the 4 files in one process | %.2f | %.2f | 0 | json %d B, csv %d B, md %d B, html %d B |" % (
+        render_wall, render_wall, sizes["json"], sizes["csv"], sizes["md"], sizes["html"]))
     if (args.members, args.groups, args.latency_ms) == (1000, 100, 50):
-        checks = [(full[0] < TARGET_SECONDS, "report %.2f s < %.0f s" % (full[0], TARGET_SECONDS)),
+        checks = [(alone[0] < TARGET_SECONDS, "the review (module task) %.2f s < %.0f s" % (alone[0], TARGET_SECONDS)),
+                  (full[0] < TARGET_SECONDS, "the review and its 4 files %.2f s < %.0f s" % (full[0], TARGET_SECONDS)),
                   (full[1]["total"] < TARGET_REQUESTS, "requests %d < %d" % (full[1]["total"], TARGET_REQUESTS)),
                   (full[1]["writes"] == 0, "no write"),
                   (full[1]["group members"] == args.groups, "each group's members read once")]
