@@ -143,8 +143,11 @@ class AccessIndex(object):
         self.member_policies = dict((m["id"], _api_policies(m.get("policies"), named_ids)) for m in self.members)
         self.ids_repeated = any(pid in self.owner for policies in self.member_policies.values() for pid, _p in policies)
 
+    def group_name(self, gid):
+        return self.groups[gid].get("name") or gid
+
     def via_group(self, gid):
-        return GROUP_PREFIX + (self.groups[gid].get("name") or gid)
+        return GROUP_PREFIX + self.group_name(gid)
 
     def sources(self, member_id):
         """``{Policy: set of via}``: every policy the member holds and where it comes from (see the module doc)."""
@@ -174,12 +177,12 @@ def explode(sources):
 
 
 def member_entries(index, renderer):
-    """The ``members`` of the review, sorted by email, and the Policy values they hold ``{member id: [Policy]}``."""
+    """The ``members`` of the review: ``{id, email, status, groups, grants, roles}``, sorted by email."""
     out = []
     for member in index.members:
         grants = explode(index.sources(member["id"]))
         entry = member_view(member)
-        entry["groups"] = sorted(index.via_group(g)[len(GROUP_PREFIX):] for g in index.groups_of.get(member["id"]) or [])
+        entry["groups"] = sorted(index.group_name(g) for g in index.groups_of.get(member["id"]) or [])
         entry["grants"] = sorted((renderer.grant(p, via) for p, via in grants.items()), key=grant_sort_key)
         entry["roles"] = sorted(r.get("name") for r in member.get("roles") or [] if isinstance(r, dict) and r.get("name"))
         out.append(entry)
