@@ -23,7 +23,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.access import (
     scope_text,
 )
 
-from cfiam_fakes import (
+from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import (
     ACCOUNT_KEY,
     ALICE,
     BOB,
