@@ -232,6 +232,16 @@ def test_playbook_needs_a_directory_and_refuses_another_accounts_previous(emulat
     assert not os.path.exists(str(tmp_path / "out"))  # nothing written, not even the directory
 
 
+def test_check_mode_reviews_and_writes_nothing(emulator, run_playbook, tmp_path):
+    emulator.set_state(access_state.access_review_state())
+    emulator.clear_requests()
+    run = run_playbook(playbook=PLAYBOOK, check=True, extra_vars={"access_report_dir": str(tmp_path / "out")})
+    assert run.rc == 0, run
+    assert not os.path.exists(str(tmp_path / "out"))
+    assert run.task("Read who has access, through what")["summary"]["members"] == 25
+    assert [e for e in emulator.requests() if e["method"] != "GET"] == []
+
+
 def test_hostile_names_are_never_evaluated(emulator, run_playbook, tmp_path):
     """A group name and an email carrying template markers, in the API's answer and in the previous report."""
     emulator.set_state(access_state.access_review_state(hostile=True))
