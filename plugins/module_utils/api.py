@@ -137,6 +137,11 @@ class AccountAPI(object):
                                     per_page=PER_PAGE_PERMISSION_GROUPS)
 
     def list_account_members(self):
+        """Every account member (pages of 50), each with ``status``, ``user``, the legacy ``roles`` and ``policies``.
+
+        ``policies`` carries no marker of where a policy comes from; Cloudflare's guide says the policies inherited
+        from groups are included (see ``access`` for how the collection tells them apart).
+        """
         return self.client.paginate(self._path("/members"), per_page=PER_PAGE_ACCOUNT_MEMBERS)
 
     def list_zones(self, name=None):
@@ -144,6 +149,13 @@ class AccountAPI(object):
         if name is not None:
             params["name"] = name
         return self.client.paginate("/zones", params=params, per_page=PER_PAGE_ZONES)
+
+    def get_account(self):
+        """This account as ``GET /accounts`` lists it (``id``, ``name``, ...); None when the listing does not show it."""
+        for account in list_accounts(self.client):
+            if isinstance(account, dict) and account.get("id") == self.account_id:
+                return account
+        return None
 
     # ------------------------------------------------------------------ resource groups
     def list_resource_groups(self, name=None, rg_id=None):

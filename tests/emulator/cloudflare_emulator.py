@@ -120,6 +120,15 @@ and changes nothing:
                            and the query to location), "methods": [..] | null}:
                            every matching /client/v4 request is answered with that
                            redirect (empty body) and logged with fault "redirect"
+       member_policies     "inherited" (default) | "inherited_new_ids" | "direct": the
+                           ``policies`` of an account member (GET members, GET member)
+                           are its own policies (state ``members[].policies``) plus a
+                           copy of each policy of every group that lists it, as the
+                           user-groups guide documents (no marker of which is which);
+                           "inherited" repeats the group policy's id on the copy,
+                           "inherited_new_ids" gives each copy an id of its own,
+                           "direct" lists the member's own policies only.  Which of
+                           the three Cloudflare does is not documented.
        scim_refusal        {"status": 4xx, "code": int, "message": str} for renaming,
                            deleting or changing the members of a SCIM group;
                            "{name}" in message is the group name; keys not given
@@ -141,7 +150,10 @@ State format, single account (plain JSON)::
                           "created_on", "modified_on"}],
    "members": [{"id", "email", "status": "accepted|pending", "created_on",
                 "user": {"id", "email", "first_name", "last_name",
-                         "two_factor_authentication_enabled"}}],
+                         "two_factor_authentication_enabled"},
+                "policies"?: [{"id", "access", "permission_groups": [pg ids],
+                               "resource_groups": [rg ids], "created_on", "modified_on"}]}],
+                # policies: the member's own (direct) policies, read-only through the API
    "zones": [{"id", "name", "status", "type", "created_on", "modified_on", "activated_on"}],
    "workers": [{"id", "name", "created_on"}],          # optional
    "resource_groups": [{"id", "name", "anonymous": bool, "meta": {...},
@@ -384,6 +396,9 @@ class AccountData:
         for g in self.ugs.values():
             for p in g["policies"]:
                 yield p["id"]
+        for m in self.members.values():
+            for p in m.get("policies") or []:
+                yield p["id"]
 
 
 class State:
@@ -481,14 +496,30 @@ class State:
                 "user": {"id": u.get("id"), "email": u.get("email", m["email"]),
                          "first_name": u.get("first_name") or "", "last_name": u.get("last_name") or ""}}
 
-    @staticmethod
-    def member_out(m):
+    def member_out(self, a, m, policies="inherited"):
         u = m.get("user", {})
         return {"id": m["id"], "email": m["email"], "status": m["status"],
                 "user": {"id": u.get("id"), "email": u.get("email", m["email"]),
                          "first_name": u.get("first_name"), "last_name": u.get("last_name"),
                          "two_factor_authentication_enabled": bool(u.get("two_factor_authentication_enabled"))},
-                "roles": [], "policies": []}
+                "roles": [], "policies": self.member_policies_out(a, m, policies)}
+
+    def member_policies_out(self, a, m, mode):
+        """A member's policies: its own (state ``members[].policies``), then, unless ``mode`` is "direct", a copy of
+        each policy of every group that lists it (Cloudflare's guide: inherited policies are included, unmarked).
+        "inherited" repeats the group policy's id, "inherited_new_ids" gives each copy an id of its own."""
+        out = [self.policy_out(a, p) for p in m.get("policies") or []]
+        if mode == "direct":
+            return out
+        for g in a.ugs.values():
+            if m["id"] not in g["members"]:
+                continue
+            for p in g["policies"]:
+                copy_ = self.policy_out(a, p)
+                if mode == "inherited_new_ids":
+                    copy_["id"] = builders.hid("inherited", m["id"], p["id"])
+                out.append(copy_)
+        return out
 
     @staticmethod
     def zone_out(a, z):
@@ -592,6 +623,7 @@ class State:
     @staticmethod
     def gc_anonymous(a):
         used = {r for g in a.ugs.values() for p in g["policies"] for r in p["resource_groups"]}
+        used.update(r for m in a.members.values() for p in m.get("policies") or [] for r in p["resource_groups"])
         for rid in [r for r, rg in a.rgs.items() if rg.get("anonymous") and r not in used]:
             del a.rgs[rid]
 
@@ -901,7 +933,8 @@ class Api:
     def rg_delete(self, op, pp, query, body, ctx):
         a = ctx.acct
         r = self._rg(ctx, pp["resource_group_id"])
-        if any(r["id"] in p["resource_groups"] for g in a.ugs.values() for p in g["policies"]):
+        if any(r["id"] in p["resource_groups"] for g in a.ugs.values() for p in g["policies"]) or \
+                any(r["id"] in p["resource_groups"] for m in a.members.values() for p in m.get("policies") or []):
             raise ApiError(400, 1013, "resource group is in use by a policy")
         del a.rgs[r["id"]]
         return self.ok({"id": r["id"]})
@@ -922,13 +955,13 @@ class Api:
         if _q(query, "direction") == "desc":
             items.reverse()
         chunk, info = self.paged(op, query, items)
-        return self.ok([self.st.member_out(m) for m in chunk], info)
+        return self.ok([self.st.member_out(ctx.acct, m, self.cfg["member_policies"]) for m in chunk], info)
 
     def am_get(self, op, pp, query, body, ctx):
         m = ctx.acct.members.get(pp["member_id"])
         if m is None:
             raise ApiError(404, 1003, "account member not found")
-        return self.ok(self.st.member_out(m))
+        return self.ok(self.st.member_out(ctx.acct, m, self.cfg["member_policies"]))
 
     # zones (of every account the credential can see)
     def zones_list(self, op, pp, query, body, ctx):
@@ -1011,6 +1044,7 @@ class Credential:
 
 DEFAULT_SCIM_REFUSAL = {"status": 400, "code": 1010,
                         "message": "Cannot modify user group '{name}': it is managed by SCIM from your identity provider"}
+MEMBER_POLICY_MODES = ("inherited", "inherited_new_ids", "direct")
 RESULT_INFO_KEYS = ("page", "per_page", "count", "total_count", "total_pages")
 RATELIMIT_HEADER_MODES = ("ratelimit", "x-ratelimit", "both", "none")
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -1051,7 +1085,7 @@ class Emulator:
     def default_config(self):
         return {"latency_ms": self.initial_latency_ms, "write_replies": "full", "max_per_page": None,
                 "result_info": "full", "result_info_omit": [], "total_count_delta": 0, "redirect": None,
-                "scim_refusal": dict(DEFAULT_SCIM_REFUSAL)}
+                "scim_refusal": dict(DEFAULT_SCIM_REFUSAL), "member_policies": "inherited"}
 
     def set_config(self, body):
         """Validate every key first, then apply (a bad request changes nothing)."""
@@ -1084,6 +1118,10 @@ class Emulator:
                 new[k] = self._check_redirect(v)
             elif k == "scim_refusal":
                 new[k] = self._check_scim_refusal(v)
+            elif k == "member_policies":
+                if v not in MEMBER_POLICY_MODES:
+                    raise ValueError(f"member_policies must be one of {', '.join(MEMBER_POLICY_MODES)}")
+                new[k] = v
             else:
                 raise ValueError(f"unknown config key {k!r}")
         self.cfg = new

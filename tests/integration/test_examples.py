@@ -130,6 +130,7 @@ def test_every_playbook_is_tested():
     tested = set(["create_group.yml", "attach_policy.yml", "reset_policies.yml", "review_permission_groups.yml",
                   "verify_scim_groups.yml", "demo.yml", "export.yml",  # export.yml: test_playbooks.py
                   "apply.yml",  # its header's commands: test_doc_commands.py
-                  "multi_account/site.yml", "multi_account/export.yml"])  # also test_multi_account.py
+                  "multi_account/site.yml", "multi_account/export.yml",  # also test_multi_account.py
+                  "access_report.yml", "multi_account/access_report.yml"])  # test_access_report.py
     assert playbooks_under(PLAYBOOKS) <= tested
     assert playbooks_under(PLAYBOOKS) >= set(["demo.yml", "multi_account/site.yml"])  # the walk finds them
