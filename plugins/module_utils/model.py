@@ -179,16 +179,18 @@ class Policy(namedtuple("Policy", "access permission_groups resource_groups")):
         return cls((access or "allow").lower(), frozenset(permission_groups), frozenset(resource_groups))
 
     @classmethod
-    def from_api(cls, policy):
+    def from_api(cls, policy, named_ids=None):
         """A policy as Cloudflare returns it.
 
-        A resource group with an id is a reference when it is named (not ``is_anonymous``); an anonymous one made
-        from an inline scope compares by its scope. Policy ids, ``status``, timestamps and ``meta`` are ignored.
+        A resource group with an id is a reference when it is named: its id is in ``named_ids`` (the ids of the named
+        resource groups, when the caller read that listing, as ``cf_access_info`` does), else when it is not
+        ``is_anonymous``. An anonymous one made from an inline scope compares by its scope. Policy ids, ``status``,
+        timestamps and ``meta`` are ignored.
         """
         targets = []
         for rg in policy.get("resource_groups") or []:
             bare = rg.get("id") and not scopes_of(rg)  # a reference as a request body sends it
-            named = bare or rg.get("id") and not is_anonymous(rg)
+            named = bare or rg.get("id") and (rg["id"] in named_ids if named_ids is not None else not is_anonymous(rg))
             if named:
                 targets.append(ResourceGroupRef(rg["id"]))
             else:
