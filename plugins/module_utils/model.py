@@ -211,8 +211,8 @@ class Policy(namedtuple("Policy", "access permission_groups resource_groups")):
         return (self.access, tuple(sorted(self.permission_groups)), tuple(t.sort_key() for t in self.targets()))
 
 
-def policies_from_api(policies):
-    return [Policy.from_api(p) for p in policies or [] if isinstance(p, dict)]
+def policies_from_api(policies, named_ids=None):
+    return [Policy.from_api(p, named_ids) for p in policies or [] if isinstance(p, dict)]
 
 
 def unique(policies):
