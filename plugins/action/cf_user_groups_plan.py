@@ -84,7 +84,7 @@ class ActionModule(CloudflareAction):
         apply_items, diffs, declared, summary = report_groups(run, plan, known)
         deletes = report_deletes(run, plan, current_policies, diffs, summary)
         return run.result(changed=plan.changed, diff=diffs, apply=apply_items, delete=deletes, summary=summary,
-                          groups=declared)
+                          groups=declared, check_mode=run.check_mode)
 
 
 def read_account(run, tree):

@@ -202,12 +202,16 @@ def _labels(members):
     return sorted((m.get("email") or m.get("id")) for m in members or [] if isinstance(m, dict))
 
 
-def user_groups_run_summary(plan, applied=None, deleted=None, check_mode=False):
-    """What the role did (or, in check mode, would do): names and emails from the plan and the write results."""
+def user_groups_run_summary(plan, applied=None, deleted=None, check_mode=None):
+    """What the role did (or, in check mode, would do): names and emails from the plan and the write results.
+
+    The summary is the plan's prediction when the plan ran in check mode (its ``check_mode`` result: ``--check``
+    or the ``check_mode`` keyword) or when ``check_mode`` is true.
+    """
     if not isinstance(plan, dict):
         raise AnsibleFilterError("user_groups_run_summary expects the registered result of cf_user_groups_plan")
     planned = dict(plan.get("summary") or {})
-    if check_mode:
+    if check_mode or plan.get("check_mode") is True:
         planned.update(check_mode=True, delete_refused=[], failed=[], written=[], changed=bool(plan.get("changed")))
         return planned
     summary = {"created": [], "updated": [], "deleted": [], "delete_refused": [], "members_added": {},

@@ -4,9 +4,12 @@ ansible-playbook runs against the emulator (loopback only, bounded in time and r
 emulator holds and received."""
 from __future__ import absolute_import, division, print_function
 
+import json
 import subprocess
 
-from harness import ansible_bin, ansible_env, make_group
+import pytest
+
+from harness import ROLE, ansible_bin, ansible_env, make_group, normalized_groups, plan_result
 
 
 # --------------------------------------------------------------------------- point 2: to_unsafe_yaml keys
@@ -38,3 +41,49 @@ def test_unsafe_yaml_keys_never_run_in_a_play(emulator, tmp_path):
     written = (tmp_path / "groups.yml").read_text()
     assert "!unsafe '{{ lookup(''pipe''" in written, written
     assert "is %s" % group_id in done.stdout and "lookup('pipe'" in done.stdout, done.stdout
+
+
+# --------------------------------------------------------------------------- point 7: the check_mode keyword
+DECLARATION = [{"name": "Round2 Engineering", "members": ["alice@example.com"],
+                "policies": [{"permission_groups": ["Administrator Read Only"]}]},
+               {"name": "Round2 Auditors", "policies": [{"permission_groups": ["admin_readonly"]}]}]
+
+
+def role_play(tmp_path, check_mode, form):
+    """A playbook applying the role with the check_mode keyword: on the roles: entry (as reported) or on a block."""
+    play = {"name": "check_mode keyword", "hosts": "localhost", "connection": "local", "gather_facts": False,
+            "vars": {"user_groups": DECLARATION}}
+    if form == "roles":
+        play["roles"] = [{"role": ROLE, "check_mode": check_mode}]
+    else:
+        play["tasks"] = [{"name": "A block with check_mode", "check_mode": check_mode,
+                          "block": [{"name": "The role", "ansible.builtin.include_role": {"name": ROLE}}]}]
+    path = tmp_path / ("keyword-%s-%s.yml" % (form, check_mode))
+    path.write_text(json.dumps([play]))
+    return str(path)
+
+
+@pytest.mark.parametrize("form", ["roles", "block"])
+def test_role_under_the_check_mode_keyword_predicts_and_writes_nothing(emulator, run_playbook, tmp_path, form):
+    before = normalized_groups(emulator.state())
+    run = run_playbook(playbook=role_play(tmp_path, True, form))
+    assert run.rc == 0, run
+    assert emulator.writes() == []
+    assert normalized_groups(emulator.state()) == before
+    summary = run.role_summary()
+    assert summary["check_mode"] is True, summary
+    assert sorted(summary["created"]) == ["Round2 Auditors", "Round2 Engineering"]
+    assert summary["written"] == []
+    assert plan_result(run)["result"]["check_mode"] is True
+
+
+def test_role_with_check_mode_false_under_check_writes_and_says_so(emulator, run_playbook, tmp_path):
+    run = run_playbook(playbook=role_play(tmp_path, False, "roles"), check=True)
+    assert run.rc == 0, run
+    summary = run.role_summary()
+    assert "check_mode" not in summary, summary
+    assert sorted(summary["created"]) == ["Round2 Auditors", "Round2 Engineering"]
+    groups = normalized_groups(emulator.state())
+    assert groups["Round2 Engineering"]["members"] == ["alice@example.com"]
+    assert "Round2 Auditors" in groups
+    assert len([w for w in emulator.writes() if w["method"] == "POST" and w["path"].endswith("/user_groups")]) == 2

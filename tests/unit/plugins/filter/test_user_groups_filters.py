@@ -443,6 +443,16 @@ class TestRunSummary(object):
         expected = dict(plan["summary"], check_mode=True, delete_refused=[], failed=[], written=[], changed=True)
         assert summary == expected
 
+    def test_a_plan_that_ran_in_check_mode_is_a_prediction_whatever_the_caller_says(self):
+        """The check_mode keyword on the role does not set ansible_check_mode: the plan's own check_mode counts."""
+        plan = dict(plan_result(), check_mode=True)
+        skipped = {"results": [], "skipped": True, "skipped_reason": "No items in the list", "changed": False}
+        for flag in (None, False):
+            summary = user_groups_run_summary(plan, applied=skipped, deleted=skipped, check_mode=flag)
+            assert summary["check_mode"] is True and summary["written"] == [] and summary["created"]
+        real = user_groups_run_summary(dict(plan_result(), check_mode=False), applied=skipped, deleted=skipped)
+        assert "check_mode" not in real and real["created"] == [] and real["changed"] is False
+
     def test_nothing_to_do(self):
         plan = {"changed": False, "apply": [], "delete": [], "groups": [{"name": "Stable"}],
                 "summary": {"created": [], "updated": [], "deleted": [], "members_added": {}, "members_removed": {},
