@@ -75,6 +75,9 @@ DEFAULT_MAX_TOTAL_WAIT = 600
 WARN_WAIT = 1.0
 # A listing longer than this many pages is taken as a server that ignores ``page``.
 MAX_PAGES = 10000
+# Pages of a listing read concurrently at most, once page 1 said how many there are (never past an empty or short
+# page, so a server that lies about total_pages costs at most this many extra requests).
+PREFETCH_WINDOW = MAX_CONCURRENCY
 
 MASK = "********"
 
@@ -783,92 +786,37 @@ class CloudflareClient(object):
         or a page is empty (``result: null`` counts as empty); without
         ``total_count``/``total_pages`` a page shorter than the server's
         ``per_page`` ends it too; without any ``result_info`` only an empty
-        page does (a short page may be a server limit). Contradictions raise:
-        pages running out before ``total_count``, ``total_pages`` reached
-        short of ``total_count``, more items than ``total_count``, a page
-        longer than its ``per_page`` or than its ``count`` says, a total that
-        changes between pages, the same id twice.
+        page does (a short page may be a server limit). Contradictions raise
+        (see ``_Listing.add``). When page 1 says how many pages there are, the
+        next pages are read concurrently, at most ``PREFETCH_WINDOW`` at a time
+        and never past an empty or short page: a server that claims 10,000 pages
+        costs one window of requests, not 10,000.
         """
-        items = []
-        seen = {}
+        listing = _Listing(path)
+        query = dict(params or {})
+        query["per_page"] = per_page
+        fetched = {}
         page = 1
-        first_total = None
-        where = "GET %s" % path
-
-        def inconsistent(reason):
-            return CloudflareInconsistentListing(
-                "Cloudflare API listing is inconsistent", status=200, method="GET", path=path, errors=[{
-                    "code": None, "message": "listing of %s is inconsistent: %s; not using a partial listing "
-                    "(run again: the listing may have changed while it was read)" % (where, reason)}])
-
-        prefetched = {}
         while True:
             if page > MAX_PAGES:
-                raise inconsistent("more than %d pages (is the page parameter ignored?)" % MAX_PAGES)
-            query = dict(params or {})
-            query.update({"page": page, "per_page": per_page})
-            payload = prefetched.pop(page) if page in prefetched else self.request("GET", path, params=query)
-            result = payload.get("result")
-            if result is None:
-                result = []
-            if not isinstance(result, list):
-                raise inconsistent("page %d has a %s as result, not a list" % (page, type(result).__name__))
-            info = payload.get("result_info")
-            info = info if isinstance(info, dict) else {}
-            applied = _count_field(info, "per_page")
-            count = _count_field(info, "count")
-            total = _count_field(info, "total_count")
-            pages = _count_field(info, "total_pages")
-            if applied and len(result) > applied:
-                raise inconsistent("page %d has %d items, more than its per_page=%d" % (page, len(result), applied))
-            if count is not None and count != len(result):
-                raise inconsistent("page %d has %d items but says count=%d" % (page, len(result), count))
-            if total is not None:
-                if first_total is None:
-                    first_total = total
-                elif total != first_total:
-                    raise inconsistent("total_count changed from %d to %d between pages" % (first_total, total))
-            for item in result:
-                key = item.get("id") if isinstance(item, dict) else None
-                if key is not None:
-                    if key in seen:
-                        raise inconsistent("item %s is on page %d and again on page %d" % (key, seen[key], page))
-                    seen[key] = page
-            items.extend(result)
-            got = len(items)
-            if first_total is not None and got > first_total:
-                raise inconsistent("total_count says %d but %d items came" % (first_total, got))
-            if not result:
-                if first_total is not None and got < first_total:
-                    raise inconsistent("total_count says %d but the pages ran out at %d items (page %d was empty)"
-                                       % (first_total, got, page))
-                return items
-            if first_total is not None:
-                if got == first_total:
-                    return items
-                if pages is not None and page >= pages:
-                    raise inconsistent("total_count says %d but total_pages=%d pages gave %d items"
-                                       % (first_total, pages, got))
-            elif pages is not None:
-                if page >= pages:
-                    return items
-            elif applied and len(result) < applied:
-                return items
-            if page == 1:
-                prefetched = self._prefetch_pages(path, query, pages, first_total, applied)
+                raise listing.inconsistent("more than %d pages (is the page parameter ignored?)" % MAX_PAGES)
+            payload = fetched.pop(page) if page in fetched else self.request(
+                "GET", path, params=dict(query, page=page))
+            if listing.add(page, payload):
+                return listing.items
+            if page + 1 not in fetched and not listing.short:
+                fetched = self._prefetch_window(path, query, page + 1, listing.last_page())
             page += 1
 
-    def _prefetch_pages(self, path, query, pages, total, applied):
-        """Pages 2..N read concurrently when page 1 says how many there are; ``paginate`` checks each in order.
+    def _prefetch_window(self, path, query, first, last):
+        """Pages ``first`` .. at most ``first + PREFETCH_WINDOW - 1`` (not past ``last``) read concurrently.
 
-        Only with ``total_pages``, or ``total_count`` and the page size the server applied: the same requests as
-        one page after the other, in a fraction of the time (20 pages of members: 3 rounds instead of 20).
+        Only when page 1 said how many pages there are (``last``); ``paginate`` checks each page in order and
+        asks for the next window only after every page of this one was full.
         """
-        if pages is None and total is not None and applied:
-            pages = (total + applied - 1) // applied
-        if not pages or pages <= 2 or pages > MAX_PAGES:
+        if last is None or first > last or last - first < 1:
             return {}
-        numbers = list(range(2, pages + 1))
+        numbers = list(range(first, min(last, first + PREFETCH_WINDOW - 1, MAX_PAGES) + 1))
         payloads = self.map_concurrent(
             lambda number: self.request("GET", path, params=dict(query, page=number)), numbers)
         return dict(zip(numbers, payloads))
@@ -924,3 +872,84 @@ def _count_field(info, key):
     if isinstance(value, int) and value >= 0:
         return value
     return None
+
+
+class _Listing(object):
+    """The pages of one listing read so far, checked as each one comes (``paginate``)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.items = []
+        self.seen = {}
+        self.total = None   # total_count of page 1
+        self.pages = None   # total_pages of page 1
+        self.size = None    # per_page the server applied on page 1
+        self.short = False  # a page shorter than its per_page came: nothing more is read ahead
+
+    def inconsistent(self, reason):
+        return CloudflareInconsistentListing(
+            "Cloudflare API listing is inconsistent", status=200, method="GET", path=self.path, errors=[{
+                "code": None, "message": "listing of GET %s is inconsistent: %s; not using a partial listing "
+                "(run again: the listing may have changed while it was read)" % (self.path, reason)}])
+
+    def last_page(self):
+        """The number of pages page 1 announced (the smaller of ``total_pages`` and ``total_count`` over the page
+        size), or None when it said neither."""
+        known = [n for n in (self.pages, (self.total + self.size - 1) // self.size if self.total is not None and
+                             self.size else None) if n is not None]
+        return min(known) if known else None
+
+    def add(self, page, payload):
+        """Check one page and keep its items; True when the listing is complete, raise when it contradicts itself."""
+        result = payload.get("result")
+        result = [] if result is None else result
+        if not isinstance(result, list):
+            raise self.inconsistent("page %d has a %s as result, not a list" % (page, type(result).__name__))
+        info = payload.get("result_info")
+        info = info if isinstance(info, dict) else {}
+        applied, count = _count_field(info, "per_page"), _count_field(info, "count")
+        total, pages = _count_field(info, "total_count"), _count_field(info, "total_pages")
+        if page == 1:
+            self.total, self.pages, self.size = total, pages, applied
+        if applied and len(result) > applied:
+            raise self.inconsistent("page %d has %d items, more than its per_page=%d" % (page, len(result), applied))
+        if count is not None and count != len(result):
+            raise self.inconsistent("page %d has %d items but says count=%d" % (page, len(result), count))
+        if total is not None and self.total is not None and total != self.total:
+            raise self.inconsistent("total_count changed from %d to %d between pages" % (self.total, total))
+        for item in result:
+            key = item.get("id") if isinstance(item, dict) else None
+            if key is not None:
+                if key in self.seen:
+                    raise self.inconsistent("item %s is on page %d and again on page %d" % (key, self.seen[key], page))
+                self.seen[key] = page
+        self.items.extend(result)
+        self.short = self.short or not result or bool((applied or self.size) and len(result) < (applied or self.size))
+        return self._complete(page, result, applied)
+
+    def _complete(self, page, result, applied):
+        got = len(self.items)
+        if self.total is not None and got > self.total:
+            raise self.inconsistent("total_count says %d but %d items came" % (self.total, got))
+        if not result:
+            if self.total is not None and got < self.total:
+                raise self.inconsistent("total_count says %d but the pages ran out at %d items (page %d was empty)"
+                                        % (self.total, got, page))
+            if self.pages is not None and page <= self.pages:
+                raise self.inconsistent("total_pages says %d but page %d was empty" % (self.pages, page))
+            return True
+        if self.total is not None:
+            if got == self.total:
+                return True
+            if self.pages is not None and page >= self.pages:
+                raise self.inconsistent("total_count says %d but total_pages=%d pages gave %d items"
+                                        % (self.total, self.pages, got))
+            return False
+        if self.pages is not None:
+            if page >= self.pages:
+                return True
+            if applied and len(result) < applied:
+                raise self.inconsistent("total_pages says %d but page %d has %d items, fewer than its per_page=%d"
+                                        % (self.pages, page, len(result), applied))
+            return False
+        return bool(applied and len(result) < applied)

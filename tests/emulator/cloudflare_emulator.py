@@ -115,6 +115,8 @@ and changes nothing:
                            ["total_pages", "total_count"]
        total_count_delta   int added to total_count (a lying total; count, page,
                            per_page and total_pages stay truthful)
+       total_pages_delta   int added to total_pages (a lying page count; the other
+                           result_info keys stay truthful)
        redirect            null | {"location": URL, "status": 301|302|303|307|308
                            (default 307), "append_path": bool (append /client/v4/...
                            and the query to location), "methods": [..] | null}:
@@ -670,7 +672,7 @@ class Api:
             return chunk, None
         info = {"page": page, "per_page": per_page, "count": len(chunk),
                 "total_count": total + self.cfg["total_count_delta"],
-                "total_pages": math.ceil(total / per_page) if per_page else 0}
+                "total_pages": (math.ceil(total / per_page) if per_page else 0) + self.cfg["total_pages_delta"]}
         for k in self.cfg["result_info_omit"]:
             info.pop(k, None)
         return chunk, info
@@ -1050,7 +1052,8 @@ class Emulator:
 
     def default_config(self):
         return {"latency_ms": self.initial_latency_ms, "write_replies": "full", "max_per_page": None,
-                "result_info": "full", "result_info_omit": [], "total_count_delta": 0, "redirect": None,
+                "result_info": "full", "result_info_omit": [], "total_count_delta": 0, "total_pages_delta": 0,
+                "redirect": None,
                 "scim_refusal": dict(DEFAULT_SCIM_REFUSAL)}
 
     def set_config(self, body):
@@ -1076,9 +1079,9 @@ class Emulator:
                 if not isinstance(v, list) or not set(v) <= set(RESULT_INFO_KEYS):
                     raise ValueError(f"result_info_omit must be a list of {', '.join(RESULT_INFO_KEYS)}")
                 new[k] = list(v)
-            elif k == "total_count_delta":
+            elif k in ("total_count_delta", "total_pages_delta"):
                 if not isinstance(v, int) or isinstance(v, bool):
-                    raise ValueError("total_count_delta must be an integer")
+                    raise ValueError(f"{k} must be an integer")
                 new[k] = v
             elif k == "redirect":
                 new[k] = self._check_redirect(v)
