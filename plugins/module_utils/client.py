@@ -579,8 +579,8 @@ class CloudflareClient(object):
             bound = ("max_retry_wait=%d s" % self.max_retry_wait if max_wait == self.max_retry_wait else
                      "the %.0f s left of max_total_wait=%d s" % (left, self.max_total_wait))
             failure = CloudflareAPIError("Cloudflare API request not sent", method=method, path=path, errors=[{
-                "code": None, "message": "not sent: %s; its turn comes in %.0f s, later than %s allows"
-                % (grant.reason, grant.wait, bound)}])
+                "code": None, "message": "not sent: %s; its turn comes in %.0f s, later than %s allows; the turns "
+                "are kept in %s" % (grant.reason, grant.wait, bound, self._limiter.store)}])
             raise self._final(failure, retries, waited)
         total = 0.0
         if grant.wait > 0:
