@@ -54,7 +54,12 @@ options:
     default: false
   timeout:
     description:
-      - Seconds to wait for each API reply; must be greater than V(0).
+      - Seconds each API reply may take as a whole, from connecting to the last byte of its body (not per read
+        of the network: a reply trickling in byte by byte fails too); must be greater than V(0). A reply that
+        takes longer fails like a lost one (retried, see O(max_retries); a create is re-read first, never sent
+        again blindly).
+      - A reply larger than 16 MiB is refused without being read whole (a page of Cloudflare's listings is far
+        smaller); a listing then fails, a write answered so counts as answered without a readable body.
     type: int
     default: 30
   validate_certs:
@@ -69,7 +74,8 @@ options:
         C(Retry-After) header says), on HTTP 5xx, timeouts and dropped connections (exponential backoff with
         jitter). V(0) disables retries. Errors a retry cannot fix (unknown host name, refused connection, TLS
         errors) fail at once.
-      - A create (POST) whose reply is lost is never sent again blindly; the state is re-read first.
+      - A create (POST) whose reply is lost, or answered 2xx with a body that is not the API's JSON (a proxy's
+        page), is never sent again blindly; the state is re-read first.
       - A delete whose reply is lost and whose retry finds the object gone (HTTP 404) counts as done by this run.
     type: int
     default: 5

@@ -93,7 +93,7 @@ options:
     type: bool
     default: false
   timeout:
-    description: Seconds to wait for each API reply; must be greater than V(0).
+    description: Seconds each API reply may take as a whole (connecting to its last byte); must be greater than V(0).
     type: int
     default: 30
   validate_certs:

@@ -181,7 +181,7 @@ class ConnectionSettings(object):
 
         # ---------------------------------------------------------------- numbers
         timeout = _number(get("timeout"), "timeout", problems, minimum=0, exclusive=True,
-                          what="seconds to wait for each reply")
+                          what="seconds each whole reply may take")
         max_retries = _number(get("max_retries"), "max_retries", problems, minimum=0, integer=True)
         max_retry_wait = _number(get("max_retry_wait"), "max_retry_wait", problems, minimum=0)
         max_total_wait = _number(get("max_total_wait"), "max_total_wait", problems, minimum=0)

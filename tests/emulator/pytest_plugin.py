@@ -20,7 +20,7 @@ Methods (admin calls raise ValueError when the emulator refuses a value):
   requests(clear=False), clear_requests(), writes(), rate_limited()
       -- the request log; entries {seq, method, path, query, status, body,
          operation, fault, credential, rate_limited, at (arrival, Unix time)}, never a secret
-  faults(rate, kinds, retry_after, slow_ms, seed, methods)
+  faults(rate, kinds, retry_after, slow_ms, seed, methods, trickle_ms)
   rate_limit(budget|limit=N, window_s|window=S, block_s|block=S,
              headers="ratelimit"|"x-ratelimit"|"both"|"none")
       -- replaces the rate-limit configuration; N requests per S seconds per
@@ -33,6 +33,7 @@ Methods (admin calls raise ValueError when the emulator refuses a value):
       max_per_page=N|None, result_info="full"|"omit",
       result_info_omit=[keys of result_info], total_count_delta=N, total_pages_delta=N
                                           (pagination(...) sets all five at once)
+      listing_padding=N                   (N bytes of padding in every listing's answer)
       redirect=None|{"location", "status", "append_path", "methods"}
                                           (redirect(location, status=307, append_path=False,
                                            methods=None); redirect(None) stops)

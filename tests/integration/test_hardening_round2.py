@@ -87,3 +87,39 @@ def test_role_with_check_mode_false_under_check_writes_and_says_so(emulator, run
     assert groups["Round2 Engineering"]["members"] == ["alice@example.com"]
     assert "Round2 Auditors" in groups
     assert len([w for w in emulator.writes() if w["method"] == "POST" and w["path"].endswith("/user_groups")]) == 2
+
+
+# --------------------------------------------------------------------------- points 4 and 6 through a playbook
+def test_a_create_answered_with_an_html_200_reports_the_group_it_made(emulator, run_playbook):
+    """The reported case: the POST reached Cloudflare, a proxy replaced the reply with HTML and status 200; the task
+    failed with changed: false. Now the group is read back: changed, the group in the result, made once."""
+    emulator.faults(rate=1.0, kinds=["html_after"], methods=["POST"])
+    try:
+        run = run_playbook(tasks=[{"name": "Create behind a proxy", "cfiam.user_groups.cf_user_group": {
+            "name": "Round2 Proxy", "policies": [{"permission_groups": ["admin_readonly"]}]}}])
+    finally:
+        emulator.faults(rate=0)
+    assert run.rc == 0, run
+    result = run.task("Create behind a proxy")
+    assert result["changed"] is True
+    (group,) = emulator.groups_by_name("Round2 Proxy")
+    assert result["user_group"]["id"] == group["id"] and result["user_group"]["name"] == "Round2 Proxy"
+    assert [w["method"] for w in emulator.writes()] == ["POST"]
+    assert any("re-reading showed the change was made" in w for w in result.get("warnings", [])), result
+
+
+def test_timeout_bounds_a_trickling_reply_in_a_task(emulator, run_playbook):
+    import time
+    emulator.faults(rate=1.0, kinds=["trickle"], methods=["GET"], trickle_ms=1000)
+    began = time.monotonic()
+    try:
+        run = run_playbook(tasks=[{"name": "Read slowly", "ignore_errors": True,
+                                   "cfiam.user_groups.cf_user_group_info": {"timeout": 3, "max_retries": 0}}],
+                           timeout=120)
+    finally:
+        emulator.faults(rate=0)
+    elapsed = time.monotonic() - began
+    result = run.task("Read slowly")
+    assert run.status("Read slowly") == "failed", result
+    assert "the whole reply did not arrive within timeout=3 s" in result["msg"], result["msg"]
+    assert elapsed < 30, elapsed  # ansible-playbook start-up plus about 3 s, not a byte a second
