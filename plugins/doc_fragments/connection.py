@@ -55,7 +55,7 @@ options:
   timeout:
     description:
       - Seconds each API reply may take as a whole, from connecting to the last byte of its body (not per read
-        of the network: a reply trickling in byte by byte fails too); must be greater than V(0). A reply that
+        of the network, so a reply trickling in byte by byte fails too); must be greater than V(0). A reply that
         takes longer fails like a lost one (retried, see O(max_retries); a create is re-read first, never sent
         again blindly).
       - A reply larger than 16 MiB is refused without being read whole (a page of Cloudflare's listings is far

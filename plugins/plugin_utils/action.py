@@ -25,6 +25,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
@@ -113,6 +115,11 @@ class CloudflareAction(ActionBase):
     def run_task(self, run):
         """Implemented by each action plugin: return ``run.result(...)``."""
         raise NotImplementedError
+
+    def _lease_owner(self):
+        """The ansible-playbook process (this worker's parent) whose run takes the account's lease before a task
+        that may write reads anything (runtime.take_run_lease); None for the read-only info modules."""
+        return None if (self.MODULE or "").endswith("_info") else os.getppid()
 
     # ------------------------------------------------------------------ plumbing
     def _module_name(self):
@@ -213,7 +220,7 @@ class CloudflareAction(ActionBase):
             host = (task_vars or {}).get("inventory_hostname")
             run = TaskRun(name, params, check_mode=self._task.check_mode, diff_mode=self._task.diff,
                           scope=(self._task._uuid, host), needs_account=self.NEEDS_ACCOUNT, secrets=no_log_values,
-                          host=host)
+                          host=host, lease_owner=self._lease_owner(), notice=self._display.warning)
             for warning in warnings:
                 run.warn(warning)
             result = run.run(self.run_task)

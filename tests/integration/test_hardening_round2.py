@@ -5,11 +5,21 @@ emulator holds and received."""
 from __future__ import absolute_import, division, print_function
 
 import json
+import os
 import subprocess
 
 import pytest
 
-from harness import ROLE, ansible_bin, ansible_env, make_group, normalized_groups, plan_result
+from harness import (
+    ROLE,
+    ansible_bin,
+    ansible_env,
+    make_group,
+    normalized_groups,
+    plan_result,
+    role_tasks,
+    write_playbook,
+)
 
 
 # --------------------------------------------------------------------------- point 2: to_unsafe_yaml keys
@@ -123,3 +133,93 @@ def test_timeout_bounds_a_trickling_reply_in_a_task(emulator, run_playbook):
     assert run.status("Read slowly") == "failed", result
     assert "the whole reply did not arrive within timeout=3 s" in result["msg"], result["msg"]
     assert elapsed < 30, elapsed  # ansible-playbook start-up plus about 3 s, not a byte a second
+
+
+# --------------------------------------------------------------------------- point 8: two runs started together
+RACE = [{"name": "Race %d" % n, "members": ["alice@example.com"],
+         "policies": [{"permission_groups": ["admin_readonly"]}]} for n in range(1, 5)]
+
+
+def start_role_run(emulator, tmp_path, label, lease_dir):
+    """An ansible-playbook process applying the role with RACE (not waited for)."""
+    playbook = write_playbook(str(tmp_path / ("race-%s.yml" % label)), role_tasks(), vars={"user_groups": RACE})
+    env = ansible_env(emulator, {"CLOUDFLARE_RATE_LIMIT_DIR": lease_dir, "CFIAM_RESULT_FILE": None})
+    log = open(str(tmp_path / ("race-%s.log" % label)), "w")  # a file, not a pipe: no run waits on a reader
+    try:
+        return subprocess.Popen([ansible_bin("ansible-playbook"), "-i", "localhost,", playbook], cwd=str(tmp_path),
+                                env=env, stdout=log, stderr=subprocess.STDOUT)
+    finally:
+        log.close()
+
+
+def race(emulator, tmp_path, lease_dirs):
+    """Two role runs started together; returns [(rc, output)], both bounded to 300 s."""
+    procs = [start_role_run(emulator, tmp_path, n, d) for n, d in enumerate(lease_dirs)]
+    out = []
+    try:
+        for n, proc in enumerate(procs):
+            proc.wait(timeout=300)
+            out.append((proc.returncode, (tmp_path / ("race-%s.log" % n)).read_text()))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+    return out
+
+
+def race_counts(emulator):
+    counts = {}
+    for group in emulator.state()["user_groups"]:
+        counts[group["name"]] = counts.get(group["name"], 0) + 1
+    return dict((g["name"], counts.get(g["name"], 0)) for g in RACE)
+
+
+def test_two_role_runs_on_one_controller_take_turns(emulator, tmp_path):
+    """The reported case: two runs at the same moment (an AWX double launch, two operators) created groups twice
+    and both exited 0. On one controller they now take turns: no duplicate, both succeed, the second changes
+    nothing."""
+    import time
+    emulator.config(latency_ms=40)  # every request takes a while: the runs overlap for sure
+    lease_dir = str(tmp_path / "shared-budget")
+    os.mkdir(lease_dir, 0o700)
+    began = time.monotonic()
+    try:
+        results = race(emulator, tmp_path, [lease_dir, lease_dir])
+    finally:
+        emulator.config(latency_ms=0)
+    assert time.monotonic() - began < 300
+    for rc, output in results:
+        assert rc == 0, output[-3000:]
+    assert race_counts(emulator) == dict((g["name"], 1) for g in RACE)
+    creates = [e for e in emulator.requests() if e["method"] == "POST" and e["path"].endswith("/iam/user_groups")]
+    assert len(creates) == len(RACE)
+    outputs = " ".join(" ".join(o.split()) for _rc, o in results)
+    assert "waiting up to" in outputs and "for it to end (one run at a time per account" in outputs, outputs[-3000:]
+
+
+def test_two_controllers_racing_report_a_duplicate_at_once(emulator, tmp_path):
+    """Across controllers (separate budget directories: no shared lease), a run that finds a twin of a group it just
+    created fails at once, naming both ids; no run exits 0 while a duplicate exists."""
+    emulator.config(latency_ms=40)
+    dirs = []
+    for n in range(2):
+        path = str(tmp_path / ("controller-%d" % n))
+        os.mkdir(path, 0o700)
+        dirs.append(path)
+    try:
+        results = race(emulator, tmp_path, dirs)
+    finally:
+        emulator.config(latency_ms=0)
+    counts = race_counts(emulator)
+    duplicated = sorted(name for name, count in counts.items() if count > 1)
+    if not duplicated:
+        assert all(rc == 0 for rc, _o in results), results
+        pytest.skip("the two runs did not overlap this time (nothing to report)")
+    assert any(rc != 0 for rc, _o in results)
+    text = " ".join(" ".join(o.split()) for _rc, o in results)
+    for name in duplicated:
+        ids = sorted(g["id"] for g in emulator.state()["user_groups"] if g["name"] == name)
+        assert "user group '%s' now exists 2 times" % name in text, text[-3000:]
+        for group_id in ids:
+            assert group_id in text
