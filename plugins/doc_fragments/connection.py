@@ -91,6 +91,9 @@ options:
       - Longest time, in seconds, one API request may spend waiting in total (rate budget, C(Retry-After) and
         backoff between retries together). When the next wait would pass it, the task fails and says how
         long it waited.
+      - It also bounds how long a task that may write waits for another C(ansible-playbook) run of this
+        controller that holds the same account (see O(rate_limit_dir)); the task then fails before sending
+        anything, naming that run.
       - If not set, the value of the E(CLOUDFLARE_MAX_TOTAL_WAIT) environment variable is used.
     type: int
     default: 600
@@ -122,7 +125,12 @@ options:
         C($XDG_RUNTIME_DIR/cfiam.user_groups) when E(XDG_RUNTIME_DIR) is set, else
         C(cfiam.user_groups-<uid>) in the system's temporary directory.
       - If the directory cannot be used (another owner, writable by others, no file locking), the budget is
-        counted per process only and a warning says why.
+        counted per process only and a warning says why. So it is when the lock of a budget file stays held
+        more than 10 seconds (a process stopped or hung while holding it); the warning names the file.
+      - The directory also holds one lease per account (C(<sha256>.run)) by which the runs of one controller
+        take turns on an account. The first task of a run that may write to the account (not in check mode)
+        takes it for its C(ansible-playbook) process, until that process ends; a task of another run waits for
+        it, at most O(max_total_wait) seconds.
     type: path
 notes:
   - "The modules talk to the Cloudflare API from the controller (or execution environment); run them with
