@@ -259,7 +259,9 @@ class TestDuplicateAfterCreate(object):
         assert info.value.ids == [twin["id"], ours]
         # reported before the members were added; the create is recorded as written
         assert [e["method"] for e in emulator.requests()] == ["POST", "GET"]
-        result = run.run(lambda r: (_ for _ in ()).throw(info.value))
+        def fail_again(_run):
+            raise info.value
+        result = run.run(fail_again)
         assert result["failed"] is True and result["changed"] is True
         assert result["written"] == ["created user group 'Twins' (%s)" % ours]
         assert "Failed to create user group 'Twins': user group 'Twins' now exists 2 times" in result["msg"]
