@@ -22,7 +22,9 @@ __metaclass__ = type
 
 import email.utils
 import functools
+import heapq
 import json
+import os
 import random
 import re
 import shlex
@@ -1060,16 +1062,17 @@ _ATTEMPT = threading.local()
 class _Deadline(object):
     """The end of one attempt: when ``seconds`` have passed, the attempt's sockets are shut down (a blocked read
     then returns at once) and ``expired`` is set. The sockets are registered by ``_DeadlineAdapter``'s connections
-    when they connect or start reading a reply in the thread of the attempt."""
+    when they connect or start reading a reply in the thread of the attempt; one watchdog thread per process
+    (``_Watchdog``) ends the attempts whose time is up."""
 
     def __init__(self, seconds):
         self.seconds = seconds
+        self.end = time.monotonic() + seconds
         self.expired = False
+        self.done = False
         self._sockets = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
-        self._timer.start()
+        _watchdog().add(self)
 
     def watch(self, sock):
         if sock is None:
@@ -1081,20 +1084,64 @@ class _Deadline(object):
         if expired:
             _shut(sock)
 
-    def _expire(self):
+    def expire(self):
         with self._lock:
+            if self.done:
+                return
             self.expired = True
             sockets = list(self._sockets)
         for sock in sockets:
             _shut(sock)
 
     def cancel(self):
-        self._timer.cancel()
+        with self._lock:
+            self.done = True
 
     def timeout(self):
         return requests.exceptions.ReadTimeout(
             "timed out: the whole reply did not arrive within timeout=%s s (the timeout bounds each reply, from "
             "connecting to its last byte)" % _plain_number(self.seconds))
+
+
+class _Watchdog(object):
+    """One thread that expires the deadlines of this process's attempts, earliest first."""
+
+    def __init__(self):
+        self._cond = threading.Condition(threading.Lock())
+        self._heap = []
+        self._seq = 0
+        thread = threading.Thread(target=self._run, name="cfiam-reply-deadline")
+        thread.daemon = True
+        thread.start()
+
+    def add(self, deadline):
+        with self._cond:
+            self._seq += 1
+            heapq.heappush(self._heap, (deadline.end, self._seq, deadline))
+            self._cond.notify()
+
+    def _run(self):
+        while True:
+            due = []
+            with self._cond:
+                now = time.monotonic()
+                while self._heap and (self._heap[0][2].done or self._heap[0][0] <= now):
+                    due.append(heapq.heappop(self._heap)[2])
+                if not due:
+                    self._cond.wait(self._heap[0][0] - now if self._heap else None)
+            for deadline in due:
+                deadline.expire()
+
+
+_WATCHDOGS = {}
+
+
+def _watchdog():
+    """This process's watchdog (a forked child starts its own: threads do not survive a fork)."""
+    watchdog = _WATCHDOGS.get(os.getpid())
+    if watchdog is None:
+        watchdog = _WATCHDOGS[os.getpid()] = _Watchdog()
+    return watchdog
 
 
 def _plain_number(value):
