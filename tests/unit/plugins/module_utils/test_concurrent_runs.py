@@ -259,6 +259,7 @@ class TestDuplicateAfterCreate(object):
         assert info.value.ids == [twin["id"], ours]
         # reported before the members were added; the create is recorded as written
         assert [e["method"] for e in emulator.requests()] == ["POST", "GET"]
+
         def fail_again(_run):
             raise info.value
         result = run.run(fail_again)
