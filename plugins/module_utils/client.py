@@ -1226,10 +1226,19 @@ if HAS_REQUESTS:
 
         def init_poolmanager(self, *args, **kwargs):
             super(_DeadlineAdapter, self).init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = _watched_pool_classes()
+            _watch_pools(self.poolmanager)
 
         def proxy_manager_for(self, proxy, **proxy_kwargs):
             manager = super(_DeadlineAdapter, self).proxy_manager_for(proxy, **proxy_kwargs)
-            if isinstance(getattr(manager, "pool_classes_by_scheme", None), dict):
-                manager.pool_classes_by_scheme = _watched_pool_classes()
+            _watch_pools(manager)
             return manager
+
+
+def _watch_pools(manager):
+    """Give ``manager`` the watched pools, unless it uses pools of its own (a SOCKS proxy's: left alone, its replies
+    are then bounded between reads only)."""
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool  # pylint: disable=import-outside-toplevel
+
+    pools = getattr(manager, "pool_classes_by_scheme", None)
+    if isinstance(pools, dict) and pools.get("http") is HTTPConnectionPool and pools.get("https") is HTTPSConnectionPool:
+        manager.pool_classes_by_scheme = _watched_pool_classes()
