@@ -189,7 +189,8 @@ class Bench(object):
                 procs = len(fh.read().split())
         row = {"label": label, "wall": wall, "cpu": cpu, "emulator_cpu": emu_cpu, "requests": len(log),
                "methods": methods,
-               "writes": sum(v for k, v in methods.items() if k != "GET"), "processes": procs}
+               "writes": sum(v for k, v in methods.items() if k != "GET"), "processes": procs,
+               "creates": len([e for e in log if e["method"] == "POST" and e["path"].endswith("/iam/user_groups")])}
         row.update(extra or {})
         if self.verbose:
             print("  %-52s %7.2f s (cpu %5.2f s, emulator %5.2f s) %5d requests %-24s %d processes" % (
@@ -486,14 +487,19 @@ def targets(args, common, results, grown_by_side):
             "role first run >= 5x faster than the uri baseline (d): %.1fx (%.1f s vs %.1f s)" % (
                 ratio(uri["wall"], first["wall"]), first["wall"], uri["wall"]),
             b("%.2fx", "first", lambda r: ratio(uri["wall"], r["wall"])))
-    # The request floor: the plan's reads and the writes. The lower bound itself sends more: like the role, its apply
-    # loop is a new session that reads the catalogues again.
-    floor_requests = (floor.get("phase_requests") or {}).get("plan", 0) + floor["writes"] or floor["requests"]
+    # The request floor: the plan's reads, the writes, and the read back by name of each group created (a group of
+    # the same name made meanwhile by another run is reported at once). The lower bound itself sends more: like the
+    # role, its apply loop is a new session that reads the catalogues again.
+    read_backs = floor.get("creates", 0)
+    floor_requests = ((floor.get("phase_requests") or {}).get("plan", 0) + floor["writes"] + read_backs
+                      or floor["requests"])
     t.check(first["requests"] <= 1.3 * floor_requests,
-            "first-run requests <= 1.3x the request floor: %d = %.2fx %d (the plan's %d GETs + %d writes; limit %d; "
-            "the lower bound sends %d: its loop re-reads the catalogues, as the role's does)" % (
+            "first-run requests <= 1.3x the request floor: %d = %.2fx %d (the plan's %d GETs + %d writes + %d "
+            "read-backs of created groups; limit %d; the lower bound sends %d: its loop re-reads the catalogues, as "
+            "the role's does)" % (
                 first["requests"], ratio(first["requests"], floor_requests), floor_requests,
-                floor_requests - floor["writes"], floor["writes"], int(1.3 * floor_requests), floor["requests"]),
+                floor_requests - floor["writes"] - read_backs, floor["writes"], read_backs,
+                int(1.3 * floor_requests), floor["requests"]),
             b("%d = %.2fx", "first", lambda r: (r["requests"], ratio(r["requests"], floor_requests))))
 
     def excess(row, base):

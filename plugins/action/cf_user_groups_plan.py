@@ -96,7 +96,8 @@ class ActionModule(CloudflareAction):
         deletes = report_deletes(run, plan, current_policies, doomed, diffs, summary)
         account = {"id": run.account_id, "name": run.account_name}
         return run.result(changed=plan.changed, diff=diffs, apply=apply_items, delete=deletes,
-                          summary=dict(summary, account=account), groups=declared, account=account)
+                          summary=dict(summary, account=account), groups=declared, account=account,
+                          check_mode=run.check_mode)
 
 
 def read_account(run, tree):

@@ -57,7 +57,12 @@ options:
     default: false
   timeout:
     description:
-      - Seconds to wait for each API reply; must be greater than V(0).
+      - Seconds each API reply may take as a whole, from connecting to the last byte of its body (not per read
+        of the network, so a reply trickling in byte by byte fails too); must be greater than V(0). A reply that
+        takes longer fails like a lost one (retried, see O(max_retries); a create is re-read first, never sent
+        again blindly).
+      - A reply larger than 16 MiB is refused without being read whole (a page of Cloudflare's listings is far
+        smaller); a listing then fails, a write answered so counts as answered without a readable body.
     type: int
     default: 30
   validate_certs:
@@ -72,7 +77,8 @@ options:
         C(Retry-After) header says), on HTTP 408, 409, 500, 502, 503, 504 and 520 to 524 (any 5xx whose reply is
         not Cloudflare's JSON), timeouts and dropped connections (exponential backoff with jitter). V(0) disables
         retries. Errors a retry cannot fix (unknown host name, refused connection, TLS errors) fail at once.
-      - A create (POST) whose reply is lost is never sent again blindly; the state is re-read first.
+      - A create (POST) whose reply is lost, or answered 2xx with a body that is not the API's JSON (a proxy's
+        page), is never sent again blindly; the state is re-read first.
       - A delete whose reply is lost and whose retry finds the object gone (HTTP 404) counts as done by this run.
     type: int
     default: 5
@@ -88,6 +94,9 @@ options:
       - Longest time, in seconds, one API request may spend waiting in total (rate budget, C(Retry-After) and
         backoff between retries together). When the next wait would pass it, the request fails and says how
         long it waited.
+      - It also bounds how long a task that may write waits for another C(ansible-playbook) run of this
+        controller that holds the same account (see O(rate_limit_dir)); the task then fails before sending
+        anything, naming that run.
       - If not set, the value of the E(CLOUDFLARE_MAX_TOTAL_WAIT) environment variable is used.
     type: int
     default: 600
@@ -119,7 +128,12 @@ options:
         C($XDG_RUNTIME_DIR/cfiam.user_groups) when E(XDG_RUNTIME_DIR) is set, else
         C(cfiam.user_groups-<uid>) in the system's temporary directory.
       - If the directory cannot be used (another owner, writable by others, no file locking), the budget is
-        counted per process only and a warning says why.
+        counted per process only and a warning says why. So it is when the lock of a budget file stays held
+        more than 10 seconds (a process stopped or hung while holding it); the warning names the file.
+      - The directory also holds one lease per account (C(<sha256>.run)) by which the runs of one controller
+        take turns on an account. The first task of a run that may write to the account (not in check mode)
+        takes it for its C(ansible-playbook) process, until that process ends; a task of another run waits for
+        it, at most O(max_total_wait) seconds.
     type: path
 requirements:
   - requests

@@ -7,8 +7,9 @@
 
 * ``to_declaration``: the ``user_groups`` list of ``cf_user_group_info`` (with members) -> the role's
   ``user_groups`` declaration, every policy exactly (several scopes, inline and named, mixed).
-* ``to_unsafe_yaml``: YAML text in which every string value is tagged ``!unsafe``, so that a file written from
-  API data can never be evaluated as a template when it is read back (``-e @file``, ``vars_files``).
+* ``to_unsafe_yaml``: YAML text in which every string value, and every key that is not a plain word, is tagged
+  ``!unsafe``, so that a file written from API data can never be evaluated as a template when it is read back
+  (``-e @file``, ``vars_files``).
 * ``user_groups_run_summary``: what the ``user_groups`` role did, from its plan and the results of its writes.
 """
 
@@ -132,12 +133,22 @@ def to_declaration(user_groups, scim_groups=None, include_empty=True, zones=None
 
 # --------------------------------------------------------------------------- !unsafe YAML
 class _Unsafe(str):
-    """A string value to be written with the ``!unsafe`` tag."""
+    """A string (value or key) to be written with the ``!unsafe`` tag."""
+
+
+# A key made only of these characters cannot hold a template under any delimiters (a Jinja override header needs
+# "#jinja2:"): it is written as it is, so that the usual keys (user_groups, name, members, emails) stay readable.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@ -]*\Z")
+
+
+def _key(key):
+    key = str(key)
+    return key if _PLAIN_KEY.match(key) else _Unsafe(key)
 
 
 def _mark(value):
     if isinstance(value, dict):
-        return dict((str(k), _mark(v)) for k, v in value.items())
+        return dict((_key(k), _mark(v)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
         return [_mark(v) for v in value]
     if isinstance(value, str):
@@ -168,7 +179,7 @@ if HAS_YAML:
 
 
 def to_unsafe_yaml(data, indent=2):
-    """YAML text of ``data`` where every string value (not the keys) carries the ``!unsafe`` tag."""
+    """YAML text of ``data`` where every string value, and every key that is not a plain word, is tagged ``!unsafe``."""
     if not HAS_YAML:
         raise AnsibleFilterError("to_unsafe_yaml needs PyYAML")
     try:
@@ -219,12 +230,16 @@ def _count_write(summary, result):
     summary["written"].append("%s user group '%s'" % ("created" if item.get("id") is None else "updated", name))
 
 
-def user_groups_run_summary(plan, applied=None, deleted=None, check_mode=False):
-    """What the role did (or, in check mode, would do): names and emails from the plan and the write results."""
+def user_groups_run_summary(plan, applied=None, deleted=None, check_mode=None):
+    """What the role did (or, in check mode, would do): names and emails from the plan and the write results.
+
+    The summary is the plan's prediction when the plan ran in check mode (its ``check_mode`` result: ``--check``
+    or the ``check_mode`` keyword) or when ``check_mode`` is true.
+    """
     if not isinstance(plan, dict):
         raise AnsibleFilterError("user_groups_run_summary expects the registered result of cf_user_groups_plan")
     planned = dict(plan.get("summary") or {})
-    if check_mode:
+    if check_mode or plan.get("check_mode") is True:
         planned.update(check_mode=True, delete_refused=[], failed=[], written=[], changed=bool(plan.get("changed")))
         return planned
     summary = {"created": [], "updated": [], "deleted": [], "delete_refused": [], "members_added": {},

@@ -135,6 +135,7 @@ import re
 import unicodedata
 
 from ansible.errors import AnsibleError, AnsibleParserError
+from ansible.inventory.data import InventoryData
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
@@ -162,6 +163,8 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.ratelimit import
 
 NAME = "cfiam.user_groups.accounts"
 GROUP = "cloudflare_accounts"
+# Names a host must never take: a host named so would stand for the group in hosts: patterns (or be localhost).
+ALWAYS_RESERVED = ("all", "ungrouped", "localhost", GROUP)
 FILE_SUFFIXES = (".cloudflare_accounts.yml", ".cloudflare_accounts.yaml", ".cfiam.yml", ".cfiam.yaml")
 SUFFIX_LENGTH = 8
 _HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
@@ -190,17 +193,28 @@ def _base_hostname(account):
     return safe_hostname(account["name"]) or "account_%s" % account["id"][:SUFFIX_LENGTH].lower()
 
 
-def assign_hostnames(accounts):
+def reserved_names(groups=()):
+    """The names no account host may take: Ansible's own (``all``, ``ungrouped``, ``localhost``), this plugin's
+    group, and ``groups`` (the groups the inventory config makes); lower-cased (host names are lower case)."""
+    return frozenset(("%s" % name).lower() for name in tuple(ALWAYS_RESERVED) + tuple(groups or ()))
+
+
+def assign_hostnames(accounts, reserved=None):
     """``({account id: host name}, warnings)``: unique host names for ``accounts`` (dicts with ``id`` and ``name``).
 
     Accounts whose names give the same host name all get ``_<start of the id>`` appended: 8 characters, more when
-    8 do not tell them apart, or when a suffixed name equals another account's host name.
+    8 do not tell them apart, or when a suffixed name equals another account's host name. A host name that equals
+    a name of ``reserved`` (see ``reserved_names``; the default holds Ansible's own names and this plugin's group)
+    gets the same suffix, even for a single account: a host named like a group would stand for that group in
+    ``hosts:`` patterns and take its variables.
     """
+    reserved = reserved_names() if reserved is None else frozenset(n.lower() for n in reserved)
     base = dict((a["id"], _base_hostname(a)) for a in accounts)
     by_base = {}
     for account in accounts:
         by_base.setdefault(base[account["id"]], []).append(account)
-    suffix = dict((a["id"], SUFFIX_LENGTH if len(by_base[base[a["id"]]]) > 1 else 0) for a in accounts)
+    suffix = dict((a["id"], SUFFIX_LENGTH if len(by_base[base[a["id"]]]) > 1 or base[a["id"]] in reserved else 0)
+                  for a in accounts)
 
     def name_of(account_id):
         n = suffix[account_id]
@@ -211,24 +225,38 @@ def assign_hostnames(accounts):
         seen = {}
         for account_id, host in names.items():
             seen.setdefault(host, []).append(account_id)
-        clashing = [i for ids in seen.values() if len(ids) > 1 for i in ids]
+        clashing = [i for host, ids in seen.items() if len(ids) > 1 or host in reserved for i in ids]
         if not clashing:
             break
         for account_id in clashing:
             suffix[account_id] = min(len(account_id), max(SUFFIX_LENGTH, suffix[account_id] + 4))
     else:  # pragma: no cover - ids are unique, so full-id suffixes always differ
         raise AccountsInventoryError(["cannot give unique host names to the accounts %s" % sorted(base)])
+    return names, _renaming_warnings(by_base, suffix, names, reserved)
+
+
+def _renaming_warnings(by_base, suffix, names, reserved):
     warnings = []
     for host in sorted(by_base):
         group = by_base[host]
         renamed = [a for a in group if suffix[a["id"]]]
-        if len(group) > 1 or renamed:
+        if host in reserved:
+            several = len(group) > 1
+            warnings.append(
+                "%s: the host name '%s' of the account%s %s is a group or reserved name of this inventory (all, "
+                "ungrouped, localhost, %s, and the groups that keyed_groups, groups and compose make); %s with the "
+                "start of the account id instead: %s (host names follow account names: key declarations by account "
+                "id, e.g. keyed_groups on cloudflare_account_id)"
+                % (NAME, host, "s" if several else "", ", ".join("'%s' (%s)" % (a["name"], a["id"]) for a in group),
+                   GROUP, "they end" if several else "it ends", ", ".join(names[a["id"]] for a in group)))
+        elif len(group) > 1 or renamed:
             warnings.append(
                 "%s: the accounts %s give the same host name '%s'; their host names end with the start of the account "
-                "id instead: %s (name their host_vars files so)"
+                "id instead: %s (host names follow account names: key declarations by account id, e.g. keyed_groups on "
+                "cloudflare_account_id)"
                 % (NAME, ", ".join("'%s' (%s)" % (a["name"], a["id"]) for a in group), host,
                    ", ".join(names[a["id"]] for a in group)))
-    return names, warnings
+    return warnings
 
 
 def name_matches(entry, name):
@@ -331,14 +359,18 @@ def normalize_accounts(listing):
     return accounts
 
 
-def plan_hosts(accounts, include_names=(), exclude_names=(), account_ids=(), exclude_account_ids=()):
-    """``([(host name, account)], warnings)`` in host-name order, or ``AccountsInventoryError`` (every problem)."""
+def plan_hosts(accounts, include_names=(), exclude_names=(), account_ids=(), exclude_account_ids=(), groups_of=None):
+    """``([(host name, account)], warnings)`` in host-name order, or ``AccountsInventoryError`` (every problem).
+
+    ``groups_of(selected accounts)``: the names of the groups the inventory config makes for them (no host may be
+    named like one of them, nor like Ansible's own names and this plugin's group).
+    """
     if not accounts:
         raise AccountsInventoryError([
             "the credential reaches no Cloudflare account (GET /accounts listed none): check that the API token's "
             "policies include the accounts (Account Resources) with at least Account Settings Read"])
     selected = select_accounts(accounts, include_names, exclude_names, account_ids, exclude_account_ids)
-    names, warnings = assign_hostnames(selected)
+    names, warnings = assign_hostnames(selected, reserved_names(groups_of(selected) if groups_of else ()))
     hosts = sorted(((names[a["id"]], a) for a in selected), key=lambda pair: pair[0])
     return hosts, warnings
 
@@ -434,21 +466,45 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
 
         try:
             hosts, warnings = plan_hosts(accounts, self.get_option("include_names"), self.get_option("exclude_names"),
-                                         self.get_option("account_ids"), self.get_option("exclude_account_ids"))
+                                         self.get_option("account_ids"), self.get_option("exclude_account_ids"),
+                                         groups_of=self._config_groups)
         except AccountsInventoryError as exc:
             raise self._error(path, exc.problems, settings.secrets)
         for warning in warnings:
             self.display.warning(mask_secrets(warning, settings.secrets))
         self._populate(hosts)
 
-    def _populate(self, hosts):
+    def _config_groups(self, accounts):
+        """The names of the groups that compose, groups and keyed_groups make for ``accounts``.
+
+        Found by building them in a scratch inventory with the same code as ``_populate`` (so sanitised group names
+        come out exactly as they will), under placeholder host names; every name of ``groups`` counts, also one
+        that no account joins.
+        """
+        real = self.inventory
+        self.inventory = InventoryData()
+        try:
+            for index, account in enumerate(accounts):
+                self._add_account(" cfiam probe %d " % index, account, group=None)
+            made = set(self.inventory.groups)
+        finally:
+            self.inventory = real
+        made.discard("all")
+        made.discard("ungrouped")
+        made.update(self.get_option("groups") or {})
+        return made
+
+    def _add_account(self, host, account, group=GROUP):
         strict = self.get_option("strict")
+        self.inventory.add_host(host, group=group)
+        variables = host_variables(account)
+        for key, value in variables.items():
+            self.inventory.set_variable(host, key, value)
+        self._set_composite_vars(self.get_option("compose"), variables, host, strict=strict)
+        self._add_host_to_composed_groups(self.get_option("groups"), variables, host, strict=strict)
+        self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, host, strict=strict)
+
+    def _populate(self, hosts):
         self.inventory.add_group(GROUP)
         for host, account in hosts:
-            self.inventory.add_host(host, group=GROUP)
-            variables = host_variables(account)
-            for key, value in variables.items():
-                self.inventory.set_variable(host, key, value)
-            self._set_composite_vars(self.get_option("compose"), variables, host, strict=strict)
-            self._add_host_to_composed_groups(self.get_option("groups"), variables, host, strict=strict)
-            self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, host, strict=strict)
+            self._add_account(host, account)

@@ -16,6 +16,29 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import policies_from_api
+from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareError
+
+
+class DuplicateUserGroup(CloudflareError):
+    """Right after this run created a group, the account has another group of that name that was not there when
+    the run planned: another run (another controller, an AWX job, a person) created it at the same time."""
+
+    def __init__(self, account_id, name, created, twins):
+        ordered = sorted([created] + list(twins), key=lambda g: ("%s" % (g.get("created_on") or ""), g.get("id")))
+        keep, extra = ordered[0], ordered[1:]
+        super(DuplicateUserGroup, self).__init__(
+            "user group '%s' now exists %d times in account %s: this run created %s and another run (another "
+            "controller, AWX job or person) created %s at the same time (%s). Keep the one created first, %s: "
+            "delete %s (cfiam.user_groups.cf_user_group with id: <that id> and state: absent), then run again; it "
+            "plans from the account as it is. Runs on one controller wait for each other; across controllers, run "
+            "one job per account at a time (README, 'Concurrent runs')" % (
+                name, len(ordered), account_id, created.get("id"),
+                ", ".join("%s" % g.get("id") for g in twins),
+                "; ".join("%s created %s" % (g.get("id"), g.get("created_on") or "at an unknown time")
+                          for g in ordered),
+                keep.get("id"), " and ".join("%s" % g.get("id") for g in extra)))
+        self.name = name
+        self.ids = [g.get("id") for g in ordered]
 
 
 def apply_members(run, group_id, label, plan):
@@ -47,14 +70,19 @@ def apply_group(run, plan):
         run.sending_policies(plan.policies.after if plan.policies is not None else None)
         known = [g["id"] for g in catalogue.user_groups_named(plan.name)]
         reply = run.api.create_user_group(plan.name, policies=bodies, known_ids=known) or {}
+        # Read it back by name: the reply may not say which group was made, and another run (another
+        # controller, an AWX job) may have created a group of the same name meanwhile.
+        named = [g for g in run.api.list_user_groups(name=plan.name) if g.get("name") == plan.name]
         if not reply.get("id"):
-            # The reply does not say which group was created: find it by its name.
-            created = [g for g in run.api.list_user_groups(name=plan.name) if g.get("id") not in known]
+            created = [g for g in named if g.get("id") not in known]
             reply = created[0] if created else reply
         group = dict(reply, name=plan.name, policies=bodies or [])
         label = "user group '%s' (%s)" % (plan.name, group.get("id"))
         run.wrote("created %s" % label)
         catalogue.note_user_group(group)
+        twins = [g for g in named if g.get("id") not in known and g.get("id") != group.get("id")]
+        if twins:
+            raise DuplicateUserGroup(run.account_id, plan.name, group, twins)
         if plan.members is not None:
             apply_members(run, group["id"], label, plan.members)
         return group

@@ -22,7 +22,9 @@ __metaclass__ = type
 
 import email.utils
 import functools
+import heapq
 import json
+import os
 import random
 import re
 import shlex
@@ -67,6 +69,13 @@ DEFAULT_MAX_TOTAL_WAIT = 600
 WARN_WAIT = 1.0
 # A listing longer than this many pages is taken as a server that ignores ``page``.
 MAX_PAGES = 10000
+# A reply larger than this is refused without being read whole (a page of 500 groups with their policies is well
+# under 2 MB): a broken or hostile server cannot fill the controller's memory.
+MAX_REPLY_BYTES = 16 * 1024 * 1024
+_READ_CHUNK = 65536
+# Pages of a listing read concurrently at most, once page 1 said how many there are (never past an empty or short
+# page, so a server that lies about total_pages costs at most this many extra requests).
+PREFETCH_WINDOW = MAX_CONCURRENCY
 
 MASK = "********"
 
@@ -433,7 +442,7 @@ class CloudflareClient(object):
                  max_retry_wait=300, warn=None, sleep=time.sleep, rng=None,
                  max_total_wait=DEFAULT_MAX_TOTAL_WAIT, rate_limit=DEFAULT_BUDGET,
                  rate_limit_per_second=DEFAULT_PER_SECOND, rate_limit_dir=None, rate_limit_window=DEFAULT_WINDOW,
-                 limiter=None, clock=time.time, secrets=()):
+                 limiter=None, clock=time.time, secrets=(), max_reply_bytes=MAX_REPLY_BYTES):
         if not HAS_REQUESTS:
             raise CloudflareConfigError("The Python library 'requests' is required (pip install requests).")
         self.account_id = account_id
@@ -453,8 +462,9 @@ class CloudflareClient(object):
         self.counts = {}
         self.retries = 0
         self.waited = 0.0
+        self.max_reply_bytes = int(max_reply_bytes)
         self._session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=MAX_CONCURRENCY)
+        adapter = _DeadlineAdapter(pool_connections=1, pool_maxsize=MAX_CONCURRENCY)
         self._session.mount("http://", adapter)
         self._session.mount("https://", adapter)
         self._session.headers.update({"User-Agent": USER_AGENT, "Content-Type": "application/json",
@@ -520,15 +530,42 @@ class CloudflareClient(object):
             self.counts[method] = self.counts.get(method, 0) + 1
 
     def _send(self, method, path, params, body):
+        """One attempt; the whole reply (connecting, headers, body) must come within ``timeout`` seconds.
+
+        ``requests`` applies its timeout to each socket read only, so a body trickling in a byte at a time would
+        never time out: a watchdog shuts the attempt's socket down when the deadline passes (``_Deadline``), and
+        the body is read in chunks, checked against the deadline and against ``max_reply_bytes`` (a larger reply is
+        not read: ``_Reply.oversized``). A passed deadline raises ``requests.exceptions.ReadTimeout``.
+        """
         self._count(method)
         data = None if body is None else json.dumps(body)
-        return self._session.request(method, self.base_url + path, params=params, data=data,
-                                     timeout=self.timeout, verify=self.validate_certs, allow_redirects=False)
+        deadline = _Deadline(self.timeout)
+        _ATTEMPT.deadline = deadline
+        response = content = None
+        try:
+            response = self._session.request(method, self.base_url + path, params=params, data=data,
+                                             timeout=(self.timeout, self.timeout), verify=self.validate_certs,
+                                             allow_redirects=False, stream=True)
+            content = _read_body(response, self.max_reply_bytes, deadline)
+        except requests.exceptions.RequestException:
+            if not deadline.expired:
+                raise
+            response = None  # what the cut socket said is not the cause: the deadline is (raised below, unchained)
+        finally:
+            _ATTEMPT.deadline = None
+            deadline.cancel()
+            if response is not None and hasattr(response, "close"):
+                response.close()
+        if response is None:
+            raise deadline.timeout()
+        return _Reply(response, content)
 
     @staticmethod
-    def _envelope(response):
+    def _envelope(reply):
+        if reply.content is None:
+            return None
         try:
-            payload = response.json()
+            payload = json.loads(reply.content)
         except ValueError:
             return None
         return payload if isinstance(payload, dict) else None
@@ -555,8 +592,8 @@ class CloudflareClient(object):
             bound = ("max_retry_wait=%d s" % self.max_retry_wait if max_wait == self.max_retry_wait else
                      "the %.0f s left of max_total_wait=%d s" % (left, self.max_total_wait))
             failure = CloudflareAPIError("Cloudflare API request not sent", method=method, path=path, errors=[{
-                "code": None, "message": "not sent: %s; its turn comes in %.0f s, later than %s allows"
-                % (grant.reason, grant.wait, bound)}])
+                "code": None, "message": "not sent: %s; its turn comes in %.0f s, later than %s allows; the turns "
+                "are kept in %s" % (grant.reason, grant.wait, bound, self._limiter.store)}])
             raise self._final(failure, retries, waited)
         total = 0.0
         if grant.wait > 0:
@@ -586,6 +623,10 @@ class CloudflareClient(object):
             errors = self.mask(payload.get("errors") or [])
             if not isinstance(errors, list):
                 errors = [errors]
+        if not errors and getattr(response, "oversized", False):
+            errors = [{"code": None, "message": "the reply is larger than %d bytes; it was not read (a listing page "
+                                                "of Cloudflare's is far smaller: check base_url and any proxy)"
+                                                % self.max_reply_bytes}]
         if not errors:
             content = getattr(response, "content", None)
             text = content.decode("utf-8", "replace") if isinstance(content, bytes) else (response.text or "")
@@ -643,10 +684,16 @@ class CloudflareClient(object):
         """Send one API request, retrying what is safe to retry; return the whole envelope.
 
         A POST is never re-sent blindly after a reply that may have followed a
-        successful write (5xx, dropped connection, timeout): ``recover`` (a
-        callable) is called first to re-read the state and return the result
-        the POST would have produced, or None when the POST did not happen.
-        ``idempotent=True`` marks a POST whose repetition is harmless.
+        successful write (5xx, dropped connection, timeout, a 2xx whose body is
+        not the API's JSON): ``recover`` (a callable) is called first to re-read
+        the state and return the result the POST would have produced, or None
+        when the POST did not happen. ``idempotent=True`` marks a POST whose
+        repetition is harmless.
+
+        A PUT, DELETE or idempotent POST answered 2xx with a body that cannot be
+        read (a proxy's HTML page, a reply over ``max_reply_bytes``) counts as
+        done: the status says the write was accepted, and a warning says the
+        reply was unreadable (the envelope has ``"unreadable_reply": True``).
 
         A DELETE whose attempt got no clear answer and whose retry is answered
         404 was carried out by this request: the envelope then has
@@ -660,81 +707,112 @@ class CloudflareClient(object):
         ``max_total_wait``; a failure after retries says how many and how long
         it waited in total.
         """
-        method = method.upper()
-        if idempotent is None:
-            idempotent = method != "POST"
-        attempt = 0
-        waited = 0.0
-        maybe_applied = False
+        run = _Attempts(method.upper(), path, method.upper() != "POST" if idempotent is None else idempotent)
         while True:
-            waited += self._throttle(method, path, waited, attempt)
-            ambiguous = False
-            try:
-                response = self._send(method, path, params, body)
-            except requests.exceptions.RequestException as exc:
-                kind, failure = self._network_failure(method, path, exc)
-                if kind in FATAL_NETWORK_FAILURES:
-                    raise self._final(failure, attempt, waited)
-                ambiguous = kind not in UNSENT_NETWORK_FAILURES
-                delay = backoff_delay(attempt, rng=self.rng)
-            else:
-                self._observe(response)
-                payload = self._envelope(response)
-                status = response.status_code
-                if 300 <= status < 400:
-                    raise self._final(self._redirect_error(method, path, response), attempt, waited)
-                if status < 400 and payload is not None and payload.get("success", True) is not False:
-                    return payload
-                if status == 404 and method == "DELETE" and maybe_applied:
-                    self.warn("%s %s got no clear answer at first and the retry found it gone (HTTP 404): "
-                              "it was deleted by this run" % (method, path))
-                    return {"success": True, "errors": [], "messages": [], "deleted_on_retry": True,
-                            "result": DeletedOnRetry(id=path.rstrip("/").rsplit("/", 1)[-1])}
-                failure = self._error_from_response(method, path, response, payload)
-                if status == 429:
-                    delay = failure.retry_after if failure.retry_after is not None else backoff_delay(
-                        attempt, rng=self.rng)
-                    if self._limiter is not None:  # every process of the controller waits too
-                        self._limiter.observe(retry_after=delay, now=self._now())
-                    if delay > self.max_retry_wait:
-                        failure.errors = list(failure.errors) + [{"code": None, "message": (
-                            "rate limited: Cloudflare asks to wait %d s, more than max_retry_wait=%d s"
-                            % (delay, self.max_retry_wait))}]
-                        raise self._final(failure, attempt, waited)
-                elif status in RETRYABLE_STATUS or payload is None and status >= 500:
-                    ambiguous = status >= 500
-                    delay = backoff_delay(attempt, rng=self.rng)
-                else:
-                    raise self._final(failure, attempt, waited)
-            maybe_applied = maybe_applied or ambiguous
-            if ambiguous and not idempotent:
+            run.waited += self._throttle(run.method, path, run.waited, run.attempt)
+            payload, failure, delay, ambiguous = self._attempt(run, params, body)
+            if payload is not None:
+                return payload
+            run.maybe_applied = run.maybe_applied or ambiguous
+            if ambiguous and not run.idempotent:
                 # Re-read before giving up too: the last attempt may have been the one that worked.
-                if recover is None:
-                    raise self._final(failure, attempt, waited)
-                recovered = recover()
+                recovered = self._recover(run, failure, recover)
                 if recovered is not None:
-                    self.warn("%s %s got no clear answer (%s); re-reading showed the change was made, "
-                              "so it was not sent again" % (method, path, failure.api_messages()))
-                    return {"success": True, "errors": [], "messages": [], "result": recovered}
-            if attempt >= self.max_retries:
-                raise self._final(failure, attempt, waited)
-            if waited + delay > self.max_total_wait:
-                failure.errors = list(failure.errors) + [{"code": None, "message": (
-                    "the next retry would wait %.1f s more, beyond max_total_wait=%d s" % (delay, self.max_total_wait))}]
-                raise self._final(failure, attempt, waited)
-            attempt += 1
-            with self._lock:  # map_concurrent retries from several threads
-                self.retries += 1
-            if failure.status == 429:
-                self.warn("Cloudflare API %s %s was rate limited (%s); waiting %.1f s %s, then retry %d of %d"
-                          % (method, path, failure.api_messages(), delay,
-                             "as its Retry-After asks" if failure.retry_after is not None else "(backoff)",
-                             attempt, self.max_retries))
-            else:
-                self.warn("Cloudflare API %s %s failed (%s); retry %d of %d in %.1f s"
-                          % (method, path, failure.api_messages(), attempt, self.max_retries, delay))
-            self._sleep(delay)
-            waited += delay
+                    return recovered
+            self._before_retry(run, failure, delay)
+
+    def _attempt(self, run, params, body):
+        """One try: ``(envelope, None, None, False)`` when done, else ``(None, failure, delay before a retry,
+        ambiguous)`` for what may be retried (ambiguous: the write may have been made); raises what may not."""
+        method, path = run.method, run.path
+        try:
+            reply = self._send(method, path, params, body)
+        except requests.exceptions.RequestException as exc:
+            kind, failure = self._network_failure(method, path, exc)
+            if kind in FATAL_NETWORK_FAILURES:
+                raise self._final(failure, run.attempt, run.waited)
+            return None, failure, backoff_delay(run.attempt, rng=self.rng), kind not in UNSENT_NETWORK_FAILURES
+        self._observe(reply)
+        payload = self._envelope(reply)
+        status = reply.status_code
+        if 300 <= status < 400:
+            raise self._final(self._redirect_error(method, path, reply), run.attempt, run.waited)
+        if status < 300 and payload is None and method != "GET":
+            return self._unreadable_write(run, reply)
+        if status < 400 and payload is not None and payload.get("success", True) is not False:
+            return payload, None, None, False
+        if status == 404 and method == "DELETE" and run.maybe_applied:
+            self.warn("%s %s got no clear answer at first and the retry found it gone (HTTP 404): "
+                      "it was deleted by this run" % (method, path))
+            return ({"success": True, "errors": [], "messages": [], "deleted_on_retry": True,
+                     "result": DeletedOnRetry(id=path.rstrip("/").rsplit("/", 1)[-1])}, None, None, False)
+        failure = self._error_from_response(method, path, reply, payload)
+        if status == 429:
+            return None, failure, self._rate_limited_delay(run, failure), False
+        if status in RETRYABLE_STATUS or payload is None and status >= 500:
+            return None, failure, backoff_delay(run.attempt, rng=self.rng), status >= 500
+        raise self._final(failure, run.attempt, run.waited)
+
+    def _unreadable_write(self, run, reply):
+        """A write answered 2xx with a body that is not the API's JSON: done (idempotent), else ambiguous."""
+        what = ("a reply larger than %d bytes" % self.max_reply_bytes if reply.oversized else
+                "a %s reply that is not the API's JSON" % (reply.headers.get("Content-Type") or "body-less"))
+        if run.idempotent:
+            self.warn("%s %s was answered HTTP %d with %s; the status says the write was accepted, so it counts as "
+                      "made (results are computed from the plan, not read from replies)"
+                      % (run.method, run.path, reply.status_code, what))
+            return ({"success": True, "errors": [], "messages": [], "result": None, "unreadable_reply": True},
+                    None, None, False)
+        failure = CloudflareAPIError("Cloudflare API reply unreadable", status=reply.status_code, method=run.method,
+                                     path=run.path, errors=[{"code": None, "message": (
+                                         "answered HTTP %d with %s: the write may have been made"
+                                         % (reply.status_code, what))}])
+        return None, failure, backoff_delay(run.attempt, rng=self.rng), True
+
+    def _rate_limited_delay(self, run, failure):
+        """How long a 429 asks to wait (every process of the controller waits too); raises beyond max_retry_wait."""
+        delay = failure.retry_after if failure.retry_after is not None else backoff_delay(run.attempt, rng=self.rng)
+        if self._limiter is not None:
+            self._limiter.observe(retry_after=delay, now=self._now())
+        if delay > self.max_retry_wait:
+            failure.errors = list(failure.errors) + [{"code": None, "message": (
+                "rate limited: Cloudflare asks to wait %d s, more than max_retry_wait=%d s"
+                % (delay, self.max_retry_wait))}]
+            raise self._final(failure, run.attempt, run.waited)
+        return delay
+
+    def _recover(self, run, failure, recover):
+        """The envelope of a POST that re-reading shows was made, None when it was not; raises without ``recover``."""
+        if recover is None:
+            raise self._final(failure, run.attempt, run.waited)
+        recovered = recover()
+        if recovered is None:
+            return None
+        self.warn("%s %s got no clear answer (%s); re-reading showed the change was made, so it was not sent again"
+                  % (run.method, run.path, failure.api_messages()))
+        return {"success": True, "errors": [], "messages": [], "result": recovered}
+
+    def _before_retry(self, run, failure, delay):
+        """Count, announce and wait out the next retry; raises when no retry or no time is left."""
+        if run.attempt >= self.max_retries:
+            raise self._final(failure, run.attempt, run.waited)
+        if run.waited + delay > self.max_total_wait:
+            failure.errors = list(failure.errors) + [{"code": None, "message": (
+                "the next retry would wait %.1f s more, beyond max_total_wait=%d s" % (delay, self.max_total_wait))}]
+            raise self._final(failure, run.attempt, run.waited)
+        run.attempt += 1
+        with self._lock:  # map_concurrent retries from several threads
+            self.retries += 1
+        if failure.status == 429:
+            self.warn("Cloudflare API %s %s was rate limited (%s); waiting %.1f s %s, then retry %d of %d"
+                      % (run.method, run.path, failure.api_messages(), delay,
+                         "as its Retry-After asks" if failure.retry_after is not None else "(backoff)",
+                         run.attempt, self.max_retries))
+        else:
+            self.warn("Cloudflare API %s %s failed (%s); retry %d of %d in %.1f s"
+                      % (run.method, run.path, failure.api_messages(), run.attempt, self.max_retries, delay))
+        self._sleep(delay)
+        run.waited += delay
 
     def get(self, path, params=None):
         return self.request("GET", path, params=params).get("result")
@@ -759,92 +837,37 @@ class CloudflareClient(object):
         or a page is empty (``result: null`` counts as empty); without
         ``total_count``/``total_pages`` a page shorter than the server's
         ``per_page`` ends it too; without any ``result_info`` only an empty
-        page does (a short page may be a server limit). Contradictions raise:
-        pages running out before ``total_count``, ``total_pages`` reached
-        short of ``total_count``, more items than ``total_count``, a page
-        longer than its ``per_page`` or than its ``count`` says, a total that
-        changes between pages, the same id twice.
+        page does (a short page may be a server limit). Contradictions raise
+        (see ``_Listing.add``). When page 1 says how many pages there are, the
+        next pages are read concurrently, at most ``PREFETCH_WINDOW`` at a time
+        and never past an empty or short page: a server that claims 10,000 pages
+        costs one window of requests, not 10,000.
         """
-        items = []
-        seen = {}
+        listing = _Listing(path)
+        query = dict(params or {})
+        query["per_page"] = per_page
+        fetched = {}
         page = 1
-        first_total = None
-        where = "GET %s" % path
-
-        def inconsistent(reason):
-            return CloudflareInconsistentListing(
-                "Cloudflare API listing is inconsistent", status=200, method="GET", path=path, errors=[{
-                    "code": None, "message": "listing of %s is inconsistent: %s; not using a partial listing "
-                    "(run again: the listing may have changed while it was read)" % (where, reason)}])
-
-        prefetched = {}
         while True:
             if page > MAX_PAGES:
-                raise inconsistent("more than %d pages (is the page parameter ignored?)" % MAX_PAGES)
-            query = dict(params or {})
-            query.update({"page": page, "per_page": per_page})
-            payload = prefetched.pop(page) if page in prefetched else self.request("GET", path, params=query)
-            result = payload.get("result")
-            if result is None:
-                result = []
-            if not isinstance(result, list):
-                raise inconsistent("page %d has a %s as result, not a list" % (page, type(result).__name__))
-            info = payload.get("result_info")
-            info = info if isinstance(info, dict) else {}
-            applied = _count_field(info, "per_page")
-            count = _count_field(info, "count")
-            total = _count_field(info, "total_count")
-            pages = _count_field(info, "total_pages")
-            if applied and len(result) > applied:
-                raise inconsistent("page %d has %d items, more than its per_page=%d" % (page, len(result), applied))
-            if count is not None and count != len(result):
-                raise inconsistent("page %d has %d items but says count=%d" % (page, len(result), count))
-            if total is not None:
-                if first_total is None:
-                    first_total = total
-                elif total != first_total:
-                    raise inconsistent("total_count changed from %d to %d between pages" % (first_total, total))
-            for item in result:
-                key = item.get("id") if isinstance(item, dict) else None
-                if key is not None:
-                    if key in seen:
-                        raise inconsistent("item %s is on page %d and again on page %d" % (key, seen[key], page))
-                    seen[key] = page
-            items.extend(result)
-            got = len(items)
-            if first_total is not None and got > first_total:
-                raise inconsistent("total_count says %d but %d items came" % (first_total, got))
-            if not result:
-                if first_total is not None and got < first_total:
-                    raise inconsistent("total_count says %d but the pages ran out at %d items (page %d was empty)"
-                                       % (first_total, got, page))
-                return items
-            if first_total is not None:
-                if got == first_total:
-                    return items
-                if pages is not None and page >= pages:
-                    raise inconsistent("total_count says %d but total_pages=%d pages gave %d items"
-                                       % (first_total, pages, got))
-            elif pages is not None:
-                if page >= pages:
-                    return items
-            elif applied and len(result) < applied:
-                return items
-            if page == 1:
-                prefetched = self._prefetch_pages(path, query, pages, first_total, applied)
+                raise listing.inconsistent("more than %d pages (is the page parameter ignored?)" % MAX_PAGES)
+            payload = fetched.pop(page) if page in fetched else self.request(
+                "GET", path, params=dict(query, page=page))
+            if listing.add(page, payload):
+                return listing.items
+            if page + 1 not in fetched and not listing.short:
+                fetched = self._prefetch_window(path, query, page + 1, listing.last_page())
             page += 1
 
-    def _prefetch_pages(self, path, query, pages, total, applied):
-        """Pages 2..N read concurrently when page 1 says how many there are; ``paginate`` checks each in order.
+    def _prefetch_window(self, path, query, first, last):
+        """Pages ``first`` .. at most ``first + PREFETCH_WINDOW - 1`` (not past ``last``) read concurrently.
 
-        Only with ``total_pages``, or ``total_count`` and the page size the server applied: the same requests as
-        one page after the other, in a fraction of the time (20 pages of members: 3 rounds instead of 20).
+        Only when page 1 said how many pages there are (``last``); ``paginate`` checks each page in order and
+        asks for the next window only after every page of this one was full.
         """
-        if pages is None and total is not None and applied:
-            pages = (total + applied - 1) // applied
-        if not pages or pages <= 2 or pages > MAX_PAGES:
+        if last is None or first > last or last - first < 1:
             return {}
-        numbers = list(range(2, pages + 1))
+        numbers = list(range(first, min(last, first + PREFETCH_WINDOW - 1, MAX_PAGES) + 1))
         payloads = self.map_concurrent(
             lambda number: self.request("GET", path, params=dict(query, page=number)), numbers)
         return dict(zip(numbers, payloads))
@@ -900,3 +923,298 @@ def _count_field(info, key):
     if isinstance(value, int) and value >= 0:
         return value
     return None
+
+
+class _Listing(object):
+    """The pages of one listing read so far, checked as each one comes (``paginate``)."""
+
+    def __init__(self, path):
+        self.path = path
+        self.items = []
+        self.seen = {}
+        self.total = None   # total_count of page 1
+        self.pages = None   # total_pages of page 1
+        self.size = None    # per_page the server applied on page 1
+        self.short = False  # a page shorter than its per_page came: nothing more is read ahead
+
+    def inconsistent(self, reason):
+        return CloudflareInconsistentListing(
+            "Cloudflare API listing is inconsistent", status=200, method="GET", path=self.path, errors=[{
+                "code": None, "message": "listing of GET %s is inconsistent: %s; not using a partial listing "
+                "(run again: the listing may have changed while it was read)" % (self.path, reason)}])
+
+    def last_page(self):
+        """The number of pages page 1 announced (the smaller of ``total_pages`` and ``total_count`` over the page
+        size), or None when it said neither."""
+        known = [n for n in (self.pages, (self.total + self.size - 1) // self.size if self.total is not None and
+                             self.size else None) if n is not None]
+        return min(known) if known else None
+
+    def add(self, page, payload):
+        """Check one page and keep its items; True when the listing is complete, raise when it contradicts itself."""
+        result = payload.get("result")
+        result = [] if result is None else result
+        if not isinstance(result, list):
+            raise self.inconsistent("page %d has a %s as result, not a list" % (page, type(result).__name__))
+        info = payload.get("result_info")
+        info = info if isinstance(info, dict) else {}
+        applied, count = _count_field(info, "per_page"), _count_field(info, "count")
+        total, pages = _count_field(info, "total_count"), _count_field(info, "total_pages")
+        if page == 1:
+            self.total, self.pages, self.size = total, pages, applied
+        if applied and len(result) > applied:
+            raise self.inconsistent("page %d has %d items, more than its per_page=%d" % (page, len(result), applied))
+        if count is not None and count != len(result):
+            raise self.inconsistent("page %d has %d items but says count=%d" % (page, len(result), count))
+        if total is not None and self.total is not None and total != self.total:
+            raise self.inconsistent("total_count changed from %d to %d between pages" % (self.total, total))
+        for item in result:
+            key = item.get("id") if isinstance(item, dict) else None
+            if key is not None:
+                if key in self.seen:
+                    raise self.inconsistent("item %s is on page %d and again on page %d" % (key, self.seen[key], page))
+                self.seen[key] = page
+        self.items.extend(result)
+        self.short = self.short or not result or bool((applied or self.size) and len(result) < (applied or self.size))
+        return self._complete(page, result, applied)
+
+    def _complete(self, page, result, applied):
+        got = len(self.items)
+        if self.total is not None and got > self.total:
+            raise self.inconsistent("total_count says %d but %d items came" % (self.total, got))
+        if not result:
+            if self.total is not None and got < self.total:
+                raise self.inconsistent("total_count says %d but the pages ran out at %d items (page %d was empty)"
+                                        % (self.total, got, page))
+            if self.pages is not None and page <= self.pages:
+                raise self.inconsistent("total_pages says %d but page %d was empty" % (self.pages, page))
+            return True
+        if self.total is not None:
+            if got == self.total:
+                return True
+            if self.pages is not None and page >= self.pages:
+                raise self.inconsistent("total_count says %d but total_pages=%d pages gave %d items"
+                                        % (self.total, self.pages, got))
+            return False
+        if self.pages is not None:
+            if page >= self.pages:
+                return True
+            if applied and len(result) < applied:
+                raise self.inconsistent("total_pages says %d but page %d has %d items, fewer than its per_page=%d"
+                                        % (self.pages, page, len(result), applied))
+            return False
+        return bool(applied and len(result) < applied)
+
+
+class _Attempts(object):
+    """The state of one ``request`` across its attempts."""
+
+    __slots__ = ("method", "path", "idempotent", "attempt", "waited", "maybe_applied")
+
+    def __init__(self, method, path, idempotent):
+        self.method, self.path, self.idempotent = method, path, idempotent
+        self.attempt, self.waited, self.maybe_applied = 0, 0.0, False
+
+
+# =========================================================================== whole-reply deadline
+class _Reply(object):
+    """What ``_send`` read: status, headers, reason and the body (``content`` None when ``oversized``)."""
+
+    def __init__(self, response, content):
+        self.status_code = response.status_code
+        self.headers = response.headers if response.headers is not None else {}
+        self.reason = getattr(response, "reason", None)
+        self.content = content
+        self.oversized = content is None
+
+    @property
+    def text(self):
+        return (self.content or b"").decode("utf-8", "replace")
+
+
+_ATTEMPT = threading.local()
+
+
+class _Deadline(object):
+    """The end of one attempt: when ``seconds`` have passed, the attempt's sockets are shut down (a blocked read
+    then returns at once) and ``expired`` is set. The sockets are registered by ``_DeadlineAdapter``'s connections
+    when they connect or start reading a reply in the thread of the attempt; one watchdog thread per process
+    (``_Watchdog``) ends the attempts whose time is up."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+        self.expired = False
+        self.done = False
+        self._sockets = []
+        self._lock = threading.Lock()
+        _watchdog().add(self)
+
+    def watch(self, sock):
+        if sock is None:
+            return
+        with self._lock:
+            if sock not in self._sockets:
+                self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            _shut(sock)
+
+    def expire(self):
+        with self._lock:
+            if self.done:
+                return
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            _shut(sock)
+
+    def cancel(self):
+        with self._lock:
+            self.done = True
+
+    def timeout(self):
+        return requests.exceptions.ReadTimeout(
+            "timed out: the whole reply did not arrive within timeout=%s s (the timeout bounds each reply, from "
+            "connecting to its last byte)" % _plain_number(self.seconds))
+
+
+class _Watchdog(object):
+    """One thread that expires the deadlines of this process's attempts, earliest first."""
+
+    def __init__(self):
+        self._cond = threading.Condition(threading.Lock())
+        self._heap = []
+        self._seq = 0
+        thread = threading.Thread(target=self._run, name="cfiam-reply-deadline")
+        thread.daemon = True
+        thread.start()
+
+    def add(self, deadline):
+        with self._cond:
+            self._seq += 1
+            heapq.heappush(self._heap, (deadline.end, self._seq, deadline))
+            self._cond.notify()
+
+    def _run(self):
+        while True:
+            due = []
+            with self._cond:
+                now = time.monotonic()
+                while self._heap and (self._heap[0][2].done or self._heap[0][0] <= now):
+                    due.append(heapq.heappop(self._heap)[2])
+                if not due:
+                    self._cond.wait(self._heap[0][0] - now if self._heap else None)
+            for deadline in due:
+                deadline.expire()
+
+
+_WATCHDOGS = {}
+
+
+def _watchdog():
+    """This process's watchdog (a forked child starts its own: threads do not survive a fork)."""
+    watchdog = _WATCHDOGS.get(os.getpid())
+    if watchdog is None:
+        watchdog = _WATCHDOGS[os.getpid()] = _Watchdog()
+    return watchdog
+
+
+def _plain_number(value):
+    return "%d" % value if float(value).is_integer() else "%s" % value
+
+
+def _shut(sock):
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except (OSError, ValueError):
+        pass
+
+
+def _watch_connection(connection):
+    deadline = getattr(_ATTEMPT, "deadline", None)
+    if deadline is not None:
+        deadline.watch(getattr(connection, "sock", None))
+
+
+def _content_length(headers):
+    try:
+        value = int((headers or {}).get("Content-Length"))
+    except (TypeError, ValueError):
+        return None
+    return value if value >= 0 else None
+
+
+def _read_body(response, limit, deadline):
+    """The body, read in chunks: None when it is larger than ``limit`` (never read whole); raises ``ReadTimeout``
+    once ``deadline`` has passed, unless the body is known to be complete."""
+    length = _content_length(response.headers)
+    if length is not None and length > limit:
+        return None
+    chunks, size = [], 0
+    for chunk in response.iter_content(_READ_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if deadline.expired:
+            raise deadline.timeout()
+    if deadline.expired:  # a shut-down socket reads as the end of the body: complete only if its length says so
+        raw = getattr(response, "raw", None)
+        pulled = raw.tell() if hasattr(raw, "tell") else None
+        if length is None or pulled != length:
+            raise deadline.timeout()
+    return b"".join(chunks)
+
+
+def _watched_pool_classes():
+    """urllib3's connection pools whose connections register their socket with the attempt's ``_Deadline``."""
+    from urllib3.connection import HTTPConnection, HTTPSConnection  # pylint: disable=import-outside-toplevel
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool  # pylint: disable=import-outside-toplevel
+
+    class Watched(object):
+        def connect(self):
+            super(Watched, self).connect()
+            _watch_connection(self)
+
+        def getresponse(self, *args, **kwargs):
+            _watch_connection(self)
+            return super(Watched, self).getresponse(*args, **kwargs)
+
+    class WatchedHTTPConnection(Watched, HTTPConnection):
+        pass
+
+    class WatchedHTTPSConnection(Watched, HTTPSConnection):
+        pass
+
+    class WatchedHTTPConnectionPool(HTTPConnectionPool):
+        ConnectionCls = WatchedHTTPConnection
+
+    class WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+        ConnectionCls = WatchedHTTPSConnection
+
+    return {"http": WatchedHTTPConnectionPool, "https": WatchedHTTPSConnectionPool}
+
+
+if HAS_REQUESTS:
+    class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+        """requests' adapter whose connections (direct or through an HTTP proxy) the attempt's deadline can cut."""
+
+        def init_poolmanager(self, *args, **kwargs):
+            super(_DeadlineAdapter, self).init_poolmanager(*args, **kwargs)
+            _watch_pools(self.poolmanager)
+
+        def proxy_manager_for(self, proxy, **proxy_kwargs):
+            manager = super(_DeadlineAdapter, self).proxy_manager_for(proxy, **proxy_kwargs)
+            _watch_pools(manager)
+            return manager
+
+
+def _watch_pools(manager):
+    """Give ``manager`` the watched pools, unless it uses pools of its own (a SOCKS proxy's: left alone, its replies
+    are then bounded between reads only)."""
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool  # pylint: disable=import-outside-toplevel
+
+    pools = getattr(manager, "pool_classes_by_scheme", None)
+    if isinstance(pools, dict) and pools.get("http") is HTTPConnectionPool and pools.get("https") is HTTPSConnectionPool:
+        manager.pool_classes_by_scheme = _watched_pool_classes()

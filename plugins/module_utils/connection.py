@@ -128,68 +128,12 @@ class ConnectionSettings(object):
             value = params.get(key)
             return _DEFAULTS.get(key) if value is None else value
 
-        # ---------------------------------------------------------------- credentials
-        creds = {}
-        for key in CREDENTIAL_OPTIONS:
-            value = params.get(key)
-            if value is not None and not isinstance(value, str):
-                value = str(value)
-            if value and key != "api_email":
-                raw_secrets.append(value)
-            value = (value or "").strip() or None
-            if value is not None:
-                problem = _credential_problem(key, value)
-                if problem:
-                    problems.append(problem)
-            creds[key] = value
-        token, email, key = creds["api_token"], creds["api_email"], creds["api_key"]
-        if not token and not (email and key):
-            if email and not key:
-                problems.append("api_email is set but api_key is not: the global API key needs both "
-                                "(or set api_token instead)")
-            elif key and not email:
-                problems.append("api_key is set but api_email is not: the global API key needs both "
-                                "(or set api_token instead)")
-            else:
-                problems.append("no Cloudflare credentials: set api_token (the task option, module_defaults for "
-                                "group/cfiam.user_groups.cloudflare, the CLOUDFLARE_API_TOKEN environment variable, or "
-                                "user_groups_api_token for the user_groups role), or api_email and api_key "
-                                "(CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY; user_groups_api_email and "
-                                "user_groups_api_key)")
-        elif token and (email or key):
-            warnings.append("Both api_token and the global API key (api_email/api_key) are set; api_token is used.")
-
-        # ---------------------------------------------------------------- account
-        account_id = params.get("account_id")
-        account_id = ("%s" % account_id).strip() if account_id is not None else ""
-        if not account_id:
-            account_id = None
-            if needs_account:
-                problems.append(_no_account_problem(host))
-        elif len(account_id) != 32 or any(c not in "0123456789abcdefABCDEF" for c in account_id):
-            problems.append("account_id '%s' is not a Cloudflare account id (32 hexadecimal characters)"
-                            % _printable(account_id))
-
-        # ---------------------------------------------------------------- base URL
+        token, email, key = _credentials(params, problems, warnings, raw_secrets)
+        account_id = _account(params, needs_account, host, problems)
         allow_insecure_http = _boolean(get("allow_insecure_http"), "allow_insecure_http", problems)
         validate_certs = _boolean(get("validate_certs"), "validate_certs", problems)
         base_url = _base_url(params.get("base_url"), allow_insecure_http, validate_certs, problems, warnings)
-
-        # ---------------------------------------------------------------- numbers
-        timeout = _number(get("timeout"), "timeout", problems, minimum=0, exclusive=True,
-                          what="seconds to wait for each reply")
-        max_retries = _number(get("max_retries"), "max_retries", problems, minimum=0, integer=True)
-        max_retry_wait = _number(get("max_retry_wait"), "max_retry_wait", problems, minimum=0)
-        max_total_wait = _number(get("max_total_wait"), "max_total_wait", problems, minimum=0)
-        rate_limit = _number(get("rate_limit"), "rate_limit", problems, minimum=0, integer=True)
-        per_second = _number(get("rate_limit_per_second"), "rate_limit_per_second", problems, minimum=0, integer=True)
-        if rate_limit is not None and rate_limit > CLOUDFLARE_BUDGET:
-            warnings.append("rate_limit=%d is more than Cloudflare's %d requests per 5 minutes per token: the "
-                            "requests of this controller may get the token blocked for 5 minutes"
-                            % (rate_limit, CLOUDFLARE_BUDGET))
-        if per_second is not None and per_second > CLOUDFLARE_PER_SECOND:
-            warnings.append("rate_limit_per_second=%d is more than Cloudflare's %d requests per second per IP"
-                            % (per_second, CLOUDFLARE_PER_SECOND))
+        limits = _limits(get, problems, warnings)
         rate_limit_dir = params.get("rate_limit_dir") or None
         if rate_limit_dir is not None:
             rate_limit_dir = "%s" % rate_limit_dir
@@ -200,9 +144,8 @@ class ConnectionSettings(object):
             raise ConnectionSettingsError(mask_secrets(problems, raw_secrets))
         settings = cls(
             api_token=token, api_email=email, api_key=key, account_id=account_id, base_url=base_url,
-            allow_insecure_http=allow_insecure_http, timeout=timeout, validate_certs=validate_certs,
-            max_retries=max_retries, max_retry_wait=max_retry_wait, max_total_wait=max_total_wait,
-            rate_limit=rate_limit, rate_limit_per_second=per_second, rate_limit_dir=rate_limit_dir)
+            allow_insecure_http=allow_insecure_http, validate_certs=validate_certs, rate_limit_dir=rate_limit_dir,
+            **limits)
         secrets = set(raw_secrets)
         secrets.update(s for s in (token, key) if s)
         settings.secrets = tuple(sorted(secrets))
@@ -219,6 +162,75 @@ def build_client(settings, warn=None, **overrides):
 
 # --------------------------------------------------------------------------- helpers
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def _credentials(params, problems, warnings, raw_secrets):
+    """``(api_token, api_email, api_key)`` stripped (None when unset); every problem, never a value, in ``problems``."""
+    creds = {}
+    for key in CREDENTIAL_OPTIONS:
+        value = params.get(key)
+        if value is not None and not isinstance(value, str):
+            value = str(value)
+        if value and key != "api_email":
+            raw_secrets.append(value)
+        value = (value or "").strip() or None
+        if value is not None:
+            problem = _credential_problem(key, value)
+            if problem:
+                problems.append(problem)
+        creds[key] = value
+    token, email, key = creds["api_token"], creds["api_email"], creds["api_key"]
+    if not token and not (email and key):
+        if email and not key:
+            problems.append("api_email is set but api_key is not: the global API key needs both "
+                            "(or set api_token instead)")
+        elif key and not email:
+            problems.append("api_key is set but api_email is not: the global API key needs both "
+                            "(or set api_token instead)")
+        else:
+            problems.append("no Cloudflare credentials: set api_token (the task option, module_defaults for "
+                            "group/cfiam.user_groups.cloudflare, the CLOUDFLARE_API_TOKEN environment variable, or "
+                            "user_groups_api_token for the user_groups role), or api_email and api_key "
+                            "(CLOUDFLARE_EMAIL and CLOUDFLARE_API_KEY; user_groups_api_email and "
+                            "user_groups_api_key)")
+    elif token and (email or key):
+        warnings.append("Both api_token and the global API key (api_email/api_key) are set; api_token is used.")
+    return token, email, key
+
+
+def _account(params, needs_account, host, problems):
+    """The account id (stripped), or None; a missing or malformed one is a problem."""
+    account_id = params.get("account_id")
+    account_id = ("%s" % account_id).strip() if account_id is not None else ""
+    if not account_id:
+        if needs_account:
+            problems.append(_no_account_problem(host))
+        return None
+    if len(account_id) != 32 or any(c not in "0123456789abcdefABCDEF" for c in account_id):
+        problems.append("account_id '%s' is not a Cloudflare account id (32 hexadecimal characters)"
+                        % _printable(account_id))
+    return account_id
+
+
+def _limits(get, problems, warnings):
+    """The numeric options (timeout, retries, waits, rate limits), checked; warnings past Cloudflare's limits."""
+    limits = dict(
+        timeout=_number(get("timeout"), "timeout", problems, minimum=0, exclusive=True,
+                        what="seconds each whole reply may take"),
+        max_retries=_number(get("max_retries"), "max_retries", problems, minimum=0, integer=True),
+        max_retry_wait=_number(get("max_retry_wait"), "max_retry_wait", problems, minimum=0),
+        max_total_wait=_number(get("max_total_wait"), "max_total_wait", problems, minimum=0),
+        rate_limit=_number(get("rate_limit"), "rate_limit", problems, minimum=0, integer=True),
+        rate_limit_per_second=_number(get("rate_limit_per_second"), "rate_limit_per_second", problems, minimum=0,
+                                      integer=True))
+    if limits["rate_limit"] is not None and limits["rate_limit"] > CLOUDFLARE_BUDGET:
+        warnings.append("rate_limit=%d is more than Cloudflare's %d requests per 5 minutes per token: the "
+                        "requests of this controller may get the token blocked for 5 minutes"
+                        % (limits["rate_limit"], CLOUDFLARE_BUDGET))
+    if limits["rate_limit_per_second"] is not None and limits["rate_limit_per_second"] > CLOUDFLARE_PER_SECOND:
+        warnings.append("rate_limit_per_second=%d is more than Cloudflare's %d requests per second per IP"
+                        % (limits["rate_limit_per_second"], CLOUDFLARE_PER_SECOND))
+    return limits
 
 
 def _no_account_problem(host):

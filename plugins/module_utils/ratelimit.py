@@ -21,9 +21,24 @@ so a per-process count is not enough. ``SharedRateLimiter`` keeps
   slows down when the server says the budget is nearly used up - the server
   also counts requests of other tools (dashboard, other controllers).
 
-Each store is a small binary file (64-byte header + one 8-byte time per slot)
+Each store is a small binary file (72-byte header + one 8-byte time per slot)
 locked with ``fcntl.flock`` for the few microseconds a reservation takes; a
-request reserves its start time, then sleeps outside the lock. Files are named
+request reserves its start time, then sleeps outside the lock. The lock is
+waited for at most ``lock_wait`` seconds (10 by default): a process stopped
+while holding it (Ctrl-Z, a debugger, a hung network filesystem) makes the
+others count in their own process, with a warning, instead of freezing them.
+
+The stores hold wall-clock times, and the clock can step. Each store records
+when it was last written; a store written "later than now" means the clock
+went back, and every time in it is moved back by that step (less 0.5 s of
+tolerance for processes racing each other), so a clock stepped back by 15
+minutes costs half a second per store at most, never a refusal. No stored time may lie further
+ahead than Cloudflare's rules allow: a 429 block or a reported reset at most
+``MAX_BLOCK`` (300 s: Cloudflare documents a 5-minute block), a reserved start
+at most ``MAX_AHEAD``; longer ones are clamped, never dropped, so the store
+behaves the same on both sides of every bound. A clock that steps forward
+makes the stored requests look older than they are; Cloudflare's own reports
+(rate-limit headers, 429) still count then. Files are named
 by a SHA-256 of the credential and API host (never the credential itself) and
 live in a private directory (mode 0700, owned by the user): ``rate_limit_dir``
 / ``CLOUDFLARE_RATE_LIMIT_DIR`` when set, else ``$XDG_RUNTIME_DIR/cfiam.user_groups``
@@ -59,14 +74,21 @@ DEFAULT_PER_SECOND = 100       # requests per second per API host (Cloudflare: 2
 DIR_ENV = "CLOUDFLARE_RATE_LIMIT_DIR"
 DIR_NAME = "cfiam.user_groups"
 
-# A stored time further in the future than window + CLOCK_JUMP means the wall clock jumped back: reset the store.
-CLOCK_JUMP = 3600.0
+# Cloudflare blocks a token for 5 minutes once its budget is used up: no stored block (429) or reported reset of the
+# rate window is kept longer than this, whatever Retry-After or the headers said.
+MAX_BLOCK = 300.0
+# No request is granted a start further ahead than this; stored starts further ahead are clamped to it.
+MAX_AHEAD = 3600.0
+# A store written up to this many seconds "after now" is a race between processes, not a clock that went back.
+CLOCK_SKEW = 0.5
+# Longest wait for the lock of a store before this process counts on its own (with a warning).
+LOCK_WAIT = 10.0
 
 _MAGIC = b"CFRL"
-_VERSION = 1
+_VERSION = 2
 # magic, version, reserved, capacity, head, last, srv_remaining, srv_reset_at, srv_limit, blocked_until,
-# grants_since_seen, padding: 64 bytes
-_HEADER = struct.Struct("<4sHHIIdddddI4x")
+# grants_since_seen, padding, written_at: 72 bytes
+_HEADER = struct.Struct("<4sHHIIdddddI4xd")
 _SLOT = struct.Struct("<d")
 _NO_VALUE = -1.0
 
@@ -122,12 +144,34 @@ def private_directory(path):
     return None
 
 
+def _problem(directory, exc):
+    """Why the files cannot be used: a lock held too long says so itself, anything else names the directory."""
+    if isinstance(exc, LockTimeout):
+        return "%s" % exc
+    return "cannot use %s (%s)" % (directory, getattr(exc, "strerror", None) or exc)
+
+
 def _thread_lock(name):
     with _PROCESS_LOCK:
         lock = _THREAD_LOCKS.get(name)
         if lock is None:
             lock = _THREAD_LOCKS[name] = threading.Lock()
         return lock
+
+
+class LockTimeout(OSError):
+    """The lock of a store stayed held longer than the wait allows (its holder is stopped or hung)."""
+
+    def __init__(self, path, wait):
+        super(LockTimeout, self).__init__(
+            "the lock of %s stayed held by another process for more than %s s (a process stopped or hung while "
+            "holding it: Ctrl-Z, a debugger, a hung network filesystem); find it with 'fuser %s' and resume or end "
+            "it, or delete the file once no other run uses this credential" % (path, _seconds(wait), path))
+        self.path = path
+
+
+def _seconds(value):
+    return "%d" % value if float(value).is_integer() else "%.1f" % value
 
 
 class _FileBackend(object):
@@ -156,10 +200,24 @@ class _FileBackend(object):
         self._fd, self._pid = fd, os.getpid()
         return fd
 
-    def acquire(self):
-        self._lock.acquire()
+    def acquire(self, wait=LOCK_WAIT):
+        """Lock the store, waiting at most ``wait`` seconds; ``LockTimeout`` (an OSError) names the store then."""
+        deadline = time.monotonic() + wait
+        if not self._lock.acquire(timeout=max(0.0, wait)):
+            raise LockTimeout(self.path, wait)
         try:
-            fcntl.flock(self._open(), fcntl.LOCK_EX)
+            fd = self._open()
+            pause = 0.001
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return
+                except (BlockingIOError, InterruptedError):
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise LockTimeout(self.path, wait)
+                    time.sleep(min(pause, left))
+                    pause = min(pause * 2, 0.05)
         except Exception:
             self._lock.release()
             raise
@@ -199,7 +257,7 @@ class _MemoryBackend(object):
         with _PROCESS_LOCK:
             self._buffer = _MEMORY_BUFFERS.setdefault(name, bytearray())
 
-    def acquire(self):
+    def acquire(self, wait=None):
         self._lock.acquire()
 
     def release(self):
@@ -231,34 +289,50 @@ class _Ring(object):
         self.backend = backend
         self.window = float(window)
 
-    def load(self, now):
+    def load(self, now, waited=0.0):
         raw = self.backend.read(0, _HEADER.size)
         fields = list(_HEADER.unpack(raw)) if len(raw) == _HEADER.size else None
         if fields is not None and (
                 fields[0] != _MAGIC or fields[1] != _VERSION or (fields[3] and fields[4] >= fields[3])
-                or not all(-1e15 < v < 1e15 for v in fields[5:10])):  # also false for NaN
+                or not all(-1e15 < v < 1e15 for v in fields[5:10] + fields[11:12])):  # also false for NaN
             fields = None
-        if fields is None:  # new or damaged: start afresh
-            fields = [_MAGIC, _VERSION, 0, 0, 0, 0.0, _NO_VALUE, 0.0, _NO_VALUE, 0.0, 0]
+        if fields is None:  # new, damaged or of another version: start afresh
+            fields = [_MAGIC, _VERSION, 0, 0, 0, 0.0, _NO_VALUE, 0.0, _NO_VALUE, 0.0, 0, now]
             self.backend.truncate(0)
             self.backend.write(0, _HEADER.pack(*fields))
         (_magic, _version, _reserved, self.capacity, self.head, self.last, self.srv_remaining, self.srv_reset_at,
-         self.srv_limit, self.blocked_until, self.grants_since_seen) = fields
-        horizon = now + self.window + CLOCK_JUMP
-        if max(self.last, self.blocked_until, self.srv_reset_at) > horizon:
-            self.reset_times()
+         self.srv_limit, self.blocked_until, self.grants_since_seen, self.written_at) = fields
+        # Written "after now": the wall clock went back. The times move back by the step beyond what a race between
+        # processes explains (so a step of 0.6 s and one of 0.4 s cost the same, and 15 minutes costs 0.5 s at most).
+        step = self.written_at - now - CLOCK_SKEW - waited
+        if step > 0:
+            self.shift(-step)
+        self.clamp(now)
 
-    def reset_times(self):
-        self.last = self.blocked_until = self.srv_reset_at = 0.0
-        self.srv_remaining = self.srv_limit = _NO_VALUE
-        self.grants_since_seen = 0
+    def shift(self, delta):
+        """Move every stored time by ``delta`` seconds (the clock stepped); unused slots stay unused."""
+        self.last = self.last + delta if self.last else 0.0
+        self.blocked_until = self.blocked_until + delta if self.blocked_until else 0.0
+        self.srv_reset_at = self.srv_reset_at + delta if self.srv_reset_at else 0.0
         if self.capacity:
-            self.backend.write(_HEADER.size, b"\0" * (self.capacity * _SLOT.size))
+            times = [self._slot(i) for i in range(self.capacity)]
+            self.backend.write(_HEADER.size, b"".join(_SLOT.pack(t + delta if t else 0.0) for t in times))
 
-    def save(self):
+    def clamp(self, now):
+        """No block or reported reset beyond ``MAX_BLOCK`` from now, no reserved start beyond ``MAX_AHEAD``."""
+        self.blocked_until = min(self.blocked_until, now + MAX_BLOCK)
+        self.srv_reset_at = min(self.srv_reset_at, now + MAX_BLOCK)
+        if self.last > now + MAX_AHEAD:  # last is the latest slot: only then can a slot be too far ahead
+            self.last = now + MAX_AHEAD
+            if self.capacity:
+                times = [self._slot(i) for i in range(self.capacity)]
+                self.backend.write(_HEADER.size, b"".join(_SLOT.pack(min(t, self.last)) for t in times))
+
+    def save(self, now):
+        self.written_at = now
         self.backend.write(0, _HEADER.pack(
             _MAGIC, _VERSION, 0, self.capacity, self.head, self.last, self.srv_remaining, self.srv_reset_at,
-            self.srv_limit, self.blocked_until, self.grants_since_seen))
+            self.srv_limit, self.blocked_until, self.grants_since_seen, self.written_at))
 
     def _slot(self, index):
         raw = self.backend.read(_HEADER.size + index * _SLOT.size, _SLOT.size)
@@ -309,11 +383,12 @@ class SharedRateLimiter(object):
     """
 
     def __init__(self, fingerprint, host_key, budget=DEFAULT_BUDGET, window=DEFAULT_WINDOW,
-                 per_second=DEFAULT_PER_SECOND, directory=None, warn=None):
+                 per_second=DEFAULT_PER_SECOND, directory=None, warn=None, lock_wait=LOCK_WAIT):
         self.budget = max(0, int(budget or 0))
         self.window = float(window)
         self.per_second = max(0, int(per_second or 0))
         self.directory = directory or default_directory()
+        self.lock_wait = float(lock_wait)
         self._names = (fingerprint + ".budget", host_key + ".host")
         self._warn = warn
         self.problem = None if HAS_FCNTL else "file locking (fcntl) is not available here"
@@ -324,10 +399,10 @@ class SharedRateLimiter(object):
             try:
                 backends = [_FileBackend(os.path.join(self.directory, name)) for name in self._names]
                 for backend in backends:
-                    backend.acquire()
+                    backend.acquire(self.lock_wait)
                     backend.release()
             except (OSError, IOError) as exc:
-                self.problem = "cannot use %s (%s)" % (self.directory, getattr(exc, "strerror", None) or exc)
+                self.problem = _problem(self.directory, exc)
                 backends = None
         if backends is None:
             backends = self._memory_backends()
@@ -339,20 +414,35 @@ class SharedRateLimiter(object):
         """True when the budget is shared with other processes (files), False when counted in this process only."""
         return self._token.backend.shared
 
+    @property
+    def store(self):
+        """Where the credential's budget is kept, and how to clear it: for messages."""
+        if self.shared:
+            return ("the rate budget store %s (shared by every process of this controller that uses this credential; "
+                    "delete that file to clear it, once no other run uses the credential)" % self._token.backend.path)
+        return "the rate budget counted in this process (cleared when the task ends)"
+
     def _memory_backends(self):
         if self._warn is not None and HAS_FCNTL:
-            self._warn("The Cloudflare request budget is counted in this process only: %s. Set rate_limit_dir "
-                       "(or CLOUDFLARE_RATE_LIMIT_DIR) to a private directory so that parallel forks share it."
-                       % self.problem)
+            advice = ("" if self.problem and "stayed held" in self.problem else
+                      " Set rate_limit_dir (or CLOUDFLARE_RATE_LIMIT_DIR) to a private directory so that parallel "
+                      "forks share it.")
+            self._warn("The Cloudflare request budget is counted in this process only: %s.%s"
+                       % (self.problem, advice))
         return [_MemoryBackend(name) for name in self._names]
 
     def _locked(self, which, func, now):
-        """Run ``func(ring)`` with the store locked and loaded; a file error switches to memory stores."""
+        """Run ``func(ring, now)`` with the store locked and loaded; a file error switches to memory stores.
+
+        The time spent waiting for the lock counts when the store looks for a clock that went back (others may
+        have written it meanwhile).
+        """
         while True:
             ring = self._token if which == "token" else self._host
             backend = ring.backend
+            began = time.monotonic()
             try:
-                backend.acquire()
+                backend.acquire(self.lock_wait)
             except (OSError, IOError) as exc:
                 if not backend.shared:
                     raise
@@ -360,8 +450,8 @@ class SharedRateLimiter(object):
                 continue
             failure = None
             try:
-                ring.load(now)
-                return func(ring)
+                ring.load(now, waited=max(0.0, time.monotonic() - began))
+                return func(ring, now)
             except (OSError, IOError) as exc:
                 if not backend.shared:
                     raise
@@ -374,7 +464,7 @@ class SharedRateLimiter(object):
             self._give_up_files(failure)
 
     def _give_up_files(self, exc):
-        self.problem = "cannot use %s (%s)" % (self.directory, getattr(exc, "strerror", None) or exc)
+        self.problem = _problem(self.directory, exc)
         old = (self._token.backend, self._host.backend)
         self._token.backend, self._host.backend = self._memory_backends()
         for backend in old:
@@ -394,7 +484,7 @@ class SharedRateLimiter(object):
         """
         now = time.time() if now is None else now
 
-        def decide(token):
+        def decide(token, now):
             start, reason = now, None
             if token.last > now:
                 start, reason = token.last, "earlier requests of this credential are already waiting for their turn"
@@ -410,11 +500,11 @@ class SharedRateLimiter(object):
             if due > start:
                 start, reason = due, why
             wait = max(0.0, start - now)
-            if max_wait is not None and wait > max_wait:
+            if wait > MAX_AHEAD or max_wait is not None and wait > max_wait:
                 return Grant(wait, reason, False, start)
             token.push(start)
             token.grants_since_seen += 1
-            token.save()
+            token.save(now)
             return Grant(wait, reason if wait > 0 else None, True, start)
 
         return self._locked("token", decide, now)
@@ -429,12 +519,12 @@ class SharedRateLimiter(object):
             return 0.0
         now = time.time() if now is None else now
 
-        def decide(host):
+        def decide(host, now):
             host.ensure_capacity(self.per_second)
             recent = host.nth_most_recent(self.per_second)
             start = max(now, host.last, recent + 1.0 if recent > 0 else 0.0)
             host.push(start)
-            host.save()
+            host.save(now)
             return start - now
 
         return self._locked("host", decide, now)
@@ -465,15 +555,15 @@ class SharedRateLimiter(object):
             return
         now = time.time() if now is None else now
 
-        def record(token):
+        def record(token, now):
             if remaining is not None and reset is not None:
                 token.srv_remaining = max(0.0, float(remaining))
-                token.srv_reset_at = now + max(0.0, float(reset))
+                token.srv_reset_at = now + min(MAX_BLOCK, max(0.0, float(reset)))
                 token.srv_limit = float(limit) if limit else _NO_VALUE
                 token.grants_since_seen = 0
             if retry_after is not None:
-                token.blocked_until = max(token.blocked_until, now + max(0.0, float(retry_after)))
-            token.save()
+                token.blocked_until = max(token.blocked_until, now + min(MAX_BLOCK, max(0.0, float(retry_after))))
+            token.save(now)
 
         self._locked("token", record, now)
 

@@ -25,8 +25,10 @@ import hashlib
 import os
 import threading
 import traceback
+from urllib.parse import urlsplit
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.api import AccountAPI, first_accounts
+from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import DuplicateUserGroup
 from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import Catalogue, ResolutionError
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     CloudflareAPIError,
@@ -39,6 +41,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.connection impor
     build_client,
     mask_secrets,
 )
+from ansible_collections.cfiam.user_groups.plugins.module_utils.runlock import RunLease, RunLeaseBusy
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import policy_views, readable_policies
 
 
@@ -60,6 +63,28 @@ def controller_guard():
             raise ControllerGone("the ansible-playbook process that started this task (pid %d) is gone; nothing more "
                                  "is written. Run the play again: it plans from the account as it is now" % parent)
     return guard
+
+
+class AccountBusy(CloudflareConfigError):
+    """Another ansible-playbook run on this controller holds the account (see ``runlock``); nothing was sent."""
+
+
+_LEASES = set()
+
+
+def take_run_lease(settings, owner, warn, notice=None):
+    """The account's run lease for the ansible-playbook process ``owner``, taken once per process (``runlock``)."""
+    host = urlsplit(settings.base_url or "").netloc
+    key = (settings.rate_limit_dir, host, settings.account_id, owner)
+    if key in _LEASES:
+        return
+    lease = RunLease(host, settings.account_id, owner, directory=settings.rate_limit_dir,
+                     wait=settings.max_total_wait, warn=warn, notice=notice)
+    try:
+        lease.acquire()
+    except RunLeaseBusy as exc:
+        raise AccountBusy("%s" % exc)
+    _LEASES.add(key)
 
 
 class Session(object):
@@ -104,8 +129,12 @@ class TaskRun(object):
     """One execution of one task (or loop item)."""
 
     def __init__(self, name, params, check_mode=False, diff_mode=False, scope=None, needs_account=True,
-                 secrets=(), host=None, account_from_inventory=False):
+                 secrets=(), host=None, account_from_inventory=False, lease_owner=None, notice=None):
         self.name = name
+        # The ansible-playbook process whose run takes the account's lease before anything is read (tasks that
+        # may write, not in check mode); None: no lease. ``notice`` shows at once that the task waits for it.
+        self.lease_owner = lease_owner
+        self.notice = notice
         self.host = host  # the inventory host, named when the task has no account
         # The account came from the host's variable cloudflare_account_id (the accounts inventory, host_vars):
         # a 9109 then means the inventory is stale, not a wrong account_id.
@@ -135,6 +164,8 @@ class TaskRun(object):
             self.secrets = sorted(set(self.secrets) | set(self._settings.secrets))
             for note in self._settings.warnings:
                 self.warn(note)
+            if self.lease_owner is not None and not self.check_mode and self._settings.account_id:
+                take_run_lease(self._settings, self.lease_owner, self.warn, self.notice)
             self._session = session_for(self.scope, self._settings, self.warn)
             self._session.catalogue.begin_item()
         return self._session
@@ -259,7 +290,7 @@ class TaskRun(object):
                                                             self._explain(exc)), **exc.to_dict())
         except ConnectionSettingsError as exc:
             result = self.failure("Failed to %s: %s" % (self.action, exc), problems=exc.problems)
-        except CloudflareConfigError as exc:
+        except (CloudflareConfigError, DuplicateUserGroup) as exc:
             result = self.failure("Failed to %s: %s" % (self.action, exc))
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             result = self.failure("Failed to %s: unexpected %s: %s" % (self.action, exc.__class__.__name__, exc),

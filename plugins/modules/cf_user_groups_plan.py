@@ -147,6 +147,12 @@ changed:
   description: Whether applying the plan would change anything. The module itself never changes anything.
   returned: always
   type: bool
+check_mode:
+  description:
+    - Whether this task ran in check mode (C(--check), or the C(check_mode) keyword on the task, block, role or
+      play). The C(user_groups) role applies the plan only when this is V(false).
+  returned: success
+  type: bool
 apply:
   description:
     - One item per declared group that needs a change, with the options to pass to M(cfiam.user_groups.cf_user_group)

@@ -26,6 +26,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import sys
+import os
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -98,6 +99,11 @@ class CloudflareAction(ActionBase):
     def run_task(self, run):
         """Implemented by each action plugin: return ``run.result(...)``."""
         raise NotImplementedError
+
+    def _lease_owner(self):
+        """The ansible-playbook process (this worker's parent) whose run takes the account's lease before a task
+        that may write reads anything (runtime.take_run_lease); None for the read-only info modules."""
+        return None if (self.MODULE or "").endswith("_info") else os.getppid()
 
     # ------------------------------------------------------------------ plumbing
     def _module_name(self):
@@ -207,7 +213,8 @@ class CloudflareAction(ActionBase):
             host = (task_vars or {}).get("inventory_hostname")
             run = TaskRun(name, params, check_mode=self._task.check_mode, diff_mode=self._task.diff,
                           scope=(self._task._uuid, host), needs_account=self.NEEDS_ACCOUNT, secrets=no_log_values,
-                          host=host, account_from_inventory=self._account_from_inventory)
+                          host=host, account_from_inventory=self._account_from_inventory,
+                          lease_owner=self._lease_owner(), notice=self._display.warning)
             run.host_account = self._host_account(task_vars)
             for warning in warnings:
                 run.warn(warning)

@@ -82,7 +82,12 @@ and changes nothing:
         name: "default", "global-key", a token name, or null), rate_limited (true
         when the rate budget answered 429), at (arrival, Unix time in seconds)}.
         Never headers, never a secret.
-  POST faults                 -> {"rate", "kinds", "retry_after", "slow_ms", "seed", "methods"}
+  POST faults                 -> {"rate", "kinds", "retry_after", "slow_ms", "seed", "methods",
+                                  "trickle_ms"}; kinds: 500, 502 (HTML), 503, 429, slow,
+                                  drop (nothing done, no answer), drop_after (done, no
+                                  answer), trickle (the answer's body is sent one byte every
+                                  trickle_ms, default 1000), html_after (done, then answered
+                                  HTTP 200 with an HTML page, as a proxy replacing the reply)
   POST rate_limit / GET rate_limit
        body {"budget"|"limit": N, "window_s"|"window": s, "block_s"|"block": s,
              "headers": "ratelimit"|"x-ratelimit"|"both"|"none"}; replaces the
@@ -115,6 +120,10 @@ and changes nothing:
                            ["total_pages", "total_count"]
        total_count_delta   int added to total_count (a lying total; count, page,
                            per_page and total_pages stay truthful)
+       total_pages_delta   int added to total_pages (a lying page count; the other
+                           result_info keys stay truthful)
+       listing_padding     int: bytes of padding (a "padding" key of the envelope) added
+                           to every paginated listing's answer (an oversized reply)
        redirect            null | {"location": URL, "status": 301|302|303|307|308
                            (default 307), "append_path": bool (append /client/v4/...
                            and the query to location), "methods": [..] | null}:
@@ -702,7 +711,7 @@ class Api:
             return chunk, None
         info = {"page": page, "per_page": per_page, "count": len(chunk),
                 "total_count": total + self.cfg["total_count_delta"],
-                "total_pages": math.ceil(total / per_page) if per_page else 0}
+                "total_pages": (math.ceil(total / per_page) if per_page else 0) + self.cfg["total_pages_delta"]}
         for k in self.cfg["result_info_omit"]:
             info.pop(k, None)
         return chunk, info
@@ -1084,7 +1093,8 @@ class Emulator:
 
     def default_config(self):
         return {"latency_ms": self.initial_latency_ms, "write_replies": "full", "max_per_page": None,
-                "result_info": "full", "result_info_omit": [], "total_count_delta": 0, "redirect": None,
+                "result_info": "full", "result_info_omit": [], "total_count_delta": 0, "total_pages_delta": 0,
+                "listing_padding": 0, "redirect": None,
                 "scim_refusal": dict(DEFAULT_SCIM_REFUSAL), "member_policies": "inherited"}
 
     def set_config(self, body):
@@ -1110,9 +1120,13 @@ class Emulator:
                 if not isinstance(v, list) or not set(v) <= set(RESULT_INFO_KEYS):
                     raise ValueError(f"result_info_omit must be a list of {', '.join(RESULT_INFO_KEYS)}")
                 new[k] = list(v)
-            elif k == "total_count_delta":
+            elif k == "listing_padding":
+                if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                    raise ValueError("listing_padding must be a non-negative integer")
+                new[k] = v
+            elif k in ("total_count_delta", "total_pages_delta"):
                 if not isinstance(v, int) or isinstance(v, bool):
-                    raise ValueError("total_count_delta must be an integer")
+                    raise ValueError(f"{k} must be an integer")
                 new[k] = v
             elif k == "redirect":
                 new[k] = self._check_redirect(v)
@@ -1162,6 +1176,7 @@ class Emulator:
             "kinds": list(cfg.get("kinds") or ["500"]),
             "retry_after": cfg.get("retry_after", 1),
             "slow_ms": int(cfg.get("slow_ms", 200)),
+            "trickle_ms": int(cfg.get("trickle_ms", 1000)),
             "seed": cfg.get("seed", 0),
             "methods": [m.upper() for m in cfg["methods"]] if cfg.get("methods") else None,
         }
@@ -1360,8 +1375,8 @@ class Emulator:
                             entry["status"] = 0
                             out["action"] = "drop"
                             return out
-                        if kind == "drop_after":
-                            out["action"] = "drop_after"
+                        if kind in ("drop_after", "trickle", "html_after"):
+                            out["action"] = kind
                         elif kind == "slow":
                             out["sleep_s"] += f["slow_ms"] / 1000.0
                         elif kind == "429":
@@ -1391,6 +1406,8 @@ class Emulator:
                 self.spec.validate(op, method, path, tpl, pp, query_items, raw_body,
                                    headers.get("Content-Type"))
                 status, body = self.api.dispatch(op, pp, query, body_obj, ctx)
+                if self.cfg["listing_padding"] and method == "GET" and isinstance(body.get("result"), list):
+                    body = dict(body, padding="x" * self.cfg["listing_padding"])
             except ApiError as e:
                 status, body = e.status, e.body()
                 out["headers"].update(e.headers)
@@ -1401,6 +1418,10 @@ class Emulator:
                     "messages": [], "result": None}
             entry["status"] = 0 if out["action"] == "drop_after" else status
             out["status"], out["body"] = status, body
+            if out["action"] == "html_after":
+                entry["status"] = 200
+                out.update(status=200, content_type="text/html",
+                           body=b"<html><body><h1>Request accepted</h1><p>proxy page</p></body></html>\n")
             return out
 
     def rate_limit_status(self):
@@ -1530,7 +1551,29 @@ class Handler(BaseHTTPRequestHandler):
         if out["action"] in ("drop", "drop_after"):
             self._drop()
             return
+        if out["action"] == "trickle":
+            self._trickle(out, emu.faults["trickle_ms"] / 1000.0)
+            return
         self._send(out["status"], out["body"], out["headers"], out.get("content_type", "application/json"))
+
+    def _trickle(self, out, pause):
+        """The answer's headers at once, then its body one byte every ``pause`` seconds (until the client leaves)."""
+        body = out["body"]
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(out["status"])
+        self.send_header("Content-Type", out.get("content_type", "application/json"))
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (out["headers"] or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        try:
+            self.wfile.flush()
+            for n in range(len(data)):
+                time.sleep(pause)
+                self.wfile.write(data[n:n + 1])
+                self.wfile.flush()
+        except OSError:
+            self.close_connection = True
 
     def handle_one_request(self):
         try:

@@ -20,7 +20,7 @@ Methods (admin calls raise ValueError when the emulator refuses a value):
   requests(clear=False), clear_requests(), writes(), rate_limited()
       -- the request log; entries {seq, method, path, query, status, body,
          operation, fault, credential, rate_limited, at (arrival, Unix time)}, never a secret
-  faults(rate, kinds, retry_after, slow_ms, seed, methods)
+  faults(rate, kinds, retry_after, slow_ms, seed, methods, trickle_ms)
   rate_limit(budget|limit=N, window_s|window=S, block_s|block=S,
              headers="ratelimit"|"x-ratelimit"|"both"|"none")
       -- replaces the rate-limit configuration; N requests per S seconds per
@@ -31,8 +31,9 @@ Methods (admin calls raise ValueError when the emulator refuses a value):
       latency_ms=N
       write_replies="full"|"minimal"      (write_replies(mode) is the same)
       max_per_page=N|None, result_info="full"|"omit",
-      result_info_omit=[keys of result_info], total_count_delta=N
-                                          (pagination(...) sets all four at once)
+      result_info_omit=[keys of result_info], total_count_delta=N, total_pages_delta=N
+                                          (pagination(...) sets all five at once)
+      listing_padding=N                   (N bytes of padding in every listing's answer)
       redirect=None|{"location", "status", "append_path", "methods"}
                                           (redirect(location, status=307, append_path=False,
                                            methods=None); redirect(None) stops)
@@ -197,10 +198,12 @@ class EmulatorClient:
     def write_replies(self, mode):
         return self.config(write_replies=mode)
 
-    def pagination(self, max_per_page=None, result_info="full", result_info_omit=(), total_count_delta=0):
+    def pagination(self, max_per_page=None, result_info="full", result_info_omit=(), total_count_delta=0,
+                   total_pages_delta=0):
         """Set every pagination switch at once (the defaults restore Cloudflare-like pages)."""
         return self.config(max_per_page=max_per_page, result_info=result_info,
-                           result_info_omit=list(result_info_omit), total_count_delta=total_count_delta)
+                           result_info_omit=list(result_info_omit), total_count_delta=total_count_delta,
+                           total_pages_delta=total_pages_delta)
 
     def redirect(self, location=None, status=307, append_path=False, methods=None):
         """Answer every /client/v4 request with a redirect to ``location``; ``redirect(None)`` stops."""

@@ -267,7 +267,7 @@ def test_the_control_is_rendered():
     assert templar().template(loaded["name"]) == "LEAKED"
 
 
-def test_every_string_value_is_tagged_and_no_key_is():
+def test_every_string_value_is_tagged_and_no_plain_key_is():
     data = {"user_groups": [{"name": "Ops", "members": ["alice@example.com"], "scim": False, "count": 3,
                              "ratio": 0.5, "nothing": None, "policies": [{"access": "allow",
                                                                          "permission_groups": ["admin"]}]}]}
@@ -284,6 +284,30 @@ def test_every_string_value_is_tagged_and_no_key_is():
         ("tag:yaml.org,2002:null", "null")]
     loaded = load_like_a_vars_file(to_unsafe_yaml(data))
     assert loaded == data
+
+
+@pytest.mark.parametrize("value", NASTY, ids=["key%d" % i for i in range(len(NASTY))])
+def test_to_unsafe_yaml_keys_load_back_equal_and_untrusted(value):
+    """A mapping keyed by group name (items2dict(key_name='name')): the keys are tagged too."""
+    data = {"by_name": {value: {"id": "a1b2c3"}}, "flat": {value: value}}
+    text = to_unsafe_yaml(data)
+    loaded = load_like_a_vars_file(text)
+    for mapping in (loaded["by_name"], loaded["flat"]):
+        (key,) = list(mapping)
+        assert key == value
+        assert untrusted(key)
+        assert templar().template(key) == value  # never rendered
+    keys = [node for is_key, node in walk_scalars(yaml.compose(text)) if is_key]
+    assert [n.tag for n in keys if n.value == value] == ["!unsafe", "!unsafe"]
+
+
+@pytest.mark.parametrize("key", ["user_groups", "name", "Engineering SRE", "alice@example.com", "a.b-c_d", "123",
+                                 "yes"])
+def test_to_unsafe_yaml_plain_word_keys_stay_readable(key):
+    text = to_unsafe_yaml({key: "x"})
+    (node,) = [n for is_key, n in walk_scalars(yaml.compose(text)) if is_key]
+    assert node.tag == "tag:yaml.org,2002:str" and node.value == key
+    assert load_like_a_vars_file(text) == {key: "x"}
 
 
 @pytest.mark.parametrize("value", ["123", "yes", "null", "", "2024-01-01", "1.5", "~", "true", "0x1F"])
@@ -418,6 +442,16 @@ class TestRunSummary(object):
         summary = user_groups_run_summary(plan, applied=skipped, deleted=skipped, check_mode=True)
         expected = dict(plan["summary"], check_mode=True, delete_refused=[], failed=[], written=[], changed=True)
         assert summary == expected
+
+    def test_a_plan_that_ran_in_check_mode_is_a_prediction_whatever_the_caller_says(self):
+        """The check_mode keyword on the role does not set ansible_check_mode: the plan's own check_mode counts."""
+        plan = dict(plan_result(), check_mode=True)
+        skipped = {"results": [], "skipped": True, "skipped_reason": "No items in the list", "changed": False}
+        for flag in (None, False):
+            summary = user_groups_run_summary(plan, applied=skipped, deleted=skipped, check_mode=flag)
+            assert summary["check_mode"] is True and summary["written"] == [] and summary["created"]
+        real = user_groups_run_summary(dict(plan_result(), check_mode=False), applied=skipped, deleted=skipped)
+        assert "check_mode" not in real and real["created"] == [] and real["changed"] is False
 
     def test_nothing_to_do(self):
         plan = {"changed": False, "apply": [], "delete": [], "groups": [{"name": "Stable"}],

@@ -66,7 +66,7 @@ def test_same_name_gets_an_id_suffix_and_a_warning():
     names, warnings = inv.assign_hostnames(accounts)
     assert names == {A: "acme_01234567", B: "acme_1f2e3d4c", D: "other"}
     assert len(warnings) == 1
-    for text in ("'Acme' (%s)" % A, "'Acme' (%s)" % B, "acme_01234567", "acme_1f2e3d4c", "'acme'", "host_vars"):
+    for text in ("'Acme' (%s)" % A, "'Acme' (%s)" % B, "acme_01234567", "acme_1f2e3d4c", "'acme'", "keyed_groups"):
         assert text in warnings[0], text
 
 

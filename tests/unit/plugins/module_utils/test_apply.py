@@ -80,6 +80,7 @@ class TestApplyGroup(object):
         assert requests(emulator) == [
             ("GET", "/iam/user_groups", None),  # groups already named so (a lost reply is then recovered safely)
             ("POST", "/iam/user_groups", {"name": "Created", "policies": plan.policies.bodies()}),
+            ("GET", "/iam/user_groups", None),  # read back by name: a group another run made meanwhile shows
             ("POST", "/iam/user_groups/%s/members" % gid, [{"id": i} for i in member_ids]),
         ]
         assert group["name"] == "Created" and group["policies"] == plan.policies.bodies() and group["created_on"]
@@ -98,7 +99,8 @@ class TestApplyGroup(object):
         run.catalogue.user_groups()
         emulator.clear_requests()
         group = apply_group(run, plan_group(None, "Bare"))
-        assert requests(emulator) == [("POST", "/iam/user_groups", {"name": "Bare"})]
+        assert requests(emulator) == [("POST", "/iam/user_groups", {"name": "Bare"}), ("GET", "/iam/user_groups", None)]
+        assert [e["query"].get("name") for e in emulator.requests()] == [None, "Bare"]
         assert group["policies"] == [] and emulator.group_by_name("Bare")["id"] == group["id"]
 
     def test_a_create_reply_without_id_is_found_by_name(self, emulator, api):

@@ -502,6 +502,12 @@ class FakeResponse(object):
         import json
         return json.loads(self.text)
 
+    def iter_content(self, chunk_size=1):
+        yield self.text.encode("utf-8")
+
+    def close(self):
+        pass
+
 
 class TestRetryAfter(object):
     def test_seconds(self):

@@ -178,7 +178,7 @@ class TestProblems(object):
             "base_url http://api.example.com/client/v4 uses plain http:// to api.example.com, which is not a "
             "loopback address: the API token and every request would travel unencrypted. Use https://, or set "
             "allow_insecure_http=true for a trusted test endpoint or proxy",
-            "timeout must be greater than 0 (seconds to wait for each reply); got 0",
+            "timeout must be greater than 0 (seconds each whole reply may take); got 0",
             "max_retries must be at least 0; got -1",
             "max_retry_wait must be at least 0; got -2",
             "max_total_wait must be at least 0; got -3",
@@ -277,8 +277,8 @@ class TestProblems(object):
         assert "hunter2" not in problem
 
     @pytest.mark.parametrize("key, value, problem", [
-        ("timeout", "soon", "timeout must be a number (seconds to wait for each reply)"),
-        ("timeout", -1, "timeout must be greater than 0 (seconds to wait for each reply); got -1"),
+        ("timeout", "soon", "timeout must be a number (seconds each whole reply may take)"),
+        ("timeout", -1, "timeout must be greater than 0 (seconds each whole reply may take); got -1"),
         ("max_retries", 1.5, "max_retries must be a whole number"),
         ("max_retry_wait", True, "max_retry_wait must be a number"),
         ("validate_certs", "maybe", "validate_certs must be a boolean"),
