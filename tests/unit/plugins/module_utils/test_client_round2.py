@@ -18,6 +18,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     CloudflareAPIError,
     CloudflareInconsistentListing,
 )
+from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import account_path
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 GROUPS = "/accounts/%s/iam/user_groups" % ACCOUNT
@@ -120,7 +121,7 @@ class TestBoundedPrefetch(object):
         client = make_client()
         try:
             with pytest.raises(CloudflareInconsistentListing) as info:
-                client.paginate(client.account_path("/iam/user_groups"), per_page=500)
+                client.paginate(account_path(client, "/iam/user_groups"), per_page=500)
         finally:
             emulator.pagination()
         assert "total_pages says 10000 but page 2 has 1 items, fewer than its per_page=2" in str(info.value)
@@ -211,7 +212,7 @@ class TestWholeReplyDeadline(object):
         began = time.monotonic()
         try:
             with pytest.raises(CloudflareAPIError) as info:
-                client.get(client.account_path("/iam/user_groups"))
+                client.get(account_path(client, "/iam/user_groups"))
         finally:
             emulator.faults(rate=0)
         elapsed = time.monotonic() - began
@@ -267,7 +268,7 @@ class TestReplySize(object):
         client = make_client()
         try:
             with pytest.raises(CloudflareAPIError) as info:
-                client.paginate(client.account_path("/iam/user_groups"), per_page=500)
+                client.paginate(account_path(client, "/iam/user_groups"), per_page=500)
         finally:
             emulator.config(listing_padding=0)
         assert "the reply is larger than %d bytes; it was not read" % MAX_REPLY_BYTES in str(info.value)
@@ -291,7 +292,7 @@ class TestReplySize(object):
         emulator.config(listing_padding=1000000)
         try:
             client = make_client()
-            assert client.paginate(client.account_path("/iam/user_groups"), per_page=500)
+            assert client.paginate(account_path(client, "/iam/user_groups"), per_page=500)
         finally:
             emulator.config(listing_padding=0)
 
@@ -336,6 +337,6 @@ class TestUnreadableWriteReply(object):
         emulator.faults(rate=1.0, kinds=["html_after"], methods=["GET"])
         try:
             with pytest.raises(CloudflareAPIError, match="proxy page"):
-                client.get(client.account_path("/iam/user_groups"))
+                client.get(account_path(client, "/iam/user_groups"))
         finally:
             emulator.faults(rate=0)
