@@ -12,8 +12,8 @@ import unicodedata
 import pytest
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.api import AccountAPI
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import (
-    Catalogue,
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import Catalogue
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import (
     ResolutionError,
     comparable_name,
     is_id,
@@ -23,7 +23,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import
     suggest,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareError
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import parse_policies
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import parse_policies
 from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import hexid
 
 API = "/client/v4"

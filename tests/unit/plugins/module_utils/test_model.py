@@ -15,24 +15,28 @@ import unicodedata
 
 import pytest
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import name_problems
+from ansible_collections.cfiam.user_groups.plugins.module_utils.declaration import (
+    declared_with_members,
+    parse_declaration,
+)
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     ACCOUNT as KIND_ACCOUNT,
-    RESOURCES,
-    ZONES as KIND_ZONES,
     Policy,
+    RESOURCES,
     ResourceGroupRef,
     Scope,
-    declared_with_members,
+    ZONES as KIND_ZONES,
     is_anonymous,
-    name_problems,
-    parse_declaration,
-    parse_policies,
-    parse_scope,
     policies_from_api,
-    resolve_members,
     scopes_of,
     unique,
+)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import (
+    parse_policies,
+    parse_scope,
+    resolve_members,
 )
 from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import (
     ACCOUNT,

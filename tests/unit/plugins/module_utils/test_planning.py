@@ -14,15 +14,14 @@ import unicodedata
 
 import pytest
 
+from ansible_collections.cfiam.user_groups.plugins.module_utils.declaration import DesiredGroup, parse_declaration
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
-    DesiredGroup,
     Policy,
     ResourceGroupRef,
     Scope,
-    parse_declaration,
-    parse_policies,
     policies_from_api,
 )
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import parse_policies
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import (
     pattern_protects,
     plan_account,

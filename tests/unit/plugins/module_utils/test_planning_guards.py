@@ -12,14 +12,13 @@ import unicodedata
 
 import pytest
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import name_literal, shown_name
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import name_literal, shown_name
+from ansible_collections.cfiam.user_groups.plugins.module_utils.declaration import (
     DesiredGroup,
-    Policy,
-    Scope,
     declared_with_members,
     parse_declaration,
 )
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Policy, Scope
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import (
     over_ratio,
     plan_account,

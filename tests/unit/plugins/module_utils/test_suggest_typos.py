@@ -7,7 +7,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import suggest
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import suggest
 
 PEOPLE = ["%s@example.com" % p for p in ("alice", "bob", "carol", "dave", "erin", "zoe", "uma", "ivan", "judy")]
 
