@@ -44,7 +44,6 @@ class ActionModule(CloudflareAction):
     ARGUMENT_SPEC = dict(
         name=dict(type="str"),
         id=dict(type="str"),
-        description=dict(type="str"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         policies=dict(type="list", elements="dict", options=POLICY_OPTIONS),
         exclusive_policies=dict(type="bool", default=True),

@@ -230,7 +230,7 @@ class Group(namedtuple("Group", "id fields policies member_ids")):
     # The plain fields: what Cloudflare keeps on a group as one value each, that a task may set. A field listed here
     # is read from replies and options, compared, sent, shown in return values and diffs, and exported by
     # ``to_declaration`` with no other code to change (docs/development.md, "Add a plain field to user groups").
-    FIELDS = ("name", "description")
+    FIELDS = ("name",)
     # The plain fields the role's declaration takes: each one is also passed to cf_user_group by
     # roles/user_groups/tasks/main.yml and documented in roles/user_groups/meta/argument_specs.yml.
     DECLARED = ("name",)

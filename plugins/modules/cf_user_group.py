@@ -52,10 +52,6 @@ options:
       - A group cannot be created with a chosen id. With O(state=present), an unknown O(id) fails the task.
       - With O(state=absent), an unknown O(id) means there is nothing to delete.
     type: str
-  description:
-    description:
-      - Description of the group. Not given, it is left as it is.
-    type: str
   state:
     description:
       - V(present) makes sure the group exists, with O(name) and, when given, O(policies) and O(members).
@@ -194,10 +190,6 @@ user_group:
       description: Name of the group.
       type: str
       sample: My Cool Demo Group
-    description:
-      description: Description of the group.
-      type: str
-      sample: The people who run the DNS
     created_on:
       description: When the group was created.
       type: str

@@ -93,10 +93,6 @@ user_groups:
       description: Name of the group.
       type: str
       sample: "My Cool Demo Group, now with policies!"
-    description:
-      description: Description of the group.
-      type: str
-      sample: The people who run the DNS
     created_on:
       description: When the group was created.
       type: str

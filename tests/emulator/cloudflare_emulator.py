@@ -487,8 +487,6 @@ class State:
     def ug_out(self, a, g):
         out = {"id": g["id"], "name": g["name"], "created_on": g["created_on"],
                "modified_on": g["modified_on"], "status": "V"}
-        if g.get("description") is not None:
-            out["description"] = g["description"]
         if g["policies"]:
             out["policies"] = [self.policy_out(a, p) for p in g["policies"]]
         return out
@@ -772,8 +770,8 @@ class Api:
         a = ctx.acct
         policies, new_rgs = self.st.build_policies(a, body.get("policies") or [])
         ts = now_ts()
-        g = {"id": self.st.new_id(), "name": body["name"], "description": body.get("description"), "scim": False,
-             "created_on": ts, "modified_on": ts, "policies": policies, "members": {}}
+        g = {"id": self.st.new_id(), "name": body["name"], "scim": False, "created_on": ts,
+             "modified_on": ts, "policies": policies, "members": {}}
         for rg in new_rgs:
             a.rgs[rg["id"]] = rg
         a.ugs[g["id"]] = g
@@ -790,8 +788,6 @@ class Api:
         # validated: apply
         if "name" in body:
             g["name"] = body["name"]
-        if "description" in body:
-            g["description"] = body["description"]
         if built is not None:
             for rg in new_rgs:
                 a.rgs[rg["id"]] = rg
