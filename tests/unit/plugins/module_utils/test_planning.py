@@ -21,7 +21,6 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     Scope,
     policies_from_api,
 )
-from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import parse_policies
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import (
     pattern_protects,
     plan_account,
@@ -29,6 +28,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import 
     plan_members,
     plan_policies,
 )
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import parse_policies
 from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import (
     ACCOUNT,
     ACCOUNT_KEY,

@@ -2,7 +2,7 @@
 # Copyright (c) cfiam.user_groups contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""catalogue.suggest: a one-letter typo in a short word gets a "did you mean" (the ratio cutoff alone misses it)."""
+"""common.suggest: a one-letter typo in a short word gets a "did you mean" (the ratio cutoff alone misses it)."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type

@@ -19,8 +19,8 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     Scope,
     policies_from_api,
 )
-from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import parse_policies
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_group
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import parse_policies
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     account_id_of_views,
     account_member_view,
