@@ -111,7 +111,8 @@ class ActionModule(CloudflareAction):
         if p["policies"] is not None:
             run.doing("resolve the policies of user group '%s'" % ref)
             try:
-                desired = parse_policies(p["policies"], catalogue, warnings=run.warnings)
+                owner = group.get("name") if group is not None else ref
+                desired = parse_policies(p["policies"], catalogue, "group '%s' policies" % owner, warnings=run.warnings)
             except ResolutionError as exc:
                 problems.extend(exc.problems)
         if p["members"] is not None:
