@@ -66,7 +66,7 @@ class ActionModule(CloudflareAction):
                 if p[option] is not None:
                     run.warn("%s is ignored with state=absent" % option)
             return self.delete(run, group)
-        desired = self.resolve(run, ref, problems)
+        desired = self.resolve(run, group, ref, problems)
         group, current_members = self.read(run, group, desired.policies is not None or bool(changes),
                                            desired.member_ids)
         plan = plan_group(group, p["name"], current_policies=policies_from_api((group or {}).get("policies")),
@@ -111,14 +111,16 @@ class ActionModule(CloudflareAction):
         return changes if group is not None else {}
 
     @staticmethod
-    def resolve(run, ref, problems):
+    def resolve(run, group, ref, problems):
         """The group as the task wants it (a Group value), every name resolved; every problem raised at once."""
         p = run.params
         policies = member_ids = None
         if p["policies"] is not None:
             with run.step("resolve the policies of user group '%s'" % ref):
                 try:
-                    policies = parse_policies(p["policies"], run.catalogue, warnings=run.warnings)
+                    owner = group.get("name") if group is not None else ref
+                    policies = parse_policies(p["policies"], run.catalogue, "group '%s' policies" % owner,
+                                              warnings=run.warnings)
                 except ResolutionError as exc:
                     problems.extend(exc.problems)
         if p["members"] is not None:

@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import time
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError, shown_name, suggest
 from ansible_collections.cfiam.user_groups.plugins.module_utils.declaration import (
@@ -65,11 +66,12 @@ class ActionModule(CloudflareAction):
     )
 
     def run_task(self, run):
+        started = time.monotonic()
         with run.step("plan the user groups of account %s" % run.account_id):
-            return self.plan(run, run.params)
+            return self.plan(run, run.params, started)
 
     @staticmethod
-    def plan(run, p):
+    def plan(run, p, started):
         problems = []
         if not 0 <= p["max_removal_ratio"] <= 1:
             problems.append("user_groups_max_removal_ratio must be between 0 and 1 (a share of what exists), got %s"
@@ -92,7 +94,9 @@ class ActionModule(CloudflareAction):
         problems.extend(removal_problems(run, plan, figures, p["max_removal_ratio"], known))
         if problems:
             raise ResolutionError(problems)
-        warn_about(run, plan, known)
+        warn_about(run, plan)
+        progress = progress_line(run, plan, current_groups, listings, time.monotonic() - started)
+        run.say(progress)
         apply_items, diffs, declared, summary = report_groups(run, plan, known)
         summary["removals"] = dict((k, {"removed": r, "of": t}) for k, (r, t) in figures.items())
         summary["removals"]["max_ratio"] = p["max_removal_ratio"]
@@ -100,7 +104,7 @@ class ActionModule(CloudflareAction):
         account = {"id": run.account_id, "name": run.account_name}
         return run.result(changed=plan.changed, diff=diffs, apply=apply_items, delete=deletes,
                           summary=dict(summary, account=account), groups=declared, account=account,
-                          check_mode=run.check_mode)
+                          check_mode=run.check_mode, progress=progress)
 
 
 def read_account(run, tree):
@@ -215,19 +219,46 @@ def missing_scim(run, names, fail):
     return problems
 
 
-def warn_about(run, plan, known):
+def warn_about(run, plan):
+    """What needs a person: the plan's own warnings (look-alikes kept with lookalike_names=warn, ...), and in check
+    mode, where a purge is reviewed, one line on deletes Cloudflare may refuse. What the run does on purpose (groups
+    the purge spares, protected members kept) is no warning: it is in the progress line, the diff and
+    user_groups_result; a refused delete is warned about when it happens."""
     for warning in plan.warnings:
         run.warn(warning)
-    for pattern, protected in sorted(plan.protected.items()):
-        run.warn("purge: '%s' protects %s" % (pattern, ", ".join("'%s'" % n for n in protected)))
-    for name, spared in sorted(plan.spared.items()):
-        run.warn("group '%s' keeps %s: protected (user_groups_protected_members), although its exclusive member list "
-                 "leaves them out" % (name, ", ".join(member_labels(member_views(spared, run.catalogue, known)))))
-    if plan.delete:
-        run.warn("purge deletes %s. Cloudflare may refuse any of these deletes: it refuses to delete a group pushed by "
-                 "an identity provider, and its API does not say which groups those are. A refused delete is reported "
-                 "in user_groups_result.delete_refused; exclude such groups with user_groups_purge_exclude (e.g. "
-                 "'^Okta ') or declare them with scim: true" % ", ".join("'%s'" % g.get("name") for g in plan.delete))
+    if plan.delete and run.check_mode:
+        run.warn("the purge deletes %d group(s); Cloudflare may refuse to delete a group pushed by an identity "
+                 "provider (reported in user_groups_result.delete_refused, not fatal): exclude such groups with "
+                 "user_groups_purge_exclude or declare them with scim: true" % len(plan.delete))
+
+
+def _count(number, one, many):
+    return "%s %s" % ("{:,}".format(number), one if number == 1 else many)
+
+
+def progress_line(run, plan, current_groups, listings, seconds):
+    """One line: what the plan read, how long it took and what changes (printed before the diffs)."""
+    label = run.account_label() or "account %s" % run.account_id
+    memberships = sum(len(members or []) for members in listings.values())
+    changing = [gplan for _wanted, gplan in plan.groups if gplan.changed]
+    parts = ["%s: read %s and %s in %.1f s" % (label, _count(len(current_groups), "group", "groups"),
+                                                _count(memberships, "membership", "memberships"), seconds)]
+    if changing or plan.delete:
+        what = [("create", len([g for g in changing if g.create])),
+                ("update", len([g for g in changing if not g.create])), ("delete", len(plan.delete))]
+        parts.append("%s change%s (%s)" % (_count(len(changing) + len(plan.delete), "group", "groups"),
+                                           "s" if len(changing) + len(plan.delete) == 1 else "",
+                                           ", ".join("%s %d" % (w, n) for w, n in what if n)))
+    else:
+        parts.append("no group changes")
+    spared = sorted(set(n for names in plan.protected.values() for n in names))
+    if spared:
+        parts.append("the purge spares %s (user_groups_purge_exclude)" % _count(len(spared), "group", "groups"))
+    kept = sum(len(ids) for ids in plan.spared.values())
+    if kept:
+        parts.append("%s kept (user_groups_protected_members)" % _count(kept, "protected membership",
+                                                                         "protected memberships"))
+    return "; ".join(parts)
 
 
 def apply_item(run, wanted, gplan):

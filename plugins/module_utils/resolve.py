@@ -199,7 +199,7 @@ def parse_policies(items, catalogue, where="policies", warnings=None):
     catalogue.prefetch_zones([z for _label, item, _clean in shaped for z in item.get("zones") or []])
     policies = []
     for label, item, clean in shaped:
-        pgs = _resolve_roles(item, label, catalogue, problems, warnings)
+        pgs = _resolve_roles(item, label, catalogue, problems, (warnings, where))
         targets, kinds, resolved = _resolve_targets(item, label, catalogue, problems)
         if not resolved or not clean:
             continue  # no account default and no role check on a guess
@@ -213,8 +213,14 @@ def parse_policies(items, catalogue, where="policies", warnings=None):
     return unique(policies)
 
 
-def _resolve_roles(item, label, catalogue, problems, warnings):
-    """The permission groups of an item (unknown ones are problems, deprecated ones warnings)."""
+def _resolve_roles(item, label, catalogue, problems, warn):
+    """The permission groups of an item (unknown ones are problems, deprecated ones warnings).
+
+    ``warn``: ``(warnings list or None, where)``. A deprecated role is warned about once per list (``where``, e.g.
+    "group 'Finance' policies"), not per item, so that the role's plan and its write task say the same words and
+    Ansible shows them once.
+    """
+    warnings, where = warn
     pgs = []
     for ref in item["permission_groups"]:
         pg = catalogue.find_permission_group(ref)
@@ -225,7 +231,7 @@ def _resolve_roles(item, label, catalogue, problems, warnings):
         deprecated, eol = pg_deprecation(pg)
         if deprecated and warnings is not None:
             message = "%s: permission group '%s' (%s) is deprecated by Cloudflare%s; choose its replacement" % (
-                label, pg.get("name"), pg_label(pg), " (end of life %s)" % eol if eol else "")
+                where, pg.get("name"), pg_label(pg), " (end of life %s)" % eol if eol else "")
             if message not in warnings:
                 warnings.append(message)
         pgs.append(pg)

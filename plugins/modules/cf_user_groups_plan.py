@@ -147,6 +147,14 @@ changed:
   description: Whether applying the plan would change anything. The module itself never changes anything.
   returned: always
   type: bool
+progress:
+  description:
+    - One line, also printed while the task runs, before the diffs. It says what the plan read, how long it took, how many
+      groups change, and what the purge spares and protected members keep. It names the account.
+  returned: success
+  type: str
+  sample: "account 0123456789abcdef0123456789abcdef: read 1,000 groups and 9,412 memberships in 3.1 s; 12 groups
+    change (create 2, update 10)"
 check_mode:
   description:
     - Whether this task ran in check mode (C(--check), or the C(check_mode) keyword on the task, block, role or

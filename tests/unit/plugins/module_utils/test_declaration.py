@@ -146,7 +146,7 @@ class TestDeclaration(object):
         assert len(problems) == 2
         assert problems[0].startswith("group 'Top' policies[0]: permission group 'Domain DNS'")
         assert problems[1] == "group 'Child' policies[1]: unknown permission group 'admn' (did you mean 'admin'?)"
-        assert len(warnings) == 1 and warnings[0].startswith("group 'Child' policies[0]: permission group 'Legacy")
+        assert len(warnings) == 1 and warnings[0].startswith("group 'Child' policies: permission group 'Legacy")
 
     def test_scim_rules(self):
         tree = [{"name": "Okta Engineering", "scim": True, "policies": [{"permission_groups": ["dns"]}],

@@ -147,10 +147,9 @@ class TestParsePolicies(object):
         items = [{"permission_groups": ["legacy_logs"]}, {"access": "deny", "permission_groups": ["legacy_logs"]}]
         policies = parse(items, cat, warnings=warnings)
         assert len(policies) == 2
+        # Once per cause (the role in this list), whichever items use it.
         assert warnings == [
-            "policies[0]: permission group 'Legacy Log Reader' (legacy_logs) is deprecated by Cloudflare (end of life "
-            "2026-06-30); choose its replacement",
-            "policies[1]: permission group 'Legacy Log Reader' (legacy_logs) is deprecated by Cloudflare (end of life "
+            "policies: permission group 'Legacy Log Reader' (legacy_logs) is deprecated by Cloudflare (end of life "
             "2026-06-30); choose its replacement"]
         # Without a warnings list nothing breaks.
         assert parse(items[:1], fake_catalogue())[0].permission_groups == frozenset([PG_LEGACY["id"]])
@@ -161,7 +160,7 @@ class TestParsePolicies(object):
         legacy["meta"]["deprecated"] = True
         warnings = []
         parse([{"permission_groups": ["legacy_logs"]}], fake_catalogue(pgs=[legacy]), warnings=warnings)
-        assert warnings == ["policies[0]: permission group 'Legacy Log Reader' (legacy_logs) is deprecated by "
+        assert warnings == ["policies: permission group 'Legacy Log Reader' (legacy_logs) is deprecated by "
                             "Cloudflare; choose its replacement"]
 
     def test_one_listing_of_each_catalogue(self, cat):
@@ -339,7 +338,7 @@ class TestPolicyProblems(object):
         ]
         problems = problems_of(items, cat, warnings=warnings)
         assert [p.split(" ")[0].rstrip(":") for p in problems] == ["policies[%d]" % i for i in range(7)]
-        assert len(warnings) == 1 and warnings[0].startswith("policies[7]")
+        assert len(warnings) == 1 and warnings[0].startswith("policies: permission group 'Legacy")
 
 
 # =========================================================================== resolve_members
