@@ -34,7 +34,7 @@ def scenario():
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_probe_via_modes(emulator, run_playbook, tmp_path, mode):
+def test_held_via_when_two_groups_hold_one_policy(emulator, run_playbook, tmp_path, mode):
     emulator.set_state(scenario())
     emulator.config(member_policies=mode)
     run = run_playbook(playbook=PLAYBOOK, extra_vars={"access_report_dir": str(tmp_path / "out")})
@@ -60,7 +60,7 @@ def report_of(emulator, run_playbook, tmp_path, state, mode="inherited", name="o
         return json.load(handle)
 
 
-@pytest.mark.xfail(strict=True, reason="probe1: the listing proves it holds no inherited policy (bob, in G1 and G2, "
+@pytest.mark.xfail(strict=True, reason="probe1 MEDIUM: the listing proves it holds no inherited policy (bob, in G1 and G2, "
                    "lists none; or alice lists DNS twice), yet alice's direct copy of G1's policy is reported via "
                    "G1 only: no direct_policy finding")
 @pytest.mark.parametrize("mode", ["inherited_new_ids", "direct"])
@@ -70,7 +70,7 @@ def test_probe_direct_copy_hidden_although_provable(emulator, run_playbook, tmp_
     assert ("direct_policy", "alice@example.com") in [(f["kind"], f["subject"]) for f in report["findings"]]
 
 
-@pytest.mark.xfail(strict=True, reason="probe1: two groups with the same name: the matrix marks a member of one as a "
+@pytest.mark.xfail(strict=True, reason="probe1 LOW: two groups with the same name: the matrix marks a member of one as a "
                    "member of both (the dot is by name)")
 def test_probe_same_name_groups_matrix(emulator, run_playbook, tmp_path):
     st = builders.demo_state()
@@ -83,3 +83,35 @@ def test_probe_same_name_groups_matrix(emulator, run_playbook, tmp_path):
     row = [line for line in html.split("<tr") if 'data-email="alice@example.com"' in line][0]
     print("GROUPS", [(g["id"], g["name"], g["members"]) for g in report["groups"]])
     assert row.count('title="member of Ops"') == 1, row
+
+
+@pytest.mark.xfail(strict=True, reason="probe1 MEDIUM: md_text() writes 'None\\' before any value starting with # + - = "
+                   "or > (m.group(1) is '' and falls back to group(3), None): '#ops' -> 'None\\#ops', the hostile "
+                   "email '=cmd...' -> '### None\\=cmd...'; the Markdown names the wrong group or member")
+@pytest.mark.parametrize("text", ["#ops", "-contractors@example.com", "+1", "> quote", "=cmd"])
+def test_markdown_keeps_a_leading_block_marker_text(text):
+    from ansible_collections.cfiam.user_groups.plugins.plugin_utils.access_report import md_text
+    assert "None" not in md_text(text)
+
+
+@pytest.mark.xfail(strict=True, reason="probe1 LOW: a previous report without account id (hand-edited, or another "
+                   "tool's) is compared without any check; a malformed one fails with a bare Python error "
+                   "(\"'str' object has no attribute 'get'\") that names neither the file nor the fix")
+def test_previous_report_is_validated(emulator, run_playbook, tmp_path):
+    import access_state  # noqa: F811
+    emulator.set_state(access_state.access_review_state())
+    run = run_playbook(playbook=PLAYBOOK, extra_vars={"access_report_dir": str(tmp_path / "r1")})
+    assert run.rc == 0, run
+    with open(str(tmp_path / "r1" / "access-report.json")) as handle:
+        data = json.load(handle)
+    bad = dict(data, members="abc")
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    run = run_playbook(playbook=PLAYBOOK, extra_vars={"access_report_dir": str(tmp_path / "r2"),
+                                                      "access_report_previous": str(tmp_path / "bad.json")})
+    assert run.rc != 0 and "bad.json" in run.output, run
+    other = dict(data)
+    other.pop("account")
+    (tmp_path / "noaccount.json").write_text(json.dumps(other))
+    run = run_playbook(playbook=PLAYBOOK, extra_vars={"access_report_dir": str(tmp_path / "r3"),
+                                                      "access_report_previous": str(tmp_path / "noaccount.json")})
+    assert run.rc != 0, "a previous report of no known account was compared"
