@@ -98,7 +98,6 @@ def test_markdown_keeps_a_leading_block_marker_text(text):
                    "tool's) is compared without any check; a malformed one fails with a bare Python error "
                    "(\"'str' object has no attribute 'get'\") that names neither the file nor the fix")
 def test_previous_report_is_validated(emulator, run_playbook, tmp_path):
-    import access_state  # noqa: F811
     emulator.set_state(access_state.access_review_state())
     run = run_playbook(playbook=PLAYBOOK, extra_vars={"access_report_dir": str(tmp_path / "r1")})
     assert run.rc == 0, run

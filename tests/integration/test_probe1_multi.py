@@ -16,7 +16,6 @@ from accounts_harness import (
     accounts_state,
     example_state,
     run_ansible,
-    state_of,
 )
 
 NEW = account_id(len(EXAMPLE_ACCOUNTS))
