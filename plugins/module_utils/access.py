@@ -32,8 +32,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import pg_deprecation, pg_label
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import RESOURCE_OBJECT_PREFIXES, Policy
-from ansible_collections.cfiam.user_groups.plugins.module_utils.views import member_view, policy_view, readable_policy
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Policy
+from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
+    member_view,
+    policy_view,
+    readable_policy,
+    scope_text,
+)
 
 DIRECT = "direct"
 GROUP_PREFIX = "group:"
@@ -46,37 +51,6 @@ def is_super_admin(pg):
     """Cloudflare's Super Administrator role: label ``super_admin`` or a name starting "Super Administrator"."""
     name = ((pg or {}).get("name") or "").strip().lower()
     return pg_label(pg) in SUPER_ADMIN_LABELS or name.startswith(SUPER_ADMIN_NAME)
-
-
-def scope_text(scope):
-    """One line for a readable scope (``readable_policy`` without access and roles)."""
-    if scope.get("scope") == "account":
-        return "account"
-    if "zones" in scope:
-        return "zones: %s" % ", ".join(scope["zones"])
-    if "resource_groups" in scope:
-        return "resource groups: %s" % ", ".join(scope["resource_groups"])
-    parts = []
-    for entry in scope.get("scope") or []:
-        if entry.get("name"):
-            parts.append("resource group %s" % entry["name"])
-        elif entry.get("zones"):
-            parts.append("zones: %s" % ", ".join(entry["zones"]))
-        else:
-            parts.append(_raw_scope_text(entry))
-    return "; ".join(parts) or "none"
-
-
-def _raw_scope_text(entry):
-    """``Worker <id>, ...`` for objects of a documented resource kind, else ``<key> [<objects>]``."""
-    objects = entry.get("objects") or []
-    named = []
-    for obj in objects:
-        kinds = [(prefix, what) for prefix, what in RESOURCE_OBJECT_PREFIXES if str(obj).startswith(prefix)]
-        if not kinds:
-            return "%s [%s]" % (entry.get("key"), ", ".join(objects))
-        named.append("%s %s" % (kinds[0][1], str(obj)[len(kinds[0][0]):]))
-    return ", ".join(named) or "%s []" % entry.get("key")
 
 
 class _Renderer(object):
