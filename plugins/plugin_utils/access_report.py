@@ -87,8 +87,8 @@ def report(result, previous=None, previous_name=None):
         mine = (out.get("account") or {}).get("id")
         theirs = previous["account"]["id"]
         if mine and mine != theirs:
-            raise AnsibleFilterError("give the previous report of account %s: %s is the report of account %s" % (
-                mine, _previous_label(previous_name), theirs))
+            raise AnsibleFilterError("give the access-report.json of an earlier review of account %s: %s is of "
+                                     "account %s" % (mine, _previous_label(previous_name), theirs))
         out["changes"] = compare(out, previous)
     return out
 

@@ -228,7 +228,8 @@ def test_playbook_needs_a_directory_and_refuses_another_accounts_previous(emulat
     (tmp_path / "other.json").write_text(json.dumps(other))
     run = run_playbook(playbook=PLAYBOOK, extra_vars={"access_report_dir": str(tmp_path / "out"),
                                                       "access_report_previous": str(tmp_path / "other.json")})
-    assert run.rc != 0 and "the previous report is of account %s" % ("f" * 32) in run.output
+    assert run.rc != 0 and "the previous report %s is of account %s" % (tmp_path / "other.json", "f" * 32) in " ".join(
+        run.output.split()), run
     assert not os.path.exists(str(tmp_path / "out"))  # nothing written, not even the directory
 
 
