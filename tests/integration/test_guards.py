@@ -342,9 +342,9 @@ def test_an_empty_declaration_with_purge_is_refused_with_the_figures(emulator, r
                "user_groups_max_removal_ratio 0.25 (25%) allows: 'Alpha'; 'Beta'; 'Delta'; 'Gamma'; 'Okta Contractors'" \
             in msg, msg
         # the way forward first, then the figures
-        assert problems_of(run).startswith("check the declaration (an empty or partly rendered user_groups, members: [] where a "
-                              "list was meant); if the removal is intended, run again with "
-                              "-e user_groups_max_removal_ratio=1. The run would"), msg
+        assert problems_of(run).startswith(
+            "check the declaration (an empty or partly rendered user_groups, members: [] where a list was meant); if "
+            "the removal is intended, run again with -e user_groups_max_removal_ratio=1. The run would"), msg
         # the deleted groups' memberships go with them, and count
         assert "remove 6 of the 6 memberships of the declared groups and of the groups the purge deletes (100%)" \
             in msg and "'Okta Contractors' (deleted): trent@example.com, victor@example.com" in msg, msg

@@ -202,6 +202,6 @@ def test_export_refuses_a_directory_where_an_accounts_file_goes(emulator, exampl
     # the example's own group_vars hold hand-written declarations: the default export leaves them as they are
     before = (example / "group_vars" / ("account_%s.yml" % account_id(0))).read_text()
     run = run_ansible(emulator, ["export.yml"], str(example), result_file=str(example / "results.jsonl"))
-    assert run.rc == 2 and sorted(r["host"] for r in run.failed()) == ["acme_production", "acme_sandbox",
-                                                                        "acme_staging"], run
+    failed = sorted(r["host"] for r in run.failed())
+    assert run.rc == 2 and failed == ["acme_production", "acme_sandbox", "acme_staging"], run
     assert (example / "group_vars" / ("account_%s.yml" % account_id(0))).read_text() == before
