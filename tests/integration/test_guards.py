@@ -384,7 +384,7 @@ def test_ordinary_edits_pass(emulator, run_playbook):
     assert summary["deleted"] == ["Team 08"] and summary["members_removed"] == {"Team 00": ["alice@example.com"]}
     assert summary["removals"]["groups"] == {"removed": 1, "of": 10}
     assert summary["removals"]["members"] == {"removed": 1, "of": 10}
-    # one group of two and the only member of a group: a single removal is an ordinary edit
+    # emptying the group (its nine remaining members) is no ordinary edit
     emulator.clear_requests()
     declaration = [{"name": "Team 00", "members": []}] + [{"name": n} for n in names[1:-1]] + [
         {"name": SCIM_GROUP, "scim": True}]
