@@ -265,8 +265,8 @@ def progress_line(run, plan, current_groups, listings, seconds):
     label = run.account_label() or "account %s" % run.account_id
     memberships = sum(len(members or []) for members in listings.values())
     changing = [gplan for _wanted, gplan in plan.groups if gplan.changed]
-    parts = ["%s: read %s and %s in %.1f s" % (label, _count(len(current_groups), "group", "groups"),
-                                                _count(memberships, "membership", "memberships"), seconds)]
+    read = (_count(len(current_groups), "group", "groups"), _count(memberships, "membership", "memberships"))
+    parts = ["%s: read %s and %s in %.1f s" % (label, read[0], read[1], seconds)]
     if changing or plan.delete:
         what = [("create", len([g for g in changing if g.create])),
                 ("update", len([g for g in changing if not g.create])), ("delete", len(plan.delete))]
@@ -280,8 +280,8 @@ def progress_line(run, plan, current_groups, listings, seconds):
         parts.append("the purge spares %s (user_groups_purge_exclude)" % _count(len(spared), "group", "groups"))
     kept = sum(len(ids) for ids in plan.spared.values())
     if kept:
-        parts.append("%s kept (user_groups_protected_members)" % _count(kept, "protected membership",
-                                                                         "protected memberships"))
+        kept_text = _count(kept, "protected membership", "protected memberships")
+        parts.append("%s kept (user_groups_protected_members)" % kept_text)
     return "; ".join(parts)
 
 
