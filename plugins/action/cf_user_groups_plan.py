@@ -22,7 +22,11 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.declaration impo
     parse_declaration,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Group, policies_from_api
-from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import over_ratio, plan_account
+from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import (
+    over_ratio,
+    plan_account,
+    removal_share,
+)
 from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import resolve_members
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     diff,
@@ -33,6 +37,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     member_view,
     member_views,
     policy_item,
+    policy_line,
     policy_views,
     policy_zone_ids,
     readable_policies,
@@ -61,7 +66,8 @@ class ActionModule(CloudflareAction):
         purge_exclude=dict(type="list", elements="str", default=[]),
         missing_scim=dict(type="str", default="fail", choices=["fail", "warn"]),
         lookalike_names=dict(type="str", default="fail", choices=["fail", "warn"]),
-        max_removal_ratio=dict(type="float", default=0.25),
+        # A share from 0 to 1, checked here (removal_share): a float type would take true for 1 and round 0.29.
+        max_removal_ratio=dict(type="raw", default=0.25),
         protected_members=dict(type="list", elements="str", default=[]),
     )
 
@@ -73,9 +79,10 @@ class ActionModule(CloudflareAction):
     @staticmethod
     def plan(run, p, started):
         problems = []
-        if not 0 <= p["max_removal_ratio"] <= 1:
-            problems.append("user_groups_max_removal_ratio must be between 0 and 1 (a share of what exists), got %s"
-                            % p["max_removal_ratio"])
+        ratio = removal_share(p["max_removal_ratio"])
+        if ratio is None:
+            problems.append("set user_groups_max_removal_ratio to a number from 0 to 1 (the share of what exists a run "
+                            "may remove, 0.25 by default; 1 allows any removal), got %r" % (p["max_removal_ratio"],))
         excludes = compile_excludes(p["purge_exclude"], problems)
         current_groups, listings = read_account(run, p["user_groups"])
         desired, found = parse_declaration(p["user_groups"], run.catalogue, run.warnings)
@@ -87,11 +94,12 @@ class ActionModule(CloudflareAction):
                             lookalike_names=p["lookalike_names"], protected_member_ids=protected)
         problems.extend(plan.problems)
         problems.extend(missing_scim(run, plan.missing_scim, fail=p["missing_scim"] == "fail"))
-        doomed = read_doomed_members(run, plan, protected)
+        doomed = read_doomed_members(run, plan)
         known = dict((m["id"], m) for ms in list(listings.values()) + list(doomed.values()) for m in ms or [])
         problems.extend(protected_in_deletes(run, plan, doomed, protected, known))
-        figures = plan.removals(len(current_groups))
-        problems.extend(removal_problems(run, plan, figures, p["max_removal_ratio"], known))
+        figures = plan.removals(len(current_groups), sum(len(ms or []) for ms in doomed.values()))
+        if ratio is not None:
+            problems.extend(removal_problems(run, plan, figures, ratio, known, doomed))
         if problems:
             raise ResolutionError(problems)
         warn_about(run, plan)
@@ -99,7 +107,7 @@ class ActionModule(CloudflareAction):
         run.say(progress)
         apply_items, diffs, declared, summary = report_groups(run, plan, known)
         summary["removals"] = dict((k, {"removed": r, "of": t}) for k, (r, t) in figures.items())
-        summary["removals"]["max_ratio"] = p["max_removal_ratio"]
+        summary["removals"]["max_ratio"] = float(ratio)
         deletes = report_deletes(run, plan, current_policies, doomed, diffs, summary)
         account = {"id": run.account_id, "name": run.account_name}
         return run.result(changed=plan.changed, diff=diffs, apply=apply_items, delete=deletes,
@@ -139,9 +147,10 @@ def protected_member_ids(run, refs, problems):
     return ids
 
 
-def read_doomed_members(run, plan, protected):
-    """Member listings of the groups the purge deletes, when the diff shows them or protected members must be kept."""
-    if not plan.delete or not (run.diff_mode or protected):
+def read_doomed_members(run, plan):
+    """Member listings of the groups the purge deletes: their memberships count among the removals, the diff shows
+    them, and a protected member keeps the group."""
+    if not plan.delete:
         return {}
     listings = run.api.list_group_members_many([g["id"] for g in plan.delete])
     for members in listings.values():
@@ -166,15 +175,23 @@ def group_ref(group):
     return "%s (%s)" % (shown_name(group.get("name")), group.get("id"))
 
 
-def removed_items(run, plan, known):
-    """What the plan removes, by kind, as people read it (group names; emails per group; policy counts per group)."""
-    members = [(w.name, g.members.to_remove) for w, g in plan.groups if g.members is not None and g.members.to_remove]
+def removed_items(run, plan, known, doomed):
+    """What the plan removes, by kind, as people read it: group names; emails per group (a deleted group's members
+    too); the policies detached from each group, one line each."""
+    catalogue = run.catalogue
+    members = [(shown_name(w.name), g.members.to_remove) for w, g in plan.groups
+               if g.members is not None and g.members.to_remove]
+    members += [("%s (deleted)" % shown_name(g.get("name")), [m["id"] for m in doomed.get(g["id"]) or []])
+                for g in plan.delete if doomed.get(g["id"])]
     policies = [(w.name, g.policies.removed) for w, g in plan.groups if g.policies is not None and g.policies.removed]
+    for _name, removed in policies:
+        catalogue.learn_zone_names(policy_zone_ids(removed, catalogue))
     return {
         "groups": [shown_name(g.get("name")) for g in plan.delete],
-        "members": ["%s: %s" % (shown_name(name), ", ".join(member_labels(member_views(ids, run.catalogue, known))))
+        "members": ["%s: %s" % (name, ", ".join(member_labels(member_views(ids, catalogue, known))))
                     for name, ids in members],
-        "policies": ["%s: %d" % (shown_name(name), len(removed)) for name, removed in policies],
+        "policies": ["%s: %s" % (shown_name(name), ", ".join(
+            policy_line(r) for r in readable_policies(policy_views(removed, catalogue)))) for name, removed in policies],
     }
 
 
@@ -183,24 +200,34 @@ REMOVALS = (("groups", "delete %d of the account's %d user groups"),
             ("policies", "detach %d of the %d policies of the declared groups"))
 
 
-def removal_problems(run, plan, figures, ratio, known):
-    """A run that removes more than ``ratio`` of the account's groups, of the declared groups' memberships or of
-    their policies fails before any write, with the figures and how to allow it."""
+def percent(part, whole):
+    """``29%``, ``28.6%``: a share as people read it (one decimal at most)."""
+    value = 100.0 * part / whole if whole else 100.0
+    return ("%.1f" % value).rstrip("0").rstrip(".") + "%"
+
+
+def removal_problems(run, plan, figures, ratio, known, doomed):
+    """A run that removes more than ``ratio`` (a Fraction) of the account's groups, of the memberships of the declared
+    groups and the deleted ones, or of the declared groups' policies fails before any write: the way to allow it
+    first, then the figures and what would go."""
     problems = []
     items = None
+    shown = "%g" % float(ratio)
     for kind, text in REMOVALS:
         removed, total = figures[kind]
         if not over_ratio(removed, total, ratio):
             continue
-        items = items or removed_items(run, plan, known)
+        items = items or removed_items(run, plan, known, doomed)
         listed = items[kind]
         more = " and %d more" % (len(listed) - 10) if len(listed) > 10 else ""
+        what = text % (removed, total) + (" and of the groups the purge deletes" if kind == "members" and any(
+            doomed.get(g["id"]) for g in plan.delete) else "")
         problems.append(
-            "the run would %s (%d%%), more than user_groups_max_removal_ratio %s (%d%%) allows: %s%s. Check the "
-            "declaration (an empty or partly rendered user_groups, members: [] where a list was meant); if this is "
-            "intended, run again with -e user_groups_max_removal_ratio=1" % (
-                text % (removed, total), round(100.0 * removed / total) if total else 100, ratio,
-                round(100.0 * ratio), "; ".join(listed[:10]), more))
+            "check the declaration (an empty or partly rendered user_groups, members: [] where a list was meant); if "
+            "the removal is intended, run again with -e user_groups_max_removal_ratio=1. The run would %s (%s), more "
+            "than user_groups_max_removal_ratio %s (%s) allows: %s%s" % (
+                what, percent(removed, total), shown, percent(ratio.numerator, ratio.denominator),
+                "; ".join(listed[:10]), more))
     return problems
 
 
@@ -241,8 +268,8 @@ def progress_line(run, plan, current_groups, listings, seconds):
     label = run.account_label() or "account %s" % run.account_id
     memberships = sum(len(members or []) for members in listings.values())
     changing = [gplan for _wanted, gplan in plan.groups if gplan.changed]
-    parts = ["%s: read %s and %s in %.1f s" % (label, _count(len(current_groups), "group", "groups"),
-                                                _count(memberships, "membership", "memberships"), seconds)]
+    read = (_count(len(current_groups), "group", "groups"), _count(memberships, "membership", "memberships"))
+    parts = ["%s: read %s and %s in %.1f s" % (label, read[0], read[1], seconds)]
     if changing or plan.delete:
         what = [("create", len([g for g in changing if g.create])),
                 ("update", len([g for g in changing if not g.create])), ("delete", len(plan.delete))]
@@ -256,8 +283,8 @@ def progress_line(run, plan, current_groups, listings, seconds):
         parts.append("the purge spares %s (user_groups_purge_exclude)" % _count(len(spared), "group", "groups"))
     kept = sum(len(ids) for ids in plan.spared.values())
     if kept:
-        parts.append("%s kept (user_groups_protected_members)" % _count(kept, "protected membership",
-                                                                         "protected memberships"))
+        kept_text = _count(kept, "protected membership", "protected memberships")
+        parts.append("%s kept (user_groups_protected_members)" % kept_text)
     return "; ".join(parts)
 
 

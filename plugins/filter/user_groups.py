@@ -302,8 +302,8 @@ def run_message(summary, plan):
     added = sum(len(v) for v in (summary.get("members_added") or {}).values())
     removed = sum(len(v) for v in (summary.get("members_removed") or {}).values())
     if added or removed:
-        parts.append("members: %d %s, %d %s" % (added, "to add" if check else "added", removed,
-                                                 "to remove" if check else "removed"))
+        verbs = ("to add", "to remove") if check else ("added", "removed")
+        parts.append("members: %d %s, %d %s" % (added, verbs[0], removed, verbs[1]))
     failed = summary.get("failed") or []
     refused = summary.get("delete_refused") or []
     if failed:

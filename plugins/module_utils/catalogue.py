@@ -23,6 +23,7 @@ import threading
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareError
 from ansible_collections.cfiam.user_groups.plugins.module_utils.common import (
+    LOOK_ALIKE,
     comparable_name,
     is_id,
     member_email,
@@ -345,15 +346,15 @@ class Catalogue(object):
     def look_alike_hint(groups):
         """`` (did you mean 'Finance' (<id>)? ...)``: the existing spelling of look-alike groups, written so that
         what differs shows."""
-        return " (did you mean %s? The names differ only by case, spaces or Unicode form: write the name exactly as " \
-               "%s, or give the id)" % (", ".join("%s (%s)" % (shown_name(g.get("name")), g.get("id")) for g in groups),
-                                        " or ".join(name_literal(g.get("name")) for g in groups))
+        return " (did you mean %s? Write the name exactly as %s, or give the id: the names %s)" % (
+            ", ".join("%s (%s)" % (shown_name(g.get("name")), g.get("id")) for g in groups),
+            " or ".join(name_literal(g.get("name")) for g in groups), LOOK_ALIKE)
 
     def user_groups_named(self, name):
         return [g for g in self.user_groups() if g.get("name") == name]
 
     def user_groups_like(self, name):
-        """Groups whose name looks like ``name`` (case, whitespace, Unicode form) without being it."""
+        """Groups whose name looks like ``name`` (``comparable_name``) without being it."""
         key = comparable_name(name)
         return [g for g in self.user_groups() if g.get("name") != name and comparable_name(g.get("name")) == key]
 

@@ -16,9 +16,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.common import (
+    LOOK_ALIKE,
     ResolutionError,
     comparable_name,
-    name_problems,
+    new_name_problems,
+    shown_name,
     suggest,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Group
@@ -72,8 +74,8 @@ class _Declaration(object):
         self.seen[name] = trail
         twin = self.seen_like.get(comparable_name(name))
         if twin is not None:
-            self.problems.append("group names '%s' and '%s' differ only by case, spaces or Unicode form; Cloudflare "
-                                 "would show two look-alike groups: declare one of them" % (twin, name))
+            self.problems.append("declare only one of the group names %s and %s: they %s, and Cloudflare would "
+                                 "show two look-alike groups" % (shown_name(twin), shown_name(name), LOOK_ALIKE))
         self.seen_like.setdefault(comparable_name(name), name)
         return True
 
@@ -82,7 +84,8 @@ class _Declaration(object):
         value = node.get("previous_names")
         if value is None:
             return []
-        if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
+        # A previous name names a group that exists: it is taken exactly as it is (a tab, an invisible character).
+        if not isinstance(value, list) or any(not isinstance(v, str) or not v for v in value):
             self.problems.append("%s: previous_names must be a list of the names the group had before" % where)
             return []
         if scim:
@@ -91,10 +94,7 @@ class _Declaration(object):
             return []
         names = []
         for old in dict.fromkeys(value):
-            bad = name_problems(old, "%s previous name" % where)
-            if bad:
-                self.problems.extend(bad)
-            elif old == name:
+            if old == name:
                 self.problems.append("%s lists its own name in previous_names" % where)
             elif old in self.previous:
                 self.problems.append("previous name '%s' is listed by groups '%s' and '%s': a group can be renamed "
@@ -122,18 +122,20 @@ def _parse_group(node, where, ancestors, state):
     if not isinstance(name, str) or not name.strip():
         problems.append("%s has no name (keys given: %s)" % (where, ", ".join(sorted(map(str, node))) or "none"))
         return None
-    bad_name = name_problems(name, "%s name" % where)
+    scim = node.get("scim", False)
+    # The name of a group the role may create or rename to must show as it is; a SCIM group's names what exists.
+    bad_name = [] if scim is True else new_name_problems(
+        name, "%s name" % where, "to rename a group that has such a name, list its name exactly in previous_names")
     if bad_name:
         problems.extend(bad_name)
         return None
-    where = "group '%s'" % name
+    where = "group %s" % shown_name(name)
     for key in sorted(set(node) - set(GROUP_KEYS)):
         problems.append("%s has an unknown key '%s'%s (allowed: %s)" % (
             where, key, suggest(key, GROUP_KEYS), ", ".join(GROUP_KEYS)))
     trail = " > ".join(ancestors + [name])
     if not state.check_names(name, trail):
         return None
-    scim = node.get("scim", False)
     if not isinstance(scim, bool):
         problems.append("%s: scim must be true or false" % where)
         scim = bool(scim)

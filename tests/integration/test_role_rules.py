@@ -132,7 +132,7 @@ def test_look_alike_names_warn_fail_or_are_never_purged(emulator, run_playbook):
     # Two declared look-alikes: fail before anything is written.
     run = apply(run_playbook, [{"name": "Finance"}, {"name": "finance "}])
     assert run.rc != 0
-    assert "differ only by case, spaces or Unicode form" in plan_result(run)["result"]["msg"]
+    assert "differ only by case, spaces, invisible characters or Unicode form" in plan_result(run)["result"]["msg"]
     # A declared name that looks like an existing one: with user_groups_lookalike_names: warn (not the default, see
     # test_guards.py), a warning names it; purge never deletes the look-alike.
     nfd = "Financ" + "e\u0301"  # "Finance" + combining acute, versus the precomposed form
@@ -142,7 +142,8 @@ def test_look_alike_names_warn_fail_or_are_never_purged(emulator, run_playbook):
                 user_groups_max_removal_ratio=1)  # 'Finance' and the SCIM group: 2 of 3 groups
     assert run.rc == 0, run
     warnings = " ".join(plan_result(run)["result"].get("warnings") or [])
-    assert "differ only by case, spaces or Unicode form" in warnings and '"Finance\\u0301"' in warnings
+    assert "differ only by case, spaces, invisible characters or Unicode form" in warnings
+    assert '"Finance\\u0301"' in warnings
     assert run.role_summary()["look_alikes"] == {nfd: "Financ\u00e9"}
     assert nfd not in run.role_summary()["deleted"]
 

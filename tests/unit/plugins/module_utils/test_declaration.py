@@ -14,6 +14,7 @@ import unicodedata
 
 import pytest
 
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import shown_name
 from ansible_collections.cfiam.user_groups.plugins.module_utils.declaration import (
     declared_with_members,
     parse_declaration,
@@ -127,8 +128,9 @@ class TestDeclaration(object):
     def test_look_alike_names_fail(self, first, second):
         assert first != second
         _groups, problems = declare([{"name": first}, {"name": "Other", "children": [{"name": second}]}])
-        assert problems == ["group names '%s' and '%s' differ only by case, spaces or Unicode form; Cloudflare would "
-                            "show two look-alike groups: declare one of them" % (first, second)]
+        assert problems == ["declare only one of the group names %s and %s: they differ only by case, spaces, "
+                            "invisible characters or Unicode form, and Cloudflare would show two look-alike groups"
+                            % (shown_name(first), shown_name(second))]
 
     def test_a_childs_unknown_email_is_reported_once(self):
         tree = [{"name": "Top", "members": ["alice@example.com"], "children": [
