@@ -18,7 +18,6 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.common import (
     ResolutionError,
     is_id,
     name_literal,
-    name_problems,
     new_name_problems,
     shown_name,
 )
