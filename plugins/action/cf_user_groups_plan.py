@@ -16,18 +16,18 @@ __metaclass__ = type
 import re
 import time
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, shown_name, suggest
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError, shown_name, suggest
+from ansible_collections.cfiam.user_groups.plugins.module_utils.declaration import (
     declared_with_members,
     parse_declaration,
-    policies_from_api,
-    resolve_members,
 )
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Group, policies_from_api
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import (
     over_ratio,
     plan_account,
     removal_share,
 )
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import resolve_members
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     diff,
     group_diff_side,
@@ -72,9 +72,12 @@ class ActionModule(CloudflareAction):
     )
 
     def run_task(self, run):
-        p = run.params
         started = time.monotonic()
-        run.doing("plan the user groups of account %s" % run.account_id)
+        with run.step("plan the user groups of account %s" % run.account_id):
+            return self.plan(run, run.params, started)
+
+    @staticmethod
+    def plan(run, p, started):
         problems = []
         ratio = removal_share(p["max_removal_ratio"])
         if ratio is None:
@@ -293,6 +296,7 @@ def apply_item(run, wanted, gplan):
         item["id"] = gplan.current["id"]
     if gplan.rename:
         item["previous_name"] = gplan.current.get("name")
+    item.update((f, v) for f, v in gplan.changes.items() if f != "name" and f in Group.DECLARED)
     if gplan.policies is not None and (gplan.create or gplan.policies.changed):
         item["policies"] = [policy_item(x, run.account_id) for x in wanted.policies]
         item["exclusive_policies"] = p["exclusive_policies"]
