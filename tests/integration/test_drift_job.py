@@ -127,7 +127,7 @@ def test_each_kind_of_drift_fails_after_the_diff_with_zero_writes(converged, run
     for part in ("'Drift Job Eng' (update, 1 member to remove)", "'Drift Job Ops' (create, 1 member to add)",
                  "'Drift Job Web' (update, 1 policy to attach, 1 policy to detach)",
                  "'Drift Job Stray' (delete, 1 member to remove)", "Check mode: nothing was written",
-                 "Report: %s." % name):
+                 "Report: %s." % os.path.realpath(str(tmp_path / name))):
         assert part in msg, msg
 
     if name.endswith(".json"):
@@ -206,7 +206,7 @@ def test_a_refused_purge_counts_as_drift(converged, run_playbook, tmp_path):
 
 @pytest.mark.parametrize("path, fix", [
     ("drift.txt", "Set user_groups_report_file to a path ending in .md (Markdown) or .json (JSON); got \"drift.txt\"."),
-    ("missing/drift.md", "Create the directory \"missing\" on the controller"),
+    ("missing/drift.md", "Create the directory \"{tmp}/missing\" on the controller"),
 ])
 def test_a_bad_report_file_fails_before_any_request(emulator, run_playbook, tmp_path, path, fix):
     emulator.clear_requests()
@@ -215,6 +215,7 @@ def test_a_bad_report_file_fails_before_any_request(emulator, run_playbook, tmp_
     assert emulator.requests() == []
     (failed,) = run.failed
     msg = " ".join(failed["result"]["msg"].split())
+    fix = fix.format(tmp=os.path.realpath(str(tmp_path)))
     assert msg.startswith(fix) and msg.endswith("Nothing was read or written."), msg
     assert not os.path.exists(str(tmp_path / path))
 
@@ -234,7 +235,8 @@ def test_two_hosts_cannot_share_one_report_file(emulator, run_playbook, tmp_path
     msgs = sorted(" ".join(r["result"]["msg"].split()) for r in run.failed)
     assert len(msgs) == 2 and all("Give each host its own user_groups_report_file, such as "
                                   "drift/{{ inventory_hostname }}.md:" in m for m in msgs), msgs
-    assert "acct_a and acct_b would write the same file \"drift.md\"" in msgs[0], msgs
+    assert "acct_a and acct_b would write the same file \"%s\"" % os.path.realpath(str(tmp_path / "drift.md")) \
+        in msgs[0], msgs
 
     # one file per host: both pass
     play[0]["vars"]["user_groups_report_file"] = "drift-{{ inventory_hostname }}.json"
