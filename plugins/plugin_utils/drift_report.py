@@ -74,10 +74,10 @@ def _declared_groups(summary, scim):
             _entry(entries, name)[field] = _policies(readable)
     for name in summary.get("updated") or []:
         entry = _entry(entries, name)
-        if not entry["changes"] or any(entry[f] for f in ("members_to_add", "members_to_remove",
-                                                           "policies_to_attach", "policies_to_detach")):
-            if "create" not in entry["changes"]:
-                entry["changes"].append("update")
+        listed = any(entry[f] for f in ("members_to_add", "members_to_remove", "policies_to_attach",
+                                        "policies_to_detach"))
+        if (listed or not entry["changes"]) and "create" not in entry["changes"]:
+            entry["changes"].append("update")
     for name, entry in entries.items():
         if name in scim:
             entry["notes"].append("pushed by the identity provider (scim: true): its members are left to it")

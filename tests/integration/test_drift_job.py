@@ -156,8 +156,8 @@ def test_each_kind_of_drift_fails_after_the_diff_with_zero_writes(converged, run
         assert sections["### Drift Job Ops: create"] == ["- Members to add (1):", "  - dave@example.com"]
         stray = sections["### Drift Job Stray: delete"]
         assert stray[1:] == ["- Members who lose it (1):", "  - frank@example.com"] and stray[0].startswith("- Id: ")
-        assert "## Groups (4)" in sections and "- Result: **drift in 4 group(s)**" in sections["# Drift report: %s"
-                                                                                              % converged.account_id]
+        title = sections["# Drift report: %s" % converged.account_id]
+        assert "## Groups (4)" in sections and "- Result: **drift in 4 group(s)**" in title
 
 
 def test_without_fail_on_drift_the_job_is_green_and_still_reports(converged, run_playbook, tmp_path):

@@ -107,8 +107,15 @@ def test_a_real_run_says_what_was_repaired():
     assert data["mode"] == "real" and "The real run repaired what it could" in data["message"]
 
 
+def hostile():
+    drifted = dict(DRIFTED)
+    drifted.update({"created": [HOSTILE], "members_added": {HOSTILE: ["ann@example.com"]}, "policies_attached": {},
+                    "missing_scim_groups": []})
+    return drifted
+
+
 def test_json_parses_back_to_the_data_and_keeps_names_exactly():
-    drifted = dict(DRIFTED, created=[HOSTILE], members_added={HOSTILE: ["ann@example.com"]}, policies_attached={})
+    drifted = hostile()
     data = user_groups_drift_report(plan(**drifted), format="data")
     parsed = json.loads(user_groups_drift_report(plan(**drifted), format="json"))
     assert parsed == json.loads(json.dumps(data))
@@ -116,8 +123,7 @@ def test_json_parses_back_to_the_data_and_keeps_names_exactly():
 
 
 def test_markdown_escapes_hostile_names():
-    drifted = dict(DRIFTED, created=[HOSTILE], members_added={HOSTILE: ["ann@example.com"]}, policies_attached={},
-                   missing_scim_groups=[])
+    drifted = hostile()
     text = user_groups_drift_report(plan(**drifted), format="markdown")
     assert "{{" not in text and "<b>" not in text and "lookup(" in text
     headings = [line for line in text.splitlines() if line.startswith("#")]
