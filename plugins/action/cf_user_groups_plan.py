@@ -108,7 +108,7 @@ class ActionModule(CloudflareAction):
         apply_items, diffs, declared, summary = report_groups(run, plan, known)
         summary["removals"] = dict((k, {"removed": r, "of": t}) for k, (r, t) in figures.items())
         summary["removals"]["max_ratio"] = float(ratio)
-        deletes = report_deletes(run, plan, current_policies, doomed, diffs, summary)
+        deletes = report_deletes(run, plan, current_policies, doomed, diffs, summary, known)
         account = {"id": run.account_id, "name": run.account_name}
         return run.result(changed=plan.changed, diff=diffs, apply=apply_items, delete=deletes,
                           summary=dict(summary, account=account), groups=declared, account=account,
@@ -311,7 +311,8 @@ def apply_item(run, wanted, gplan):
 def new_summary(plan):
     return {"created": [], "updated": [], "deleted": [], "members_added": {}, "members_removed": {},
             "unchanged": 0, "missing_scim_groups": list(plan.missing_scim), "protected": plan.protected,
-            "look_alikes": plan.look_alikes, "renamed": dict(plan.renamed), "members_protected": {}}
+            "look_alikes": plan.look_alikes, "renamed": dict(plan.renamed), "members_protected": {},
+            "policies_attached": {}, "policies_detached": {}, "deleted_groups": []}
 
 
 def report_groups(run, plan, known):
@@ -337,6 +338,10 @@ def report_groups(run, plan, known):
                 summary[key][wanted.name] = member_labels(member_views(ids, catalogue, known))
         apply_items.append(apply_item(run, wanted, gplan))
         before, after = group_plan_views(gplan, catalogue, known)
+        for key, policies in (("policies_attached", gplan.policies and gplan.policies.added),
+                              ("policies_detached", gplan.policies and gplan.policies.removed)):
+            if policies:  # zone names learnt by group_plan_views
+                summary[key][wanted.name] = readable_policies(policy_views(policies, catalogue))
         header = "user group '%s'" % wanted.name
         if gplan.current:
             header = "user group %s (%s)" % (shown_name(gplan.current.get("name")), gplan.current["id"]) + (
@@ -345,7 +350,7 @@ def report_groups(run, plan, known):
     return apply_items, diffs, declared, summary
 
 
-def report_deletes(run, plan, current_policies, doomed, diffs, summary):
+def report_deletes(run, plan, current_policies, doomed, diffs, summary, known):
     """The ``delete`` items; in diff mode each deleted group's diff shows its members and policies."""
     catalogue = run.catalogue
     deletes = []
@@ -356,5 +361,8 @@ def report_deletes(run, plan, current_policies, doomed, diffs, summary):
         catalogue.learn_zone_names(policy_zone_ids(policies, catalogue))
         members = doomed.get(group["id"]) if run.diff_mode else None
         view = group_view(group, policies, catalogue, [member_view(m) for m in members] if members is not None else None)
+        summary["deleted_groups"].append({
+            "id": group["id"], "name": group.get("name"), "policies": readable_policies(view["policies"]),
+            "members": member_labels(member_views([m["id"] for m in doomed.get(group["id"]) or []], catalogue, known))})
         diffs.append(diff(group_diff_side(view), {}, "user group '%s' (%s)" % (group.get("name"), group["id"])))
     return deletes

@@ -206,6 +206,11 @@ summary:
     - C(renamed) maps each previous name to the new name; C(members_protected) gives, per group, the protected
       members its exclusive list leaves out and who stay; C(removals) gives what the plan removes out of how much
       (C(groups), C(members), C(policies), each C(removed) and C(of)) and C(max_ratio); C(account) as RV(account).
+    - C(policies_attached) and C(policies_detached) give, per declared group, the policies the plan attaches and
+      detaches, readable (C(access), C(permission_groups) by name, and C(scope), C(zones) or C(resource_groups) as the
+      diff shows them); C(deleted_groups) lists each group the purge deletes with its C(id), C(name), C(members)
+      (emails) and C(policies) (readable). The filter P(cfiam.user_groups.user_groups_drift_report#filter) renders
+      them as a drift report.
   returned: success
   type: dict
   sample: {"created": ["Engineering"], "updated": ["Finance"], "deleted": [],
@@ -214,6 +219,9 @@ summary:
            "renamed": {"finance": "Finance"}, "members_protected": {"Engineering": ["breakglass@example.com"]},
            "removals": {"groups": {"removed": 0, "of": 12}, "members": {"removed": 1, "of": 30},
                         "policies": {"removed": 0, "of": 14}, "max_ratio": 0.25},
+           "policies_attached": {"Engineering": [{"access": "allow", "permission_groups": ["Administrator Read Only"],
+                                                  "scope": "account"}]},
+           "policies_detached": {}, "deleted_groups": [],
            "account": {"id": "0123456789abcdef0123456789abcdef", "name": "Acme Production"}}
 account:
   description:
