@@ -209,7 +209,7 @@ def _set_changes(approved, now, key, render, what):
     found = []
     for verb, keys in (("added", sorted(new_keys - old_keys)), ("removed", sorted(old_keys - new_keys))):
         if keys:
-            items = render([keyed[k] for k in keys])
+            items = sorted(render([keyed[k] for k in keys]))
             found.append("%s %s %s since approval: %s" % (what if len(items) == 1 else what + "s", "was" if len(
                 items) == 1 else "were", verb, ", ".join(items)))
     if not found:
@@ -223,12 +223,14 @@ def change_text(change, texts):
         return "no change"
     parts = [change["action"]]
     for field, value in sorted((change.get("fields") or {}).items()):
-        parts.append("set %s to %s" % (field, shown_name(value)))
+        if not (field == "name" and change["action"] == "create"):
+            parts.append("set %s to %s" % (field, shown_name(value)))
     for verb, key, part in (("add members", "members", "add"), ("remove members", "members", "remove"),
                             ("attach", "policies", "attach"), ("detach", "policies", "detach")):
         items = (change.get(key) or {}).get(part)
         if items:
-            parts.append("%s %s" % (verb, ", ".join((texts.members if key == "members" else texts.policies)(items))))
+            parts.append("%s %s" % (verb, ", ".join(sorted((texts.members if key == "members" else texts.policies)(
+                items)))))
     return ", ".join(parts)
 
 
