@@ -108,6 +108,10 @@ class ActionModule(CloudflareAction):
         figures = plan.removals(len(current_groups), sum(len(ms or []) for ms in doomed.values()))
         if ratio is not None:
             problems.extend(removal_problems(run, plan, figures, ratio, known, doomed))
+        if problems and p["approved_plan"] is not None:
+            # What changed since approval explains a plan that fails now (a member added by hand and a removal
+            # guard): the approval's fix first.
+            approve(run, plan, current_policies, doomed, known, current_groups, failing=problems)
         if problems:
             raise ResolutionError(problems)
         approved = approve(run, plan, current_policies, doomed, known, current_groups)
@@ -145,10 +149,12 @@ def approval_texts(run, known, approved, current_groups):
     return approval.Texts(lambda ids: [member(m) for m in ids], policies, names.get)
 
 
-def approve(run, plan, current_policies, doomed, known, current_groups):
+def approve(run, plan, current_policies, doomed, known, current_groups, failing=None):
     """``{}``, or ``{approval, approved_plan}``: with ``approved_plan``, the plan made now must be the approved one
     and the account must read as it did (else a ResolutionError, before any write); with ``plan_out`` in check mode,
-    the plan is written there for approval (and returned as ``approved_plan``, keyed by account id)."""
+    the plan is written there for approval (and returned as ``approved_plan``, keyed by account id).
+
+    ``failing``: the problems of a plan that fails; only the comparison runs, and its error also lists them."""
     p = run.params
     if p["approved_plan"] is None and not p["plan_out"]:
         return {}
@@ -161,7 +167,13 @@ def approve(run, plan, current_policies, doomed, known, current_groups):
     messages = []
     if p["approved_plan"] is not None:
         approved = approval.approved_entry(p["approved_plan"], run.account_id)
-        result["approved"] = approval.check(approved, now, approval_texts(run, known, approved, current_groups))
+        try:
+            result["approved"] = approval.check(approved, now, approval_texts(run, known, approved, current_groups))
+        except ResolutionError as exc:
+            raise ResolutionError(exc.problems + ["the plan made now also fails: %s" % "; ".join(failing)]
+                                  if failing else exc.problems)
+        if failing:
+            return {}
         messages.append("the plan is the approved plan %s" % now["digest"][:12])
     if p["plan_out"] and run.check_mode:
         result["plan_out"] = plan_file.record(p["plan_out"], run.account_id, now)
