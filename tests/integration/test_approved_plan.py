@@ -244,3 +244,11 @@ def test_plan_out_never_overwrites_another_file(emulator, run_playbook, tmp_path
     run = apply_role(run_playbook, DECLARATION, check=True, user_groups_plan_out=str(path), **SWITCHES)
     assert run.rc != 0 and path.read_text() == "precious: data\n"
     assert "it exists and is not a plan file the role wrote" in plan_result(run)["result"]["msg"]
+
+
+def test_require_approved_plan_without_one(emulator, run_playbook, account):
+    emulator.clear_requests()
+    run = apply_role(run_playbook, DECLARATION, user_groups_require_approved_plan=True, **SWITCHES)
+    assert run.rc != 0 and emulator.writes() == [], run
+    assert ("Failed to plan the user groups of account %s: run the check job for account %s and approve its plan"
+            % (emulator.account_id, emulator.account_id)) in plan_result(run)["result"]["msg"]
