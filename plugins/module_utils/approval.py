@@ -193,8 +193,8 @@ def state_changes(approved, now, texts):
     for field in sorted(set(before) | set(after)):
         if before.get(field) != after.get(field):
             what = "renamed" if field == "name" else "its %s changed" % field
-            found.append("%s since approval from %s to %s" % (what, shown_name(before.get(field)),
-                                                             shown_name(after.get(field))))
+            found.append("%s since approval from %s to %s" % (
+                what, shown_name(before.get(field)), shown_name(after.get(field))))
     found.extend(_set_changes(approved, now, "members", texts.members, "member"))
     found.extend(_set_changes(approved, now, "policies", texts.policies, "policy"))
     return found
@@ -252,8 +252,8 @@ def group_differences(approved, now, texts):
         how = state_changes(old_read.get(name), new_read.get(name), texts)
         if not how and old_changes.get(name) != new_changes.get(name):
             how = ["the declaration or the role's variables changed since approval, so the plan differs: approved "
-                   "%s; now %s" % (change_text(old_changes.get(name), texts), change_text(new_changes.get(name),
-                                                                                        texts))]
+                   "%s; now %s" % (change_text(old_changes.get(name), texts),
+                                   change_text(new_changes.get(name), texts))]
         if how:
             found.append((label, how))
     return found

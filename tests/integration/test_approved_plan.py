@@ -41,23 +41,23 @@ def account(emulator):
     return {"ops": ops, "legacy": legacy}
 
 
-def approve(run_playbook, tmp_path, emulator, declaration=DECLARATION, **extra):
+def approve(run_playbook, tmp_path, emulator, declaration=None, **extra):
     """The check run with user_groups_plan_out: zero writes; returns the plan file's path and its content."""
     path = tmp_path / "approved-plan.json"
     switches = dict(SWITCHES, user_groups_plan_out=str(path), **extra)
     emulator.clear_requests()
-    run = apply_role(run_playbook, declaration, check=True, diff=True, **switches)
+    run = apply_role(run_playbook, declaration or DECLARATION, check=True, diff=True, **switches)
     assert run.rc == 0, run
     assert emulator.writes() == []
     with open(str(path)) as handle:
         return path, json.load(handle), run
 
 
-def apply_approved(run_playbook, emulator, path, declaration=DECLARATION, check=False, **extra):
+def apply_approved(run_playbook, emulator, path, declaration=None, check=False, **extra):
     emulator.clear_requests()
     return run_playbook(tasks=[{"name": "Apply the user groups role",
                                 "ansible.builtin.include_role": {"name": "cfiam.user_groups.user_groups"}}],
-                        vars=dict(SWITCHES, user_groups=declaration, **extra), check=check,
+                        vars=dict(SWITCHES, user_groups=declaration or DECLARATION, **extra), check=check,
                         args=["-e", "@%s" % path])
 
 
@@ -163,8 +163,8 @@ CHANGES = [
     (delete_group_by_hand, ["group '%s'" % OPS, "it was deleted since approval (id {ops})"]),
     (rename_group_by_hand, ["group '%s'" % OPS, "it was renamed to 'Approved Ops (old)' since approval (id {ops})"]),
     (add_group_by_hand, ["group 'Approved Stray' (", "appeared since approval", "the purge would now delete it"]),
-    (remove_legacy_member_by_hand, ["group '%s' ({legacy})" % LEGACY, "member was removed since approval: "
-                                                                       "dave@example.com"]),
+    (remove_legacy_member_by_hand, ["group '%s' ({legacy})" % LEGACY,
+                                    "member was removed since approval: dave@example.com"]),
 ]
 
 

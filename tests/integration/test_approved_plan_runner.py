@@ -77,8 +77,8 @@ def test_check_approve_apply_through_ansible_runner(emulator, tmp_path):
     assert [w["method"] for w in emulator.writes()] == ["POST", "POST"]  # the group, its members
 
     # 3. the next change: check job, then someone adds a member by hand before the apply job runs
-    play["vars"]["user_groups"] = [dict(DECLARATION[0], members=["alice@example.com", "bob@example.com",
-                                                                  "dave@example.com"])]
+    members = ["alice@example.com", "bob@example.com", "dave@example.com"]
+    play["vars"]["user_groups"] = [dict(DECLARATION[0], members=members)]
     (project / "user_groups.yml").write_text(json.dumps([play]))
     os.unlink(plan_out)
     status, artifact, out = job(private, project, "user_groups.yml", env, "check2", {"user_groups_plan_out": plan_out},
@@ -91,8 +91,8 @@ def test_check_approve_apply_through_ansible_runner(emulator, tmp_path):
     status, _artifact, out = job(private, project, "user_groups.yml", env, "apply2", artifact, check=False)
     assert status == "failed", out[-3000:]
     assert emulator.writes() == []
-    assert "run the check job again" in out and "group 'Workflow Ops': member was added since approval: " \
-                                                 "carol@example.com" in out, out[-3000:]
+    assert "run the check job again" in out, out[-3000:]
+    assert "group 'Workflow Ops': member was added since approval: carol@example.com" in out, out[-3000:]
 
 
 def test_multi_account_plans_add_up_in_one_file_and_one_artifact(emulator, tmp_path):
