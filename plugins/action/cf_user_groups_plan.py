@@ -13,15 +13,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import re
 import time
 
+from ansible_collections.cfiam.user_groups.plugins.module_utils import approval
 from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError, shown_name, suggest
 from ansible_collections.cfiam.user_groups.plugins.module_utils.declaration import (
     declared_with_members,
     parse_declaration,
 )
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Group, policies_from_api
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Group, Policy, policies_from_api
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import (
     over_ratio,
     plan_account,
@@ -38,10 +40,13 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     member_views,
     policy_item,
     policy_line,
+    policy_view,
     policy_views,
     policy_zone_ids,
     readable_policies,
+    readable_policy,
 )
+from ansible_collections.cfiam.user_groups.plugins.plugin_utils import plan_file
 from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
 
 
@@ -69,6 +74,9 @@ class ActionModule(CloudflareAction):
         # A share from 0 to 1, checked here (removal_share): a float type would take true for 1 and round 0.29.
         max_removal_ratio=dict(type="raw", default=0.25),
         protected_members=dict(type="list", elements="str", default=[]),
+        # Checked here (approval.approved_entry): a dict type would say less than "not a plan the role wrote".
+        approved_plan=dict(type="raw"),
+        plan_out=dict(type="path"),
     )
 
     def run_task(self, run):
@@ -100,10 +108,17 @@ class ActionModule(CloudflareAction):
         figures = plan.removals(len(current_groups), sum(len(ms or []) for ms in doomed.values()))
         if ratio is not None:
             problems.extend(removal_problems(run, plan, figures, ratio, known, doomed))
+        if problems and p["approved_plan"] is not None:
+            # What changed since approval explains a plan that fails now (a member added by hand and a removal
+            # guard): the approval's fix first.
+            approve(run, plan, current_policies, doomed, known, current_groups, failing=problems)
         if problems:
             raise ResolutionError(problems)
+        approved = approve(run, plan, current_policies, doomed, known, current_groups)
         warn_about(run, plan)
         progress = progress_line(run, plan, current_groups, listings, time.monotonic() - started)
+        if approved.get("approval"):
+            progress += "; %s" % approved["approval"]["message"]
         run.say(progress)
         apply_items, diffs, declared, summary = report_groups(run, plan, known)
         summary["removals"] = dict((k, {"removed": r, "of": t}) for k, (r, t) in figures.items())
@@ -112,7 +127,65 @@ class ActionModule(CloudflareAction):
         account = {"id": run.account_id, "name": run.account_name}
         return run.result(changed=plan.changed, diff=diffs, apply=apply_items, delete=deletes,
                           summary=dict(summary, account=account), groups=declared, account=account,
-                          check_mode=run.check_mode, progress=progress)
+                          check_mode=run.check_mode, progress=progress, **approved)
+
+
+def approval_texts(run, known, approved, current_groups):
+    """How the comparison of an approved plan names members, policies and groups (approval.Texts)."""
+    catalogue = run.catalogue
+    labels = (approved or {}).get("labels") or {}
+    names = dict((g.get("id"), g.get("name")) for g in current_groups)
+
+    def member(mid):
+        if mid in known or catalogue.describe_member(mid):
+            return member_labels(member_views([mid], catalogue, known))[0]
+        return labels.get(mid, mid)
+
+    def policies(bodies):
+        values = [Policy.from_api(b) for b in bodies]
+        catalogue.learn_zone_names(policy_zone_ids(values, catalogue))
+        return [policy_line(readable_policy(policy_view(p, catalogue))) for p in values]
+
+    return approval.Texts(lambda ids: [member(m) for m in ids], policies, names.get)
+
+
+def approve(run, plan, current_policies, doomed, known, current_groups, failing=None):
+    """``{}``, or ``{approval, approved_plan}``: with ``approved_plan``, the plan made now must be the approved one
+    and the account must read as it did (else a ResolutionError, before any write); with ``plan_out`` in check mode,
+    the plan is written there for approval (and returned as ``approved_plan``, keyed by account id).
+
+    ``failing``: the problems of a plan that fails; only the comparison runs, and its error also lists them."""
+    p = run.params
+    if p["approved_plan"] is None and not p["plan_out"]:
+        return {}
+    account = {"id": run.account_id, "name": run.account_name}
+    texts = approval_texts(run, known, None, current_groups)
+    now = approval.entry(account, plan, current_policies, doomed,
+                         datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                         email_of=lambda mid: texts.members([mid])[0] if "@" in texts.members([mid])[0] else None)
+    result = {"digest": now["digest"]}
+    messages = []
+    if p["approved_plan"] is not None:
+        approved = approval.approved_entry(p["approved_plan"], run.account_id)
+        try:
+            result["approved"] = approval.check(approved, now, approval_texts(run, known, approved, current_groups))
+        except ResolutionError as exc:
+            raise ResolutionError(exc.problems + ["the plan made now also fails: %s" % "; ".join(failing)]
+                                  if failing else exc.problems)
+        if failing:
+            return {}
+        messages.append("the plan is the approved plan %s" % now["digest"][:12])
+    if p["plan_out"] and run.check_mode:
+        result["plan_out"] = plan_file.record(p["plan_out"], run.account_id, now)
+        messages.append("plan %s written to %s for approval" % (now["digest"][:12], result["plan_out"]))
+    elif p["plan_out"]:
+        run.warn("user_groups_plan_out is written in check mode only (a plan to approve comes from the check job); "
+                 "%s was not written" % p["plan_out"])
+    result["message"] = "; ".join(messages)
+    out = {"approval": result}
+    if "plan_out" in result:
+        out["approved_plan"] = {run.account_id: now}
+    return out
 
 
 def read_account(run, tree):

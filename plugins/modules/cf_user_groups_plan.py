@@ -125,6 +125,26 @@ options:
     type: list
     elements: str
     default: []
+  plan_out:
+    description:
+      - 'In check mode, write the plan for approval to this path as C({"user_groups_approved_plan": {<account id>:
+        <plan>}}) (C(-e @PATH) loads it) and return it as RV(approved_plan). An entry of another account already in
+        the file stays (the accounts of one run write into one file, each under a lock); a file that exists and is
+        not such a file is not overwritten. The directory must exist.'
+      - The plan holds the changes per group and the fingerprint of every group the plan reads or touches (id,
+        name, policies and, where managed, members as read, normalised and without policy ids) and of the groups
+        the purge deletes, with a C(digest).
+      - Ignored, with a warning, outside check mode.
+    type: path
+  approved_plan:
+    description:
+      - A mapping of account ids to plans, as O(plan_out) wrote it. The task fails, before the role writes anything,
+        unless the plan made now equals the account's approved plan and every group it reads reads the same as at
+        approval. The message leads with the fix (plan again in check mode and approve that plan), then names each
+        group that changed and how.
+      - A mapping without a plan of this account, a plan of another account, or a plan edited since it was written
+        (its C(digest)) fails the task. In check mode too.
+    type: raw
   missing_scim:
     description:
       - A group declared with C(scim=true) that the account does not have is a problem (V(fail), with a suggestion)
@@ -235,6 +255,23 @@ groups:
   returned: success
   type: list
   elements: dict
+approval:
+  description:
+    - With O(approved_plan) or O(plan_out) only. C(digest) of the plan made now; C(approved), the digest of the
+      approved plan it matched (with O(approved_plan)); C(plan_out), the absolute path written (check mode with
+      O(plan_out)); C(message), one line on both.
+  returned: when O(approved_plan) or O(plan_out) is set
+  type: dict
+  sample: {"digest": "5b1d0e6f0c2f4e8a9d3c7b6a5f4e3d2c1b0a99887766554433221100ffeeddcc",
+           "plan_out": "/tmp/plan.json", "message": "plan 5b1d0e6f0c2f written to /tmp/plan.json for approval"}
+approved_plan:
+  description:
+    - 'The plan written to O(plan_out), keyed by the account id, C({<account id>: {format, account, planned_at, digest,
+      changes, read, labels}}).'
+    - C(changes) has per declared group what changes and the groups the purge deletes;
+      C(read) the fingerprint of each group as read; C(labels) the emails of the member ids it names.
+  returned: in check mode with O(plan_out)
+  type: dict
 api_requests:
   description: Number of API requests sent, by HTTP method, with C(total) and C(retries).
   returned: always

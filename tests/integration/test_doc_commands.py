@@ -88,6 +88,7 @@ EXPECTATIONS = [
     ("README.md", r"^ansible-playbook site\.yml\s*(#.*)?$", acme_converged),
     ("roles/user_groups/README.md", r"playbooks/apply\.yml .*--check", exported("user_groups.yml")),
     ("playbooks/multi_account/README.md", r"^ansible-playbook site\.yml\s*(#.*)?$", acme_converged),
+    ("docs/awx.md", r"^ansible-playbook site\.yml -e @approved-plan\.json", acme_converged),
     ("playbooks/create_group.yml", r"create_group\.yml", demo_group([])),
     ("playbooks/attach_policy.yml", r"attach_policy\.yml",
      demo_group([("allow", ("admin",), ("account",))])),
