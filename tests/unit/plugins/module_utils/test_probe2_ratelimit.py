@@ -84,7 +84,7 @@ print("granted=%%s wait=%%.1f took=%%.1fs size=%%d" %% (grant.granted, grant.wai
 @pytest.mark.xfail(strict=True, reason=(
     "probe2: a store whose header is intact but whose capacity field is damaged (4,294,967,295 slots in a 72-byte "
     "file) is loaded as valid; the first clock step back (or a 'last' beyond MAX_AHEAD) makes _Ring.shift/clamp "
-    "read and rewrite every slot: ~1.5 s and 8 MB per million slots, so hours and 32 GB for this one, while holding "
+    "read and rewrite every slot: ~1.5 s and 8 MB per million slots, so hours and 32 GB for this one (it does not finish in 10 s), while holding "
     "the store's lock (every other process waits LOCK_WAIT, then counts alone). A capacity that the file's size "
     "cannot hold, or far beyond any budget, should be taken as damaged and the store started afresh."))
 @pytest.mark.parametrize("case", ["clock_back", "last_far_ahead"])
@@ -96,9 +96,9 @@ def test_a_damaged_capacity_does_not_hang_the_store(tmp_path, case):
                           fp=credential_fingerprint(HOST, api_token=TOKEN), hfp=host_fingerprint(HOST))
     try:
         done = subprocess.run([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              universal_newlines=True, timeout=20)
+                              universal_newlines=True, timeout=10)
     except subprocess.TimeoutExpired:
-        pytest.fail("the reservation did not finish in 20 s (the store is walked slot by slot, lock held)")
+        pytest.fail("the reservation did not finish in 10 s (the store is walked slot by slot, lock held)")
     assert done.returncode == 0 and "granted=True" in done.stdout, done.stdout[-1500:]
 
 
