@@ -205,3 +205,55 @@ def test_two_runs_over_two_accounts_in_opposite_orders_do_not_deadlock(emulator,
                    inventory=inventory, extra_env=env)]
     results = [finish(p, tmp_path, label, 55) for p, label in zip(procs, ("ab", "ba"))]
     assert any(rc == 0 for rc, _o in results), [o[-1500:] for _rc, o in results]
+
+
+# --------------------------------------------------------------------------- what held
+def holder_and_waiter(tmp_path):
+    holder = write_playbook(str(tmp_path / "holder.yml"), [
+        {"name": "hold", "cfiam.user_groups.cf_user_group": {"name": "Probe2 holder"}},
+        {"name": "keep the lease a while", "ansible.builtin.pause": {"seconds": 25}}])
+    return holder
+
+
+def test_a_stopped_run_is_waited_for_boundedly_and_named(emulator, tmp_path):
+    """SIGSTOP (Ctrl-Z) of a run that holds the lease: another run waits max_total_wait, then fails before any
+    request to the account, naming the process and the lease file and saying a stopped process is a cause."""
+    directory = lease_dir(tmp_path)
+    first = start(emulator, tmp_path, holder_and_waiter(tmp_path), "holder", directory)
+    try:
+        assert wait_for(lambda: "Probe2 holder" in group_names(emulator), 30)
+        os.killpg(first.pid, signal.SIGSTOP)
+        emulator.clear_requests()
+        other = write_playbook(str(tmp_path / "other.yml"), [
+            {"name": "other", "cfiam.user_groups.cf_user_group": {"name": "Probe2 other"}}])
+        began = time.monotonic()
+        proc = start(emulator, tmp_path, other, "other", directory, extra_env={"CLOUDFLARE_MAX_TOTAL_WAIT": "3"})
+        rc, output = finish(proc, tmp_path, "other", 40)
+        elapsed = time.monotonic() - began
+    finally:
+        os.killpg(first.pid, signal.SIGCONT)
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+    assert rc != 0 and elapsed < 30
+    path = os.path.join(directory, [n for n in os.listdir(directory) if n.endswith(".run")][0])
+    for part in ("process %d" % first.pid, "did not end within 3 s", "nothing was written", "the process is stopped",
+                 path):
+        assert part in output, (part, output[-2000:])
+    assert [e for e in emulator.requests() if "/accounts/" in e["path"]] == []
+
+
+def test_a_check_mode_run_is_not_held_up_by_a_real_run(emulator, tmp_path):
+    directory = lease_dir(tmp_path)
+    first = start(emulator, tmp_path, holder_and_waiter(tmp_path), "holder", directory)
+    try:
+        assert wait_for(lambda: "Probe2 holder" in group_names(emulator), 30)
+        other = write_playbook(str(tmp_path / "other.yml"), [
+            {"name": "other", "cfiam.user_groups.cf_user_group": {"name": "Probe2 other"}, "check_mode": True}])
+        began = time.monotonic()
+        proc = start(emulator, tmp_path, other, "other", directory, extra_env={"CLOUDFLARE_MAX_TOTAL_WAIT": "20"})
+        rc, output = finish(proc, tmp_path, "other", 40)
+        elapsed = time.monotonic() - began
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+    assert rc == 0 and "waiting up to" not in output and elapsed < 15, output[-2000:]
