@@ -194,3 +194,98 @@ def test_a_create_whose_result_is_not_an_object(emulator, monkeypatch, result):
     made = emulator.groups_by_name("Odd result")
     assert len(made) == 1
     assert not outcome.get("failed") and outcome["group"]["id"] == made[0]["id"], outcome
+
+
+# --------------------------------------------------------------------------- slow and huge replies on a raw socket
+class _Raw(object):
+    """A loopback server that hands each connection to ``handle(conn)`` after reading the request."""
+
+    def __init__(self, handle):
+        import socket
+        import threading
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.handle = handle
+        self.base_url = "http://127.0.0.1:%d/client/v4" % self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        import threading
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn):
+        try:
+            conn.recv(65536)
+            self.handle(conn)
+        except OSError:
+            pass
+        finally:
+            conn.close()
+
+
+@pytest.fixture
+def raw():
+    servers = []
+
+    def start(handle):
+        server = _Raw(handle)
+        servers.append(server)
+        return server
+    yield start
+    for server in servers:
+        server.sock.close()
+
+
+def test_a_chunked_reply_that_never_ends_is_cut_at_the_deadline(raw, stub_client):
+    import time
+
+    def handle(conn):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     b"1\r\n[\r\n")
+        began = time.monotonic()
+        while time.monotonic() - began < 8:  # bounded whatever the client does
+            conn.sendall(b"1\r\n \r\n")
+            time.sleep(0.05)
+    server = raw(handle)
+    client = stub_client(server, timeout=1, max_retries=0, limiter=False)
+    began = time.monotonic()
+    with pytest.raises(CloudflareAPIError, match="within timeout=1 s"):
+        client.get("/x")
+    assert time.monotonic() - began < 2.5
+
+
+def test_a_gzip_bomb_is_refused_at_the_size_bound(raw, stub_client):
+    """100 KiB of gzip that inflates to 96 MiB: the decoded size counts, the reply is refused, not inflated whole."""
+    import gzip
+    import time
+    body = gzip.compress(b" " * (96 << 20), compresslevel=9)
+
+    def handle(conn):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    server = raw(handle)
+    client = stub_client(server, timeout=10, max_retries=0, limiter=False)
+    began = time.monotonic()
+    with pytest.raises(CloudflareAPIError, match="larger than %d bytes" % (16 << 20)):
+        client.get("/x")
+    assert time.monotonic() - began < 5
+
+
+def test_headers_then_silence_within_the_announced_length(raw, stub_client):
+    import time
+
+    def handle(conn):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"succ")
+        time.sleep(4)
+    server = raw(handle)
+    client = stub_client(server, timeout=1, max_retries=0, limiter=False)
+    began = time.monotonic()
+    with pytest.raises(CloudflareAPIError, match="no reply in time"):
+        client.get("/x")
+    assert time.monotonic() - began < 2.5
