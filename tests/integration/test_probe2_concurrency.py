@@ -183,8 +183,8 @@ def crossed_playbook(tmp_path, label, first, second):
         return dict(ACCOUNT_PLAY, hosts=host, tasks=[
             {"name": title, "cfiam.user_groups.cf_user_group": {"name": "Probe2 %s" % label}}])
     middle = dict(ACCOUNT_PLAY, tasks=[{"name": "other work", "ansible.builtin.pause": {"seconds": 6}}])
-    return play_file(tmp_path, "%s.yml" % label, [play(first, "first account"), middle,
-                                                   play(second, "second account")])
+    plays = [play(first, "first account"), middle, play(second, "second account")]
+    return play_file(tmp_path, "%s.yml" % label, plays)
 
 
 @pytest.mark.xfail(strict=True, reason=(

@@ -12,8 +12,8 @@ DECLARATION = [{"name": "Probe2 CM", "policies": [{"permission_groups": ["admin_
 
 @pytest.mark.parametrize("apply_check, cli_check, writes", [(True, False, False), (False, True, True)])
 def test_include_role_apply_check_mode(emulator, run_playbook, apply_check, cli_check, writes):
-    tasks = [{"name": "The role", "ansible.builtin.include_role": {"name": ROLE,
-                                                                  "apply": {"check_mode": apply_check}}}]
+    include = {"name": ROLE, "apply": {"check_mode": apply_check}}
+    tasks = [{"name": "The role", "ansible.builtin.include_role": include}]
     run = run_playbook(tasks=tasks, vars={"user_groups": DECLARATION}, check=cli_check)
     assert run.rc == 0, run
     summary = run.role_summary()

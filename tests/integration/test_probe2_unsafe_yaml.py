@@ -57,8 +57,8 @@ def hostile(folder):
                     "multi\nline " + lookup(9): "a\nb " + lookup(10)},
         "rows": [{"name": lookup(11), "id": "abc"}, {"name": "Ok", "id": lookup(12)}],
         "yes": lookup(13), "<<": {"x": lookup(14)}, "multi": "x\r\n\u2028" + lookup(15),
-        "#jinja2:variable_start_string:'[[', variable_end_string:']]'": "[[ lookup('pipe', 'touch %s') ]]"
-                                                                           % os.path.join(folder, "ran-16"),
+        "#jinja2:variable_start_string:'[[', variable_end_string:']]'": (
+            "[[ lookup('pipe', 'touch %s') ]]" % os.path.join(folder, "ran-16")),
     }
 
 
