@@ -51,8 +51,10 @@ def finish(proc, tmp_path, label, timeout):
         proc.wait(timeout=timeout)
     finally:
         if proc.poll() is None:
+            workers = workers_of(proc.pid)  # ansible-core 2.19+ workers have a session of their own
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(timeout=10)
+            kill_orphans(workers)
     return proc.returncode, " ".join((tmp_path / ("%s.log" % label)).read_text().split())
 
 
@@ -220,8 +222,10 @@ def test_a_stopped_run_is_waited_for_boundedly_and_named(emulator, tmp_path):
     request to the account, naming the process and the lease file and saying a stopped process is a cause."""
     directory = lease_dir(tmp_path)
     first = start(emulator, tmp_path, holder_and_waiter(tmp_path), "holder", directory)
+    workers = []
     try:
         assert wait_for(lambda: "Probe2 holder" in group_names(emulator), 30)
+        workers = workers_of(first.pid)  # ansible-core 2.19+ workers have a session of their own
         os.killpg(first.pid, signal.SIGSTOP)
         emulator.clear_requests()
         other = write_playbook(str(tmp_path / "other.yml"), [
@@ -231,9 +235,11 @@ def test_a_stopped_run_is_waited_for_boundedly_and_named(emulator, tmp_path):
         rc, output = finish(proc, tmp_path, "other", 40)
         elapsed = time.monotonic() - began
     finally:
+        workers += workers_of(first.pid)  # the worker of the pause task, started after the first look
         os.killpg(first.pid, signal.SIGCONT)
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
+        kill_orphans(workers)
     assert rc != 0 and elapsed < 30
     path = os.path.join(directory, [n for n in os.listdir(directory) if n.endswith(".run")][0])
     for part in ("process %d" % first.pid, "did not end within 3 s", "nothing was written", "the process is stopped",
@@ -245,8 +251,10 @@ def test_a_stopped_run_is_waited_for_boundedly_and_named(emulator, tmp_path):
 def test_a_check_mode_run_is_not_held_up_by_a_real_run(emulator, tmp_path):
     directory = lease_dir(tmp_path)
     first = start(emulator, tmp_path, holder_and_waiter(tmp_path), "holder", directory)
+    workers = []
     try:
         assert wait_for(lambda: "Probe2 holder" in group_names(emulator), 30)
+        workers = workers_of(first.pid)
         other = write_playbook(str(tmp_path / "other.yml"), [
             {"name": "other", "cfiam.user_groups.cf_user_group": {"name": "Probe2 other"}, "check_mode": True}])
         began = time.monotonic()
@@ -254,8 +262,10 @@ def test_a_check_mode_run_is_not_held_up_by_a_real_run(emulator, tmp_path):
         rc, output = finish(proc, tmp_path, "other", 40)
         elapsed = time.monotonic() - began
     finally:
+        workers += workers_of(first.pid)
         os.killpg(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
+        kill_orphans(workers)
     assert rc == 0 and "waiting up to" not in output and elapsed < 15, output[-2000:]
 
 
