@@ -108,14 +108,14 @@ options:
       - Independently of this budget, the requests left that Cloudflare reports in its C(Ratelimit) or
         C(x-ratelimit-*) reply headers are spread out before they run out, and a HTTP 429 makes every process
         using the credential wait.
-      - V(0) turns the local budget off (the server's reports still count).
+      - V(0) turns the local budget off (the server's reports still count). At most V(100000).
       - If not set, the value of the E(CLOUDFLARE_RATE_LIMIT) environment variable is used.
     type: int
     default: 1100
   rate_limit_per_second:
     description:
       - Most requests per second to one API host from this controller, across every credential and process
-        (Cloudflare allows 200 per second per IP). V(0) turns it off.
+        (Cloudflare allows 200 per second per IP). V(0) turns it off. At most V(100000).
       - If not set, the value of the E(CLOUDFLARE_RATE_LIMIT_PER_SECOND) environment variable is used.
     type: int
     default: 100

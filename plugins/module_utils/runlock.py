@@ -15,7 +15,8 @@ in the rate budget's directory names that process (pid and start time). Every la
 ansible-playbook run goes on at once; a task of another run waits until the owner has ended (the lease is
 then stale and taken over), at most ``wait`` seconds, and fails saying which process holds the account,
 where the lease is and how to clear it. A lease whose process is gone (finished, killed, or its pid reused
-by another program) is taken over at once.
+by another program) is taken over at once, and so is one that names no valid process (pid 0, negative, 1,
+beyond a C int, not a number: a damaged file).
 
 Where the directory cannot be used (no file locking, a directory of another user), or its lock stays held,
 runs are not serialised and a warning says so; nothing else changes.
@@ -40,6 +41,13 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.ratelimit import
 )
 
 POLL = 1.0  # seconds between two looks at a lease held by a live process
+MAX_PID = 2 ** 31 - 1  # a pid is a C int
+
+
+def valid_pid(value):
+    """True when ``value`` can name the ansible-playbook process of a run: an int (not a bool) above 1 (0 and
+    negative values name process groups to ``kill``, 1 is init) that fits a C int."""
+    return type(value) is int and 1 < value <= MAX_PID
 
 
 class RunLeaseBusy(Exception):
@@ -73,8 +81,11 @@ def process_start(pid):
 def process_alive(pid, start=None):
     """True while ``pid`` runs and, when ``start`` is known, is the same process (not a reused pid).
 
-    A process that has ended but whose parent has not collected it yet (a zombie) has ended.
+    A process that has ended but whose parent has not collected it yet (a zombie) has ended. A value that cannot
+    name a run (see ``valid_pid``) is never alive.
     """
+    if not valid_pid(pid):
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -119,7 +130,11 @@ class RunLease(object):
         Returns True when the lease is held, False when runs cannot be serialised here (a warning said why);
         raises ``RunLeaseBusy`` when another run still holds it after the wait.
         """
-        problem = "file locking (fcntl) is not available" if not HAS_FCNTL else private_directory(self.directory)
+        problem = "file locking (fcntl) is not available" if not HAS_FCNTL else None
+        if problem is None and not valid_pid(self.owner):
+            problem = ("the ansible-playbook process is process %s (a container started with ansible-playbook as its "
+                       "command), which cannot name a run" % self.owner)
+        problem = problem or private_directory(self.directory)
         if problem:
             return self._unserialised(problem)
         began = self._clock()
@@ -152,7 +167,8 @@ class RunLease(object):
                 holder = json.loads(backend.read(0, 4096).decode("utf-8") or "null")
             except (ValueError, UnicodeDecodeError):
                 holder = None
-            if isinstance(holder, dict) and isinstance(holder.get("pid"), int) and holder["pid"] != self.owner \
+            # A pid that cannot name a run (0, negative, 1, a boolean, beyond a C int: a damaged file) is no holder.
+            if isinstance(holder, dict) and valid_pid(holder.get("pid")) and holder["pid"] != self.owner \
                     and process_alive(holder["pid"], holder.get("start")):
                 return holder
             if not (isinstance(holder, dict) and holder.get("pid") == self.owner):

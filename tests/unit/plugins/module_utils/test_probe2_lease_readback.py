@@ -57,57 +57,6 @@ def lease(lease_dir, clock, wait=5):
                     notice=[].append, sleep=clock.sleep, clock=clock)
 
 
-# --------------------------------------------------------------------------- garbage lease files
-@pytest.mark.parametrize("content", ["", "null", "[]", "{}", "{not json", '{"pid": "123"}', '{"pid": 1.5}',
-                                     "\xff\xfe", '{"pid": null}'])
-def test_garbage_that_names_no_pid_is_taken_over_at_once(lease_dir, content):
-    clock = Clock()
-    path = write_lease(lease_dir, content)
-    assert lease(lease_dir, clock).acquire() is True and clock.sleeps == []
-    with open(path) as handle:
-        assert json.load(handle)["pid"] == os.getpid()
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "probe2: a lease naming pid 0 or a negative pid (a damaged file, or a pid read in another pid namespace) is "
-    "taken for a live run: process_alive() calls os.kill(0 or -1, 0), which signals a process group / every "
-    "process and succeeds, and /proc/0 does not exist so no start time contradicts it. Every run waits "
-    "max_total_wait and fails naming 'process 0'. Only positive pids can name a run."))
-@pytest.mark.parametrize("pid", [0, -1])
-def test_a_lease_naming_pid_zero_or_negative_is_taken_over(lease_dir, pid):
-    clock = Clock()
-    write_lease(lease_dir, json.dumps({"pid": pid, "start": None, "since": 1.7e9}))
-    assert lease(lease_dir, clock).acquire() is True and clock.sleeps == []
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "probe2: a lease whose pid is JSON true is taken as pid 1 (bool is an int): init is alive, so every run waits "
-    "max_total_wait and fails. A boolean is not a pid."))
-def test_a_lease_naming_pid_true_is_taken_over(lease_dir):
-    clock = Clock()
-    write_lease(lease_dir, json.dumps({"pid": True, "since": 1.7e9}))
-    assert lease(lease_dir, clock).acquire() is True and clock.sleeps == []
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "probe2: a lease whose pid does not fit a C int (a damaged file: {\"pid\": 1099511627776}) makes os.kill raise "
-    "OverflowError, which neither RunLease.acquire (OSError only) nor TaskRun.run catches: every task of every "
-    "run on the account crashes with an unhandled exception instead of taking the damaged lease over."))
-def test_a_lease_naming_a_huge_pid_is_taken_over(lease_dir):
-    clock = Clock()
-    write_lease(lease_dir, json.dumps({"pid": 2 ** 40, "since": 1.7e9}))
-    assert lease(lease_dir, clock).acquire() is True and clock.sleeps == []
-
-
-def test_a_lease_naming_init_blocks_with_a_message_that_names_the_file(lease_dir):
-    """What a lease of pid 1 (see the integration probe: an orphaned worker takes it) does to every later run."""
-    clock = Clock()
-    path = write_lease(lease_dir, json.dumps({"pid": 1, "start": runlock.process_start(1), "since": 1.7e9}))
-    with pytest.raises(RunLeaseBusy) as info:
-        lease(lease_dir, clock, wait=5).acquire()
-    assert "process 1" in str(info.value) and path in str(info.value) and sum(clock.sleeps) == 5
-
-
 # --------------------------------------------------------------------------- a create whose read-back fails
 def new_run(emulator):
     return TaskRun("cfiam.user_groups.cf_user_group", dict(
