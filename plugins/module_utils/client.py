@@ -411,8 +411,8 @@ def describe_network_error(exc):
         kind = "tls"
     elif isinstance(exc, requests.exceptions.ConnectTimeout):
         kind = "connect_timeout"
-    elif isinstance(exc, requests.exceptions.Timeout):
-        kind = "timeout"
+    elif isinstance(exc, requests.exceptions.Timeout) or "ReadTimeoutError" in names:
+        kind = "timeout"  # requests raises a ConnectionError for a read that timed out within the body
     elif "NewConnectionError" in names:
         kind = "connect"
     elif isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,

@@ -548,3 +548,17 @@ class TestEndlessReplies(object):
         with pytest.raises(CloudflareAPIError, match="no reply in time"):
             client.get("/x")
         assert time.monotonic() - began < 2.5
+
+    def test_a_read_that_times_out_within_the_body_is_a_timeout(self):
+        """requests wraps urllib3's ReadTimeoutError in a ConnectionError when the body stalls: still a timeout."""
+        import requests
+        from urllib3.exceptions import ReadTimeoutError
+        from ansible_collections.cfiam.user_groups.plugins.module_utils.client import describe_network_error
+        try:
+            try:
+                raise ReadTimeoutError(None, "/x", "Read timed out.")
+            except ReadTimeoutError as inner:
+                raise requests.exceptions.ConnectionError(inner)
+        except requests.exceptions.ConnectionError as exc:
+            kind, _detail = describe_network_error(exc)
+        assert kind == "timeout"
