@@ -14,6 +14,7 @@ __metaclass__ = type
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_group
 from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import (
+    LOOK_ALIKE,
     ResolutionError,
     is_id,
     name_literal,
@@ -21,7 +22,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     POLICY_OPTIONS,
-    name_problems,
+    new_name_problems,
     parse_policies,
     policies_from_api,
     resolve_members,
@@ -37,6 +38,8 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     policy_zone_ids,
 )
 from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
+
+NAME_HINT = "to rename a group that has such a name, give its id with the new name"
 
 
 class ActionModule(CloudflareAction):
@@ -82,9 +85,10 @@ class ActionModule(CloudflareAction):
         """``(group or None, problems)``: the group by exact name or id; a chosen id cannot be created."""
         p = run.params
         name, group_id = p["name"], p["id"]
-        problems = name_problems(name, "name") if name is not None else []
-        group, found = run.catalogue.find_user_group(name=None if group_id is not None else name, group_id=group_id)
-        problems.extend(found)
+        group, problems = run.catalogue.find_user_group(name=None if group_id is not None else name, group_id=group_id)
+        if name is not None and group_id is None and group is None and p["state"] == "present":
+            # A group to create: its name must be clean. A name that finds a group is taken as it is.
+            problems.extend(new_name_problems(name, "name", NAME_HINT))
         if p["state"] == "present" and group is None and group_id is not None:
             problems.append("user group id '%s' does not exist in account %s%s; a group cannot be created with a "
                             "chosen id (omit id to create a group by name)" % (
@@ -101,6 +105,7 @@ class ActionModule(CloudflareAction):
         catalogue = run.catalogue
         rename = group is not None and name is not None and name != group.get("name")
         if rename:
+            problems.extend(new_name_problems(name, "name", NAME_HINT))
             taken = [g for g in catalogue.user_groups_named(name) if g.get("id") != group["id"]]
             if taken:
                 problems.append("cannot rename user group '%s' (%s) to '%s': user group %s already has that name" % (
@@ -111,7 +116,8 @@ class ActionModule(CloudflareAction):
         if p["policies"] is not None:
             run.doing("resolve the policies of user group '%s'" % ref)
             try:
-                desired = parse_policies(p["policies"], catalogue, warnings=run.warnings)
+                owner = group.get("name") if group is not None else ref
+                desired = parse_policies(p["policies"], catalogue, "group '%s' policies" % owner, warnings=run.warnings)
             except ResolutionError as exc:
                 problems.extend(exc.problems)
         if p["members"] is not None:
@@ -193,8 +199,8 @@ class ActionModule(CloudflareAction):
 
 
 def look_alikes(run, group, problems):
-    """A new name (a create, or a rename of ``group``) that differs from another group's only by case, spaces or
-    Unicode form: a problem (``lookalike_names: fail``) or a warning (``warn``)."""
+    """A new name (a create, or a rename of ``group``) that looks like another group's (``comparable_name``): a
+    problem (``lookalike_names: fail``) or a warning (``warn``)."""
     name = run.params["name"]
     others = [g for g in run.catalogue.user_groups_like(name) if group is None or g.get("id") != group["id"]]
     if not others:
@@ -202,11 +208,11 @@ def look_alikes(run, group, problems):
     names = ", ".join("%s (%s)" % (shown_name(g.get("name")), g.get("id")) for g in others)
     doing = "created" if group is None else "renamed from %s (%s)" % (shown_name(group.get("name")), group["id"])
     if run.params["lookalike_names"] == "warn":
-        run.warn("user group %s is %s next to %s: their names differ only by case, spaces or Unicode form"
-                 % (shown_name(name), doing, names))
+        run.warn("user group %s is %s next to %s: their names %s" % (shown_name(name), doing, names, LOOK_ALIKE))
         return
     problems.append(
-        "user group %s would be %s next to %s: their names differ only by case, spaces or Unicode form, and two "
-        "look-alike groups hide each other's access. To rename the existing group, give its id with name: %s; to "
-        "address it, write its name exactly as %s; to make a second group anyway, set lookalike_names: warn" % (
-            shown_name(name), doing, names, name_literal(name), " or ".join(name_literal(g.get("name")) for g in others)))
+        "to rename the existing group, give its id with name: %s; to address it, write its name exactly as %s; to make "
+        "a second group anyway, set lookalike_names: warn. User group %s would be %s next to %s: their names %s, and "
+        "two look-alike groups hide each other's access" % (
+            name_literal(name), " or ".join(name_literal(g.get("name")) for g in others), shown_name(name), doing,
+            names, LOOK_ALIKE))

@@ -56,7 +56,8 @@ class ActionModule(CloudflareAction):
         run.doing("resolve the policies for %s" % label)
         desired = []
         try:
-            desired = parse_policies(p["policies"], run.catalogue, warnings=run.warnings)
+            owner = (group or {}).get("name") or ref
+            desired = parse_policies(p["policies"], run.catalogue, "group '%s' policies" % owner, warnings=run.warnings)
         except ResolutionError as exc:
             problems.extend(exc.problems)
         if problems:

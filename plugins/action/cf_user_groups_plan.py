@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import time
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, shown_name, suggest
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
@@ -22,7 +23,11 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     policies_from_api,
     resolve_members,
 )
-from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import over_ratio, plan_account
+from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import (
+    over_ratio,
+    plan_account,
+    removal_share,
+)
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     diff,
     group_diff_side,
@@ -32,6 +37,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     member_view,
     member_views,
     policy_item,
+    policy_line,
     policy_views,
     policy_zone_ids,
     readable_policies,
@@ -60,17 +66,20 @@ class ActionModule(CloudflareAction):
         purge_exclude=dict(type="list", elements="str", default=[]),
         missing_scim=dict(type="str", default="fail", choices=["fail", "warn"]),
         lookalike_names=dict(type="str", default="fail", choices=["fail", "warn"]),
-        max_removal_ratio=dict(type="float", default=0.25),
+        # A share from 0 to 1, checked here (removal_share): a float type would take true for 1 and round 0.29.
+        max_removal_ratio=dict(type="raw", default=0.25),
         protected_members=dict(type="list", elements="str", default=[]),
     )
 
     def run_task(self, run):
         p = run.params
+        started = time.monotonic()
         run.doing("plan the user groups of account %s" % run.account_id)
         problems = []
-        if not 0 <= p["max_removal_ratio"] <= 1:
-            problems.append("user_groups_max_removal_ratio must be between 0 and 1 (a share of what exists), got %s"
-                            % p["max_removal_ratio"])
+        ratio = removal_share(p["max_removal_ratio"])
+        if ratio is None:
+            problems.append("set user_groups_max_removal_ratio to a number from 0 to 1 (the share of what exists a run "
+                            "may remove, 0.25 by default; 1 allows any removal), got %r" % (p["max_removal_ratio"],))
         excludes = compile_excludes(p["purge_exclude"], problems)
         current_groups, listings = read_account(run, p["user_groups"])
         desired, found = parse_declaration(p["user_groups"], run.catalogue, run.warnings)
@@ -82,22 +91,25 @@ class ActionModule(CloudflareAction):
                             lookalike_names=p["lookalike_names"], protected_member_ids=protected)
         problems.extend(plan.problems)
         problems.extend(missing_scim(run, plan.missing_scim, fail=p["missing_scim"] == "fail"))
-        doomed = read_doomed_members(run, plan, protected)
+        doomed = read_doomed_members(run, plan)
         known = dict((m["id"], m) for ms in list(listings.values()) + list(doomed.values()) for m in ms or [])
         problems.extend(protected_in_deletes(run, plan, doomed, protected, known))
-        figures = plan.removals(len(current_groups))
-        problems.extend(removal_problems(run, plan, figures, p["max_removal_ratio"], known))
+        figures = plan.removals(len(current_groups), sum(len(ms or []) for ms in doomed.values()))
+        if ratio is not None:
+            problems.extend(removal_problems(run, plan, figures, ratio, known, doomed))
         if problems:
             raise ResolutionError(problems)
-        warn_about(run, plan, known)
+        warn_about(run, plan)
+        progress = progress_line(run, plan, current_groups, listings, time.monotonic() - started)
+        run.say(progress)
         apply_items, diffs, declared, summary = report_groups(run, plan, known)
         summary["removals"] = dict((k, {"removed": r, "of": t}) for k, (r, t) in figures.items())
-        summary["removals"]["max_ratio"] = p["max_removal_ratio"]
+        summary["removals"]["max_ratio"] = float(ratio)
         deletes = report_deletes(run, plan, current_policies, doomed, diffs, summary)
         account = {"id": run.account_id, "name": run.account_name}
         return run.result(changed=plan.changed, diff=diffs, apply=apply_items, delete=deletes,
                           summary=dict(summary, account=account), groups=declared, account=account,
-                          check_mode=run.check_mode)
+                          check_mode=run.check_mode, progress=progress)
 
 
 def read_account(run, tree):
@@ -132,9 +144,10 @@ def protected_member_ids(run, refs, problems):
     return ids
 
 
-def read_doomed_members(run, plan, protected):
-    """Member listings of the groups the purge deletes, when the diff shows them or protected members must be kept."""
-    if not plan.delete or not (run.diff_mode or protected):
+def read_doomed_members(run, plan):
+    """Member listings of the groups the purge deletes: their memberships count among the removals, the diff shows
+    them, and a protected member keeps the group."""
+    if not plan.delete:
         return {}
     listings = run.api.list_group_members_many([g["id"] for g in plan.delete])
     for members in listings.values():
@@ -159,15 +172,23 @@ def group_ref(group):
     return "%s (%s)" % (shown_name(group.get("name")), group.get("id"))
 
 
-def removed_items(run, plan, known):
-    """What the plan removes, by kind, as people read it (group names; emails per group; policy counts per group)."""
-    members = [(w.name, g.members.to_remove) for w, g in plan.groups if g.members is not None and g.members.to_remove]
+def removed_items(run, plan, known, doomed):
+    """What the plan removes, by kind, as people read it: group names; emails per group (a deleted group's members
+    too); the policies detached from each group, one line each."""
+    catalogue = run.catalogue
+    members = [(shown_name(w.name), g.members.to_remove) for w, g in plan.groups
+               if g.members is not None and g.members.to_remove]
+    members += [("%s (deleted)" % shown_name(g.get("name")), [m["id"] for m in doomed.get(g["id"]) or []])
+                for g in plan.delete if doomed.get(g["id"])]
     policies = [(w.name, g.policies.removed) for w, g in plan.groups if g.policies is not None and g.policies.removed]
+    for _name, removed in policies:
+        catalogue.learn_zone_names(policy_zone_ids(removed, catalogue))
     return {
         "groups": [shown_name(g.get("name")) for g in plan.delete],
-        "members": ["%s: %s" % (shown_name(name), ", ".join(member_labels(member_views(ids, run.catalogue, known))))
+        "members": ["%s: %s" % (name, ", ".join(member_labels(member_views(ids, catalogue, known))))
                     for name, ids in members],
-        "policies": ["%s: %d" % (shown_name(name), len(removed)) for name, removed in policies],
+        "policies": ["%s: %s" % (shown_name(name), ", ".join(
+            policy_line(r) for r in readable_policies(policy_views(removed, catalogue)))) for name, removed in policies],
     }
 
 
@@ -176,24 +197,34 @@ REMOVALS = (("groups", "delete %d of the account's %d user groups"),
             ("policies", "detach %d of the %d policies of the declared groups"))
 
 
-def removal_problems(run, plan, figures, ratio, known):
-    """A run that removes more than ``ratio`` of the account's groups, of the declared groups' memberships or of
-    their policies fails before any write, with the figures and how to allow it."""
+def percent(part, whole):
+    """``29%``, ``28.6%``: a share as people read it (one decimal at most)."""
+    value = 100.0 * part / whole if whole else 100.0
+    return ("%.1f" % value).rstrip("0").rstrip(".") + "%"
+
+
+def removal_problems(run, plan, figures, ratio, known, doomed):
+    """A run that removes more than ``ratio`` (a Fraction) of the account's groups, of the memberships of the declared
+    groups and the deleted ones, or of the declared groups' policies fails before any write: the way to allow it
+    first, then the figures and what would go."""
     problems = []
     items = None
+    shown = "%g" % float(ratio)
     for kind, text in REMOVALS:
         removed, total = figures[kind]
         if not over_ratio(removed, total, ratio):
             continue
-        items = items or removed_items(run, plan, known)
+        items = items or removed_items(run, plan, known, doomed)
         listed = items[kind]
         more = " and %d more" % (len(listed) - 10) if len(listed) > 10 else ""
+        what = text % (removed, total) + (" and of the groups the purge deletes" if kind == "members" and any(
+            doomed.get(g["id"]) for g in plan.delete) else "")
         problems.append(
-            "the run would %s (%d%%), more than user_groups_max_removal_ratio %s (%d%%) allows: %s%s. Check the "
-            "declaration (an empty or partly rendered user_groups, members: [] where a list was meant); if this is "
-            "intended, run again with -e user_groups_max_removal_ratio=1" % (
-                text % (removed, total), round(100.0 * removed / total) if total else 100, ratio,
-                round(100.0 * ratio), "; ".join(listed[:10]), more))
+            "check the declaration (an empty or partly rendered user_groups, members: [] where a list was meant); if "
+            "the removal is intended, run again with -e user_groups_max_removal_ratio=1. The run would %s (%s), more "
+            "than user_groups_max_removal_ratio %s (%s) allows: %s%s" % (
+                what, percent(removed, total), shown, percent(ratio.numerator, ratio.denominator),
+                "; ".join(listed[:10]), more))
     return problems
 
 
@@ -212,19 +243,46 @@ def missing_scim(run, names, fail):
     return problems
 
 
-def warn_about(run, plan, known):
+def warn_about(run, plan):
+    """What needs a person: the plan's own warnings (look-alikes kept with lookalike_names=warn, ...), and in check
+    mode, where a purge is reviewed, one line on deletes Cloudflare may refuse. What the run does on purpose (groups
+    the purge spares, protected members kept) is no warning: it is in the progress line, the diff and
+    user_groups_result; a refused delete is warned about when it happens."""
     for warning in plan.warnings:
         run.warn(warning)
-    for pattern, protected in sorted(plan.protected.items()):
-        run.warn("purge: '%s' protects %s" % (pattern, ", ".join("'%s'" % n for n in protected)))
-    for name, spared in sorted(plan.spared.items()):
-        run.warn("group '%s' keeps %s: protected (user_groups_protected_members), although its exclusive member list "
-                 "leaves them out" % (name, ", ".join(member_labels(member_views(spared, run.catalogue, known)))))
-    if plan.delete:
-        run.warn("purge deletes %s. Cloudflare may refuse any of these deletes: it refuses to delete a group pushed by "
-                 "an identity provider, and its API does not say which groups those are. A refused delete is reported "
-                 "in user_groups_result.delete_refused; exclude such groups with user_groups_purge_exclude (e.g. "
-                 "'^Okta ') or declare them with scim: true" % ", ".join("'%s'" % g.get("name") for g in plan.delete))
+    if plan.delete and run.check_mode:
+        run.warn("the purge deletes %d group(s); Cloudflare may refuse to delete a group pushed by an identity "
+                 "provider (reported in user_groups_result.delete_refused, not fatal): exclude such groups with "
+                 "user_groups_purge_exclude or declare them with scim: true" % len(plan.delete))
+
+
+def _count(number, one, many):
+    return "%s %s" % ("{:,}".format(number), one if number == 1 else many)
+
+
+def progress_line(run, plan, current_groups, listings, seconds):
+    """One line: what the plan read, how long it took and what changes (printed before the diffs)."""
+    label = run.account_label() or "account %s" % run.account_id
+    memberships = sum(len(members or []) for members in listings.values())
+    changing = [gplan for _wanted, gplan in plan.groups if gplan.changed]
+    parts = ["%s: read %s and %s in %.1f s" % (label, _count(len(current_groups), "group", "groups"),
+                                                _count(memberships, "membership", "memberships"), seconds)]
+    if changing or plan.delete:
+        what = [("create", len([g for g in changing if g.create])),
+                ("update", len([g for g in changing if not g.create])), ("delete", len(plan.delete))]
+        parts.append("%s change%s (%s)" % (_count(len(changing) + len(plan.delete), "group", "groups"),
+                                           "s" if len(changing) + len(plan.delete) == 1 else "",
+                                           ", ".join("%s %d" % (w, n) for w, n in what if n)))
+    else:
+        parts.append("no group changes")
+    spared = sorted(set(n for names in plan.protected.values() for n in names))
+    if spared:
+        parts.append("the purge spares %s (user_groups_purge_exclude)" % _count(len(spared), "group", "groups"))
+    kept = sum(len(ids) for ids in plan.spared.values())
+    if kept:
+        parts.append("%s kept (user_groups_protected_members)" % _count(kept, "protected membership",
+                                                                         "protected memberships"))
+    return "; ".join(parts)
 
 
 def apply_item(run, wanted, gplan):

@@ -26,8 +26,8 @@ from ansible_collections.cfiam.user_groups.plugins.plugin_utils.access_report im
 )
 
 
-def access_report(result, previous=None):
-    return report(result, previous)
+def access_report(result, previous=None, previous_name=None):
+    return report(result, previous, previous_name)
 
 
 def access_report_csv(data):
@@ -42,8 +42,8 @@ def access_report_html(data):
     return to_html(data)
 
 
-def access_report_files(result, previous=None):
-    return files(result, previous)
+def access_report_files(result, previous=None, previous_name=None):
+    return files(result, previous, previous_name)
 
 
 def access_report_index(reports, links=None):

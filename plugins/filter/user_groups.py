@@ -241,6 +241,7 @@ def user_groups_run_summary(plan, applied=None, deleted=None, check_mode=None):
     planned = dict(plan.get("summary") or {})
     if check_mode or plan.get("check_mode") is True:
         planned.update(check_mode=True, delete_refused=[], failed=[], written=[], changed=bool(plan.get("changed")))
+        planned["message"] = run_message(planned, plan)
         return planned
     summary = {"created": [], "updated": [], "deleted": [], "delete_refused": [], "members_added": {},
                "members_removed": {}, "failed": [], "written": [], "renamed": {},
@@ -278,7 +279,46 @@ def user_groups_run_summary(plan, applied=None, deleted=None, check_mode=None):
     failed = set(f["name"] for f in summary["failed"])
     summary["unchanged"] = len([g for g in groups if g.get("name") not in touched and g.get("name") not in failed])
     summary["changed"] = bool(touched or summary["deleted"] or summary["written"])
+    summary["message"] = run_message(summary, plan)
     return summary
+
+
+def _listed(names, limit=5):
+    names = list(names)
+    shown = ", ".join("'%s'" % n for n in names[:limit])
+    return shown + (" and %d more" % (len(names) - limit) if len(names) > limit else "")
+
+
+def run_message(summary, plan):
+    """One line for people: what the run changed (would change, in check mode), or that nothing did."""
+    account = summary.get("account") or {}
+    where = _account_label(account) or ("account %s: " % account["id"] if account.get("id") else "")
+    check = summary.get("check_mode")
+    parts = []
+    for key, verb in (("created", "create"), ("updated", "update"), ("deleted", "delete")):
+        names = summary.get(key) or []
+        if names:
+            parts.append("%s %d (%s)" % (verb if check else key, len(names), _listed(names)))
+    renamed = summary.get("renamed") or {}
+    if renamed:
+        parts.append("%s %s" % ("rename" if check else "renamed",
+                                ", ".join("'%s' to '%s'" % pair for pair in sorted(renamed.items()))))
+    added = sum(len(v) for v in (summary.get("members_added") or {}).values())
+    removed = sum(len(v) for v in (summary.get("members_removed") or {}).values())
+    if added or removed:
+        parts.append("members: %d %s, %d %s" % (added, "to add" if check else "added", removed,
+                                                 "to remove" if check else "removed"))
+    failed = summary.get("failed") or []
+    refused = summary.get("delete_refused") or []
+    if failed:
+        parts.append("%d failed (user_groups_result.failed)" % len(failed))
+    if refused:
+        parts.append("%d delete(s) refused by Cloudflare (user_groups_result.delete_refused)" % len(refused))
+    if not parts:
+        total = len(plan.get("groups") or [])
+        return "%sno change: the %d declared group%s already match%s%s" % (
+            where, total, "" if total == 1 else "s", "es" if total == 1 else "", " (check mode)" if check else "")
+    return "%s%s%s" % (where, "check mode, nothing written: would " if check else "", "; ".join(parts))
 
 
 class FilterModule(object):

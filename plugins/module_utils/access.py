@@ -19,12 +19,15 @@ groups guide. So, for one member:
   (effective access is the union of the member's own policies and its groups' policies);
 * a policy of the member's listing whose id is the id of a group's policy is that group's (``group:<name>``);
 * otherwise, when Cloudflare repeats group policy ids on members anywhere in the account, it is ``direct``;
-* otherwise it is inherited when it equals (as a ``Policy`` value) a policy of one of the member's groups, and
-  ``direct`` when it matches none.
+* otherwise, when the member's listing lacks a policy of one of the member's groups, the listing holds the member's
+  own policies only (Cloudflare's "direct only" answer), and every policy in it is ``direct``;
+* otherwise a policy equal (as a ``Policy`` value) to a policy of the member's groups is taken as a group's copy,
+  as many times as the member's groups give it; a copy beyond that, or a policy that matches none, is ``direct``.
 
-This holds whether the listing includes inherited policies (with the group's policy ids or with ids of their own)
-or holds only the member's own ones. What it cannot see: without repeated ids, a direct policy exactly equal to a
-policy of one of the member's groups is shown via the group only.
+The evidence is the member's own: one listing read a moment apart from a group's (a policy added in between) can
+mislead only about that member, never about the whole account. What cannot be told apart: a listing that holds
+exactly the policies of the member's groups, each as many times as they give it, may be the groups' copies or a
+"direct only" listing whose direct policies equal them; they are shown via the groups only.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -32,8 +35,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import pg_deprecation, pg_label
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import RESOURCE_OBJECT_PREFIXES, Policy
-from ansible_collections.cfiam.user_groups.plugins.module_utils.views import member_view, policy_view, readable_policy
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Policy
+from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
+    member_view,
+    policy_view,
+    readable_policy,
+    scope_text,
+)
 
 DIRECT = "direct"
 GROUP_PREFIX = "group:"
@@ -46,37 +54,6 @@ def is_super_admin(pg):
     """Cloudflare's Super Administrator role: label ``super_admin`` or a name starting "Super Administrator"."""
     name = ((pg or {}).get("name") or "").strip().lower()
     return pg_label(pg) in SUPER_ADMIN_LABELS or name.startswith(SUPER_ADMIN_NAME)
-
-
-def scope_text(scope):
-    """One line for a readable scope (``readable_policy`` without access and roles)."""
-    if scope.get("scope") == "account":
-        return "account"
-    if "zones" in scope:
-        return "zones: %s" % ", ".join(scope["zones"])
-    if "resource_groups" in scope:
-        return "resource groups: %s" % ", ".join(scope["resource_groups"])
-    parts = []
-    for entry in scope.get("scope") or []:
-        if entry.get("name"):
-            parts.append("resource group %s" % entry["name"])
-        elif entry.get("zones"):
-            parts.append("zones: %s" % ", ".join(entry["zones"]))
-        else:
-            parts.append(_raw_scope_text(entry))
-    return "; ".join(parts) or "none"
-
-
-def _raw_scope_text(entry):
-    """``Worker <id>, ...`` for objects of a documented resource kind, else ``<key> [<objects>]``."""
-    objects = entry.get("objects") or []
-    named = []
-    for obj in objects:
-        kinds = [(prefix, what) for prefix, what in RESOURCE_OBJECT_PREFIXES if str(obj).startswith(prefix)]
-        if not kinds:
-            return "%s [%s]" % (entry.get("key"), ", ".join(objects))
-        named.append("%s %s" % (kinds[0][1], str(obj)[len(kinds[0][0]):]))
-    return ", ".join(named) or "%s []" % entry.get("key")
 
 
 class _Renderer(object):
@@ -152,17 +129,25 @@ class AccessIndex(object):
     def sources(self, member_id):
         """``{Policy: set of via}``: every policy the member holds and where it comes from (see the module doc)."""
         sources = {}
-        mine = self.groups_of.get(member_id) or []
-        inherited = set()
-        for gid in mine:
+        given = {}  # policy value -> how many copies the member's groups give
+        for gid in self.groups_of.get(member_id) or []:
             for _pid, policy in self.group_policies[gid]:
                 sources.setdefault(policy, set()).add(self.via_group(gid))
-                inherited.add(policy)
-        for pid, policy in self.member_policies.get(member_id) or []:
+                given[policy] = given.get(policy, 0) + 1
+        listing = self.member_policies.get(member_id) or []
+        listed = {}
+        for _pid, policy in listing:
+            listed[policy] = listed.get(policy, 0) + 1
+        # A listing that lacks a policy of the member's groups holds the member's own policies only.
+        own_only = any(policy not in listed for policy in given)
+        left = dict(given)
+        for pid, policy in listing:
             if pid and pid in self.owner:
                 sources.setdefault(policy, set()).add(self.via_group(self.owner[pid]))
-            elif self.ids_repeated or policy not in inherited:
+            elif self.ids_repeated or own_only or not left.get(policy):
                 sources.setdefault(policy, set()).add(DIRECT)
+            else:
+                left[policy] -= 1  # one group's copy; a copy beyond what the groups give is direct
         return sources
 
 

@@ -26,6 +26,8 @@ import unicodedata
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareError
 
 HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
+# What two look-alike names differ by (``comparable_name``), as messages say it.
+LOOK_ALIKE = "differ only by case, spaces, invisible characters or Unicode form"
 
 
 class ResolutionError(CloudflareError):
@@ -41,25 +43,82 @@ def is_id(value):
     return isinstance(value, str) and bool(HEX32.match(value))
 
 
-def comparable_name(name):
-    """A name as a person reads it: Unicode NFC, case-folded, surrounding and repeated whitespace removed.
+# Characters that do not show: besides the format characters (Unicode category Cf: zero-width space and joiners,
+# the byte order mark, soft hyphen, direction marks) and the controls, Unicode's other Default_Ignorable_Code_Points
+# (combining grapheme joiner, Hangul fillers, variation selectors, ...) and the blank Braille pattern.
+_INVISIBLE_RANGES = ((0x034F, 0x034F), (0x115F, 0x1160), (0x17B4, 0x17B5), (0x180B, 0x180F), (0x2800, 0x2800),
+                     (0x3164, 0x3164), (0xFE00, 0xFE0F), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+                     (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF))
+# Variation selectors only choose how the character before them is drawn (an emoji's colour form): a name may hold
+# them; the comparison ignores them.
+_PRESENTATION = (0xFE00, 0xFE0F)
+# The Turkish dotless i and dotted capital I read as i: folded to i before the case is.
+_I_FOLD = {0x0131: u"i", 0x0130: u"i"}
 
-    Two names with the same comparable form look alike (``"Finance "``, ``"finance"``, an NFD ``"Financé"``).
+
+def is_invisible(char):
+    """True for a character that does not show: a control other than whitespace, a format character (Cf), or
+    another default-ignorable code point (``_INVISIBLE_RANGES``)."""
+    category = unicodedata.category(char)
+    if category == "Cf" or (category == "Cc" and not char.isspace()):
+        return True
+    code = ord(char)
+    return any(low <= code <= high for low, high in _INVISIBLE_RANGES)
+
+
+def invisible_characters(name):
+    """The characters of ``name`` that do not show (variation selectors aside), each as ``U+200B ZERO WIDTH SPACE``,
+    without repeats."""
+    found = [c for c in name if is_invisible(c) and not _PRESENTATION[0] <= ord(c) <= _PRESENTATION[1]
+             and not (unicodedata.category(c) == "Cc")]
+    return ["U+%04X %s" % (ord(c), unicodedata.name(c, "unnamed")) for c in dict.fromkeys(found)]
+
+
+def comparable_name(name):
+    """A name as a person reads it; two names with the same form look alike.
+
+    Unicode's NFKC_Casefold, plus two folds: compatibility forms become their plain letters (NFKC: full-width
+    ``\uff26`` is ``F``, the ligature ``\ufb01`` is ``fi``), characters that do not show are dropped (``is_invisible``),
+    the Turkish dotless ``\u0131`` and dotted ``\u0130`` read as ``i``, the case is folded (``casefold``), and
+    leading, trailing and repeated whitespace (any Unicode space, tab or line break) is one space or none.
+    ``"Finance "``, ``"finance"``, an NFD ``"Financé"``, ``"Fin\u200bance"``, ``"\uff26inance"``, ``"F\u0131nance"``
+    all read as ``"finance"``. Letters of other scripts that look the same (Cyrillic ``\u0430`` for Latin ``a``) are
+    not folded.
     """
     if not isinstance(name, str):
         return name
-    return " ".join(unicodedata.normalize("NFC", name).casefold().split())
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(c for c in text if not is_invisible(c)).translate(_I_FOLD)
+    text = unicodedata.normalize("NFKC", text.casefold()).replace(u"i\u0307", u"i")
+    return " ".join(text.split())
 
 
 def _visible(name):
-    """True when every character of a name shows as itself: printable, Unicode NFC."""
-    return isinstance(name, str) and name.isprintable() and unicodedata.normalize("NFC", name) == name
+    """True when every character of a name shows as itself: printable, nothing invisible, Unicode NFC, no
+    compatibility form (NFKC) and no dotless or dotted i."""
+    return (isinstance(name, str) and name.isprintable() and not any(is_invisible(c) or ord(c) in _I_FOLD for c in name)
+            and unicodedata.normalize("NFKC", name) == name)
+
+
+_ESCAPES = {"\"": "\\\"", "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\b": "\\b", "\f": "\\f"}
 
 
 def name_literal(name):
-    """A group name as the user writes it in YAML: double-quoted, ``\\u`` escapes only where the text would hide a
-    difference (a combining character, a control or invisible one)."""
-    return json.dumps(name, ensure_ascii=not _visible(name))
+    """A group name as the user writes it in YAML: double-quoted; when the text would hide a difference (a combining,
+    control, invisible or compatibility character, a dotless i), every character beyond ASCII as a ``\\u`` (or
+    ``\\U``) escape."""
+    if _visible(name):
+        return json.dumps(name, ensure_ascii=False)
+    out = []
+    for char in name:
+        code = ord(char)
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif 32 <= code < 127:
+            out.append(char)
+        else:
+            out.append("\\u%04x" % code if code <= 0xFFFF else "\\U%08x" % code)
+    return '"%s"' % "".join(out)
 
 
 def shown_name(name):
@@ -443,15 +502,15 @@ class Catalogue(object):
     def look_alike_hint(groups):
         """`` (did you mean 'Finance' (<id>)? ...)``: the existing spelling of look-alike groups, written so that
         what differs shows."""
-        return " (did you mean %s? The names differ only by case, spaces or Unicode form: write the name exactly as " \
-               "%s, or give the id)" % (", ".join("%s (%s)" % (shown_name(g.get("name")), g.get("id")) for g in groups),
-                                        " or ".join(name_literal(g.get("name")) for g in groups))
+        return " (did you mean %s? Write the name exactly as %s, or give the id: the names %s)" % (
+            ", ".join("%s (%s)" % (shown_name(g.get("name")), g.get("id")) for g in groups),
+            " or ".join(name_literal(g.get("name")) for g in groups), LOOK_ALIKE)
 
     def user_groups_named(self, name):
         return [g for g in self.user_groups() if g.get("name") == name]
 
     def user_groups_like(self, name):
-        """Groups whose name looks like ``name`` (case, whitespace, Unicode form) without being it."""
+        """Groups whose name looks like ``name`` (``comparable_name``) without being it."""
         key = comparable_name(name)
         return [g for g in self.user_groups() if g.get("name") != name and comparable_name(g.get("name")) == key]
 

@@ -22,12 +22,16 @@ __metaclass__ = type
 from collections import namedtuple
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import (
+    LOOK_ALIKE,
     ResolutionError,
     comparable_name,
+    invisible_characters,
     is_id,
+    name_literal,
     pg_deprecation,
     pg_label,
     pg_scopes,
+    shown_name,
     suggest,
 )
 
@@ -378,7 +382,7 @@ def parse_policies(items, catalogue, where="policies", warnings=None):
     catalogue.prefetch_zones([z for _label, item, _clean in shaped for z in item.get("zones") or []])
     policies = []
     for label, item, clean in shaped:
-        pgs = _resolve_roles(item, label, catalogue, problems, warnings)
+        pgs = _resolve_roles(item, label, catalogue, problems, (warnings, where))
         targets, kinds, resolved = _resolve_targets(item, label, catalogue, problems)
         if not resolved or not clean:
             continue  # no account default and no role check on a guess
@@ -392,8 +396,14 @@ def parse_policies(items, catalogue, where="policies", warnings=None):
     return unique(policies)
 
 
-def _resolve_roles(item, label, catalogue, problems, warnings):
-    """The permission groups of an item (unknown ones are problems, deprecated ones warnings)."""
+def _resolve_roles(item, label, catalogue, problems, warn):
+    """The permission groups of an item (unknown ones are problems, deprecated ones warnings).
+
+    ``warn``: ``(warnings list or None, where)``. A deprecated role is warned about once per list (``where``, e.g.
+    "group 'Finance' policies"), not per item, so that the role's plan and its write task say the same words and
+    Ansible shows them once.
+    """
+    warnings, where = warn
     pgs = []
     for ref in item["permission_groups"]:
         pg = catalogue.find_permission_group(ref)
@@ -404,7 +414,7 @@ def _resolve_roles(item, label, catalogue, problems, warnings):
         deprecated, eol = pg_deprecation(pg)
         if deprecated and warnings is not None:
             message = "%s: permission group '%s' (%s) is deprecated by Cloudflare%s; choose its replacement" % (
-                label, pg.get("name"), pg_label(pg), " (end of life %s)" % eol if eol else "")
+                where, pg.get("name"), pg_label(pg), " (end of life %s)" % eol if eol else "")
             if message not in warnings:
                 warnings.append(message)
         pgs.append(pg)
@@ -484,6 +494,21 @@ def name_problems(name, what):
     return []
 
 
+def new_name_problems(name, what, existing_hint):
+    """Problems of a name a group is given (created, or renamed to): those of ``name_problems``, and characters that
+    do not show (``catalogue.is_invisible``: zero-width spaces and joiners, the byte order mark, direction marks, ...),
+    which make a name look like another group's and impossible to type. Names of what exists (a previous name, a SCIM
+    group, a group looked up) are taken exactly as they are; ``existing_hint`` says how to name such a group."""
+    problems = name_problems(name, what)
+    if problems:
+        return problems
+    hidden = invisible_characters(name)
+    if hidden:
+        return ["write %s %s without the character(s) that do not show (%s): such a name looks like another group's "
+                "and cannot be typed; %s" % (what, name_literal(name), ", ".join(hidden), existing_hint)]
+    return []
+
+
 # --------------------------------------------------------------------------- members
 def resolve_members(refs, catalogue, where=None):
     """Account members for emails (case-insensitive) or member ids, in order, without repeats.
@@ -559,8 +584,8 @@ class _Declaration(object):
         self.seen[name] = trail
         twin = self.seen_like.get(comparable_name(name))
         if twin is not None:
-            self.problems.append("group names '%s' and '%s' differ only by case, spaces or Unicode form; Cloudflare "
-                                 "would show two look-alike groups: declare one of them" % (twin, name))
+            self.problems.append("declare only one of the group names %s and %s: they %s, and Cloudflare would "
+                                 "show two look-alike groups" % (shown_name(twin), shown_name(name), LOOK_ALIKE))
         self.seen_like.setdefault(comparable_name(name), name)
         return True
 
@@ -569,7 +594,8 @@ class _Declaration(object):
         value = node.get("previous_names")
         if value is None:
             return []
-        if not isinstance(value, list) or any(not isinstance(v, str) or not v.strip() for v in value):
+        # A previous name names a group that exists: it is taken exactly as it is (a tab, an invisible character).
+        if not isinstance(value, list) or any(not isinstance(v, str) or not v for v in value):
             self.problems.append("%s: previous_names must be a list of the names the group had before" % where)
             return []
         if scim:
@@ -578,10 +604,7 @@ class _Declaration(object):
             return []
         names = []
         for old in dict.fromkeys(value):
-            bad = name_problems(old, "%s previous name" % where)
-            if bad:
-                self.problems.extend(bad)
-            elif old == name:
+            if old == name:
                 self.problems.append("%s lists its own name in previous_names" % where)
             elif old in self.previous:
                 self.problems.append("previous name '%s' is listed by groups '%s' and '%s': a group can be renamed "
@@ -609,18 +632,20 @@ def _parse_group(node, where, ancestors, state):
     if not isinstance(name, str) or not name.strip():
         problems.append("%s has no name (keys given: %s)" % (where, ", ".join(sorted(map(str, node))) or "none"))
         return None
-    bad_name = name_problems(name, "%s name" % where)
+    scim = node.get("scim", False)
+    # The name of a group the role may create or rename to must show as it is; a SCIM group's names what exists.
+    bad_name = [] if scim is True else new_name_problems(
+        name, "%s name" % where, "to rename a group that has such a name, list its name exactly in previous_names")
     if bad_name:
         problems.extend(bad_name)
         return None
-    where = "group '%s'" % name
+    where = "group %s" % shown_name(name)
     for key in sorted(set(node) - set(GROUP_KEYS)):
         problems.append("%s has an unknown key '%s'%s (allowed: %s)" % (
             where, key, suggest(key, GROUP_KEYS), ", ".join(GROUP_KEYS)))
     trail = " > ".join(ancestors + [name])
     if not state.check_names(name, trail):
         return None
-    scim = node.get("scim", False)
     if not isinstance(scim, bool):
         problems.append("%s: scim must be true or false" % where)
         scim = bool(scim)

@@ -24,7 +24,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from fractions import Fraction
+
 from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import (
+    LOOK_ALIKE,
     comparable_name,
     name_literal,
     shown_name,
@@ -184,24 +187,41 @@ class AccountPlan(object):
     def changed(self):
         return bool(self.delete) or any(plan.changed for _desired, plan in self.groups)
 
-    def removals(self, group_count):
+    def removals(self, group_count, deleted_memberships=0):
         """What the plan removes, and out of how much: ``{kind: (removed, total)}`` for the account's groups, the
-        memberships of the groups whose members are managed and the policies of the groups whose policies are."""
+        memberships (of the groups whose members are managed, and ``deleted_memberships``: those of the groups the
+        purge deletes, each removed with its group) and the policies of the groups whose policies are managed."""
         existing = [gplan for _desired, gplan in self.groups if not gplan.create]
         members = [p.members for p in existing if p.members is not None]
         policies = [p.policies for p in existing if p.policies is not None]
         return {"groups": (len(self.delete), group_count),
-                "members": (sum(len(m.to_remove) for m in members), sum(len(set(m.before)) for m in members)),
+                "members": (sum(len(m.to_remove) for m in members) + deleted_memberships,
+                            sum(len(set(m.before)) for m in members) + deleted_memberships),
                 "policies": (sum(len(p.removed) for p in policies), sum(len(p.before) for p in policies))}
 
 
-def over_ratio(removed, total, ratio):
-    """True when removing ``removed`` of ``total`` goes beyond ``ratio``; a single removal is within any ratio but 0.
+def removal_share(value):
+    """``user_groups_max_removal_ratio`` as an exact ``Fraction`` from 0 to 1, or None when it is not one (a boolean,
+    a negative number, more than 1, text that is no number). ``0.29`` is exactly 29/100: no float rounding."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        share = Fraction(repr(value) if isinstance(value, float) else str(value).strip())
+    except (ValueError, ZeroDivisionError):
+        return None
+    return share if 0 <= share <= 1 else None
 
-    The single removal keeps small sets workable: deleting one group of two, or the only member of a group,
-    is an ordinary edit, while two removals must stay within the share.
+
+def over_ratio(removed, total, ratio):
+    """True when removing ``removed`` of ``total`` goes beyond ``ratio`` (a share, compared exactly).
+
+    Every removal counts: on an account of two groups, deleting one is half of them. An IAM run refuses when in
+    doubt; ``user_groups_max_removal_ratio=1`` is the explicit yes.
     """
-    return removed > ratio * total and (removed > 1 or ratio <= 0)
+    share = ratio if isinstance(ratio, Fraction) else removal_share(ratio)
+    if share is None:
+        raise ValueError("not a share from 0 to 1: %r" % (ratio,))
+    return removed * share.denominator > share.numerator * total
 
 
 class _Account(object):
@@ -260,10 +280,10 @@ def _find_current(plan, desired, account, lookalike_names):
         plan.look_alikes[other.get("name")] = desired.name
         if current is None:
             plan.warnings.append(
-                "declared group %s does not exist, but group %s does: their names differ only by case, spaces or "
-                "Unicode form. %s is created as a second group and %s is left alone (never purged); rename one of "
-                "them if they are meant to be the same group" % (
-                    shown_name(desired.name), _ref(other), shown_name(desired.name), shown_name(other.get("name"))))
+                "declared group %s does not exist, but group %s does: their names %s. %s is created as a second group "
+                "and %s is left alone (never purged); rename one of them if they are meant to be the same group" % (
+                    shown_name(desired.name), _ref(other), LOOK_ALIKE, shown_name(desired.name),
+                    shown_name(other.get("name"))))
     return True, current
 
 
@@ -271,19 +291,41 @@ def _look_alike_problem(desired, current, others):
     names = ", ".join(_ref(g) for g in others)
     spellings = ", ".join(name_literal(g.get("name")) for g in others)
     if current is None and desired.scim:
-        return ("declared SCIM group %s does not exist, but %s does: their names differ only by case, spaces or "
-                "Unicode form. The identity provider owns the name: declare it exactly as %s" % (
-                    shown_name(desired.name), names, spellings))
+        return ("declare SCIM group %s exactly as %s: the identity provider owns the name. Declared SCIM group %s does "
+                "not exist, but %s does: their names %s" % (shown_name(desired.name), spellings,
+                                                            shown_name(desired.name), names, LOOK_ALIKE))
     if current is None:
-        return ("declared group %s does not exist, but %s does: their names differ only by case, spaces or Unicode "
-                "form, so the run would create a second group and leave the old one's access in place. To rename "
-                "it, add previous_names: [%s] to group %s; to create a second group anyway, set "
-                "user_groups_lookalike_names: warn" % (shown_name(desired.name), names, spellings,
-                                                       shown_name(desired.name)))
-    return ("declared group %s has a look-alike in the account, %s: their names differ only by case, spaces or "
-            "Unicode form, and nobody reviews its access. Delete it (cf_user_group with its id and state: absent) "
-            "or rename it by declaring a distinct name with previous_names: [%s]; to leave it as it is (never "
-            "purged), set user_groups_lookalike_names: warn" % (_ref(current), names, spellings))
+        return ("add previous_names: [%s] to group %s to rename the existing group in place, or set "
+                "user_groups_lookalike_names: warn to create a second group anyway. Declared group %s does not exist, "
+                "but %s does: their names %s, so the run would create a second group and leave the old one's access "
+                "in place" % (spellings, shown_name(desired.name), shown_name(desired.name), names, LOOK_ALIKE))
+    return ("delete the look-alike %s (cf_user_group with its id and state: absent), or rename it by declaring a "
+            "distinct name with previous_names: [%s]; to leave it as it is (never purged), set "
+            "user_groups_lookalike_names: warn. Declared group %s has that look-alike in the account: their names %s, "
+            "and nobody reviews its access" % (names, spellings, _ref(current), LOOK_ALIKE))
+
+
+def _rename_order(plan):
+    """The planned groups in the order of their writes: the renames first, each after the renames that free a name
+    its new name looks like; then the others (a new group never meets a look-alike that a rename moves away).
+    Renames that wait for each other (``A`` to ``b`` and ``B`` to ``a``) are a problem: nothing can go first."""
+    pending = [item for item in plan.groups if item[1].rename]
+    ordered = []
+    while pending:
+        ready = [item for item in pending if not any(
+            other is not item and comparable_name(other[1].current.get("name")) == comparable_name(item[1].rename)
+            for other in pending)]
+        if not ready:
+            plan.problems.append(
+                "rename these groups in two runs (first to names that look like no other group's, then to the names "
+                "wanted): %s; each new name looks like the current name of another group the run renames, so none "
+                "of the renames can go first (the names %s)" % (
+                    ", ".join("%s to %s" % (_ref(g.current), shown_name(g.rename)) for _d, g in pending), LOOK_ALIKE))
+            ordered.extend(pending)
+            break
+        ordered.extend(ready)
+        pending = [item for item in pending if item not in ready]
+    plan.groups = ordered + [item for item in plan.groups if not item[1].rename]
 
 
 def plan_account(desired_groups, current_groups, current_members, current_policies, exclusive_members=True,
@@ -293,10 +335,11 @@ def plan_account(desired_groups, current_groups, current_members, current_polici
 
     ``current_members``: ``{group id: [member ids]}`` of the groups whose membership is managed;
     ``current_policies``: ``{group id: [Policy]}``; ``purge_exclude``: ``[(text, compiled regex)]``;
-    ``lookalike_names``: a declared name that differs from an undeclared group's only by case, spaces or Unicode
-    form is a problem (``fail``) or a warning (``warn``: the look-alike is left alone and never purged);
+    ``lookalike_names``: a declared name that looks like an undeclared group's (``comparable_name``) is a problem
+    (``fail``) or a warning (``warn``: the look-alike is left alone and never purged);
     ``protected_member_ids``: members an exclusive list never removes (``spared``).
-    A group holding a previous name of a declared group (and none the new name) is renamed in place.
+    A group holding a previous name of a declared group (and none the new name) is renamed in place; ``groups`` lists
+    the renames first (``_rename_order``), the order in which the writes must go.
     Problems that only the account can reveal are returned in ``problems``; look-alike names, protected groups and
     SCIM groups not pushed yet in ``warnings`` and the plan's fields.
     """
@@ -322,6 +365,7 @@ def plan_account(desired_groups, current_groups, current_members, current_polici
             if spared:
                 plan.spared[desired.name] = spared
         plan.groups.append((desired, group_plan))
+    _rename_order(plan)
     if purge:
         _plan_purge(plan, account, purge_exclude)
     return plan

@@ -129,8 +129,10 @@ class TaskRun(object):
     """One execution of one task (or loop item)."""
 
     def __init__(self, name, params, check_mode=False, diff_mode=False, scope=None, needs_account=True,
-                 secrets=(), host=None, account_from_inventory=False, lease_owner=None, notice=None):
+                 secrets=(), host=None, account_from_inventory=False, lease_owner=None, notice=None, say=None):
         self.name = name
+        # ``say`` prints one line of progress while the task runs (ansible-playbook's output); None: nothing.
+        self.say = say or (lambda line: None)
         # The ansible-playbook process whose run takes the account's lease before anything is read (tasks that
         # may write, not in check mode); None: no lease. ``notice`` shows at once that the task waits for it.
         self.lease_owner = lease_owner

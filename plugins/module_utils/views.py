@@ -25,6 +25,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     ACCOUNT,
     ACCOUNT_SCOPE,
+    RESOURCE_OBJECT_PREFIXES,
     ZONE_PREFIX,
     ZONES,
     Policy,
@@ -142,6 +143,43 @@ def readable_policy(view):
 def readable_policies(views):
     """Diff views of normalised policies, sorted by what they show so that before and after line up."""
     return sorted((readable_policy(v) for v in views or []), key=_json_key)
+
+
+def scope_text(scope):
+    """One line for a readable scope (``readable_policy`` without access and roles)."""
+    if scope.get("scope") == "account":
+        return "account"
+    if "zones" in scope:
+        return "zones: %s" % ", ".join(scope["zones"])
+    if "resource_groups" in scope:
+        return "resource groups: %s" % ", ".join(scope["resource_groups"])
+    parts = []
+    for entry in scope.get("scope") or []:
+        if entry.get("name"):
+            parts.append("resource group %s" % entry["name"])
+        elif entry.get("zones"):
+            parts.append("zones: %s" % ", ".join(entry["zones"]))
+        else:
+            parts.append(_raw_scope_text(entry))
+    return "; ".join(parts) or "none"
+
+
+def _raw_scope_text(entry):
+    """``Worker <id>, ...`` for objects of a documented resource kind, else ``<key> [<objects>]``."""
+    objects = entry.get("objects") or []
+    named = []
+    for obj in objects:
+        kinds = [(prefix, what) for prefix, what in RESOURCE_OBJECT_PREFIXES if str(obj).startswith(prefix)]
+        if not kinds:
+            return "%s [%s]" % (entry.get("key"), ", ".join(objects))
+        named.append("%s %s" % (kinds[0][1], str(obj)[len(kinds[0][0]):]))
+    return ", ".join(named) or "%s []" % entry.get("key")
+
+
+def policy_line(readable):
+    """One line for a readable policy (``readable_policy``): ``allow Domain DNS, Zone Read on zones: example.com``."""
+    scope = dict((k, v) for k, v in readable.items() if k not in ("access", "permission_groups"))
+    return "%s %s on %s" % (readable["access"], ", ".join(readable["permission_groups"]), scope_text(scope))
 
 
 def policy_from_view(view):

@@ -22,12 +22,14 @@ description:
     listing of every group, 8 at a time; the role catalogue only when a role in a policy comes without its
     metadata, and the zones when a policy names a zone. 1,000 members and 100 groups take about 125 requests.
   - Cloudflare lists a member's policies with no marker of where they come from. The module derives C(via) from
-    the groups' own policies and member listings. A policy of a group that lists the member is a grant via that
-    group. A policy of the member carrying the id of a group's policy is that group's. Any other policy of the
-    member is C(direct), except that, when Cloudflare does not repeat the groups' policy ids on members anywhere
-    in the account, a policy equal to one of the member's groups' policies (same access, roles and scope) is taken
-    as inherited from that group. This works whether Cloudflare's listing includes the inherited policies or only
-    the member's own ones. See C(docs/access-review.md).
+    the groups' own policies and member listings, for each member. A policy of a group that lists the member is a
+    grant via that group. A policy of the member carrying the id of a group's policy is that group's. When
+    Cloudflare repeats the groups' policy ids on members anywhere in the account, any other policy of the member is
+    C(direct). Otherwise, when the member's listing lacks a policy of one of its groups, the listing holds only the
+    member's own policies, and each is C(direct); else a policy equal to one of the member's groups' policies (same
+    access, roles and scope) is taken as that group's copy, as many times as its groups give it, and a further copy
+    is C(direct). This works whether Cloudflare's listing includes the inherited policies or only the member's own
+    ones. See C(docs/access-review.md).
   - A C(deny) grant is listed as it is, beside the C(allow) grants; nothing is netted out (Cloudflare does not
     document how the two combine).
   - C(playbooks/access_report.yml) writes the result as JSON, CSV, Markdown and a self-contained HTML page with the

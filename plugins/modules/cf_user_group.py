@@ -29,8 +29,8 @@ description:
   - The result after a write is computed from what was read and what was planned, never taken from Cloudflare's
     reply, which may list less than the whole state.
   - Two groups with the same name make the name ambiguous. The task then fails, lists their ids and changes nothing.
-    Address the group by O(id) instead. A new name (a create or a rename) that differs from another group's only by
-    case, spaces or Unicode form fails the task, naming the look-alike and its exact spelling
+    Address the group by O(id) instead. A new name (a create or a rename) that looks like another group's (case,
+    spaces, invisible characters, Unicode form) fails the task, naming the look-alike and its exact spelling
     (see O(lookalike_names)).
   - A group pushed by SCIM from an identity provider belongs to the provider. Cloudflare refuses to rename or delete
     it, or to change its members, and the task fails with Cloudflare's reason. Its policies can be set.
@@ -44,7 +44,11 @@ options:
       - Exact name of the user group.
       - Required to create a group.
       - With O(id), the new name of the group.
-      - A name with a control character (a line break or a tab) is refused. Cloudflare documents no length limit.
+      - A new name (a create, or a rename with O(id)) must show as it is written. A control character (a line break
+        or a tab) or a character that does not show (a zero-width space or joiner, a byte order mark, a direction mark,
+        another format or default-ignorable character; variation selectors aside) is refused. A name that finds an
+        existing group is taken exactly as it is, so such a group can be addressed, renamed (with its O(id)) or
+        deleted. Cloudflare documents no length limit.
     type: str
   id:
     description:
@@ -56,7 +60,7 @@ options:
     description:
       - V(present) makes sure the group exists, with O(name) and, when given, O(policies) and O(members).
       - V(absent) deletes the group. Deleting a group that does not exist changes nothing; when a group whose name
-        differs only by case, spaces or Unicode form exists, a warning gives its exact spelling and id.
+        looks like it exists (see O(lookalike_names)), a warning gives its exact spelling and id.
     type: str
     choices: [present, absent]
     default: present
@@ -94,9 +98,16 @@ options:
     default: true
   lookalike_names:
     description:
-      - What to do when the group would be created, or renamed, to a name that differs from another group's only by
-        case, spaces (leading, trailing, repeated) or Unicode form, such as C(finance) next to C(Finance). Two such
-        groups look the same in the dashboard, and the access of the one nobody means stays unreviewed.
+      - What to do when the group would be created, or renamed, to a name that looks like another group's, such as
+        C(finance) next to C(Finance). Two such groups look the same in the dashboard, and the access of the one
+        nobody means stays unreviewed.
+      - "Two names look alike when they are the same after: Unicode NFKC normalization (NFC and NFD spellings,
+        compatibility forms such as the full-width C(\\uff26) for C(F)); dropping the characters that do not show
+        (format characters, Unicode category Cf, such as C(\\u200b) or C(\\ufeff); controls; the other
+        default-ignorable characters such as variation selectors); reading the Turkish dotless C(\\u0131) and dotted
+        C(\\u0130) as C(i); folding the case; and removing leading and trailing whitespace and making each run of
+        whitespace one space. Letters of other scripts that only look the same (Cyrillic C(\\u0430)) are not
+        look-alikes."
       - V(fail) fails before any write, naming the other group with its id and exact spelling (to rename it, give
         its O(id) with the new O(name)). V(warn) writes the group and gives a warning.
     type: str

@@ -35,7 +35,7 @@ description:
   - "Requests: one listing of the account's groups (policies included), the member listing of every managed group
     (fetched concurrently, at most 8 at a time), and a catalogue (roles, account members, zones, resource groups)
     only when a declared name was not already seen in those listings. The member listing of each group the purge
-    deletes is read too in diff mode (the diff shows them) and when O(protected_members) is set."
+    deletes is read too (its memberships count among the removals of O(max_removal_ratio); the diff shows them)."
 author:
   - cfiam.user_groups maintainers (@cfiam)
 options:
@@ -47,6 +47,14 @@ options:
       - When a group holding one of its C(previous_names) exists and none of C(name) does, the RV(apply) item carries
         its C(id), the new C(name) and C(previous_name); the group is renamed in place, then converged.
       - Unknown keys are reported with a suggestion, at every depth.
+      - A name the role may create or rename a group to must show as it is written. A control character (tab, line
+        break) or a character that does not show (a format character such as a zero-width space or joiner, a byte
+        order mark, a direction mark, or another default-ignorable character; variation selectors aside) fails the
+        task. The names of what exists are taken exactly as they are, C(previous_names) and the name of a C(scim)
+        group may hold any character, so a group named with a tab or a zero-width space can be renamed.
+      - The apply items list the renames first (a rename after the renames that free a name it looks like), then
+        the other groups, so a new name never meets a look-alike that a rename moves away. Renames that each wait
+        for another (C(A) to C(b) and C(B) to C(a)) fail the task.
     type: list
     elements: raw
     required: true
@@ -72,15 +80,23 @@ options:
       - Groups a purge never deletes. An entry protects a group when it equals the name or, as a regular expression,
         is found anywhere in it (C(re.search)), for example V(^Okta), V(Contractors$) or an exact name. Use it for
         groups pushed by SCIM, which no API field marks.
-      - With O(lookalike_names=warn), a group whose name differs from a declared one only by case, spaces or Unicode
-        form is never purged either (a warning names both).
+      - With O(lookalike_names=warn), a group whose name looks like a declared one (see O(lookalike_names)) is never
+        purged either (a warning names both).
     type: list
     elements: str
     default: []
   lookalike_names:
     description:
-      - A declared name that differs from an existing group's only by case, spaces (leading, trailing, repeated) or
-        Unicode form, when no group has the declared name or the look-alike is not declared itself.
+      - A declared name that looks like an existing group's, when no group has the declared name or the look-alike is
+        not declared itself.
+      - "Two names look alike when they are the same after: Unicode NFKC normalization (compatibility forms become
+        plain letters: full-width C(\\uff26) is C(F), the ligature C(\\ufb01) is C(fi)); dropping the characters that do
+        not show (format characters, Unicode category Cf, such as C(\\u200b) zero-width space, C(\\u200d) zero-width
+        joiner and C(\\ufeff) byte order mark; controls; the other default-ignorable characters such as variation
+        selectors and Hangul fillers); reading the Turkish dotless C(\\u0131) and dotted C(\\u0130) as C(i); folding
+        the case (C(casefold)); and removing leading and trailing whitespace and making every run of whitespace one
+        space. Letters of other scripts that only look the same (Cyrillic C(\\u0430) for Latin C(a)) are not
+        look-alikes."
       - V(fail) fails the task, naming both groups and the C(previous_names) entry that renames the existing one.
         V(warn) plans the declared group next to the look-alike with a warning; the look-alike is never purged.
     type: str
@@ -92,10 +108,12 @@ options:
         what would be removed, when the plan deletes more than this share of the account's groups, removes more than
         this share of the memberships of the declared groups that exist, or detaches more than this share of their
         policies.
-      - One removal of a kind is always allowed (unless the share is V(0)), so that deleting one group of two or the
-        only member of a group is an ordinary edit; two or more removals must stay within the share.
-      - V(1) allows any removal.
-    type: float
+      - The memberships of the groups the purge deletes count as removed memberships (of the declared groups' and the
+        deleted groups' memberships together).
+      - Every removal counts, however small the account; the share is compared exactly (removing 29 of 100 with
+        V(0.29) passes). V(1) allows any removal. A boolean, a negative number, more than V(1) or text that is no
+        number fails the task.
+    type: raw
     default: 0.25
   protected_members:
     description:
@@ -147,6 +165,14 @@ changed:
   description: Whether applying the plan would change anything. The module itself never changes anything.
   returned: always
   type: bool
+progress:
+  description:
+    - One line, also printed while the task runs, before the diffs. It says what the plan read, how long it took, how many
+      groups change, and what the purge spares and protected members keep. It names the account.
+  returned: success
+  type: str
+  sample: "account 0123456789abcdef0123456789abcdef: read 1,000 groups and 9,412 memberships in 3.1 s; 12 groups
+    change (create 2, update 10)"
 check_mode:
   description:
     - Whether this task ran in check mode (C(--check), or the C(check_mode) keyword on the task, block, role or

@@ -75,21 +75,66 @@ def _require(result, what):
     return plain(result)
 
 
-def report(result, previous=None):
-    """The report data of a ``cf_access_info`` result, with ``changes`` against ``previous`` (a report) when given."""
+def report(result, previous=None, previous_name=None):
+    """The report data of a ``cf_access_info`` result, with ``changes`` against ``previous`` when given: a report, or
+    the text of its JSON file (``previous_name``: that file, for the messages)."""
     result = _require(result, "the input")
     out = dict((key, result.get(key)) for key in REPORT_KEYS)
     if result.get("changes") is not None:  # a report that was compared already
         out["changes"] = result["changes"]
     if previous is not None:
-        previous = _require(previous, "previous")
+        previous = previous_report(previous, previous_name)
         mine = (out.get("account") or {}).get("id")
-        theirs = (previous.get("account") or {}).get("id")
-        if mine and theirs and mine != theirs:
-            raise AnsibleFilterError("the previous report is of account %s, not of account %s: give the previous "
-                                     "report of the same account" % (theirs, mine))
+        theirs = previous["account"]["id"]
+        if mine and mine != theirs:
+            raise AnsibleFilterError("give the access-report.json of an earlier review of account %s: %s is of "
+                                     "account %s" % (mine, _previous_label(previous_name), theirs))
         out["changes"] = compare(out, previous)
     return out
+
+
+def _previous_label(name):
+    return "the previous report %s" % name if name else "the previous report"
+
+
+def _report_problems(data):
+    """What makes ``data`` no access report: ``[]`` for a report with an account id, members and their grants."""
+    if not isinstance(data, Mapping):
+        return ["it holds %s, not a report" % type(data).__name__]
+    problems = []
+    account = data.get("account")
+    if not isinstance(account, Mapping) or not isinstance(account.get("id"), str) or not account.get("id"):
+        problems.append("it names no account (account.id), so it cannot be shown to be of this account")
+    members = data.get("members")
+    if isinstance(members, str) or not isinstance(members, Sequence):
+        problems.append("its members are not a list")
+        return problems
+    for n, member in enumerate(members):
+        grants = member.get("grants") if isinstance(member, Mapping) else None
+        if not isinstance(member, Mapping) or not (member.get("email") or member.get("id")):
+            problems.append("members[%d] is not a member with an email or id" % n)
+        elif isinstance(grants, str) or not isinstance(grants, Sequence) or not all(
+                isinstance(g, Mapping) for g in grants):
+            problems.append("the grants of members[%d] are not a list of grants" % n)
+        if len(problems) >= 3:
+            break
+    return problems
+
+
+def previous_report(previous, name=None):
+    """The previous report as plain data, checked: its JSON text is parsed; text that is no JSON (a file cut short),
+    or data that is no report of a known account, fails naming the file and what to give instead."""
+    fix = "give the access-report.json an earlier review of this account wrote, whole and unchanged"
+    if isinstance(previous, (str, bytes)):
+        try:
+            previous = json.loads(previous)
+        except ValueError as exc:
+            raise AnsibleFilterError("%s: %s is not valid JSON (%s; a file cut short or edited by hand fails this "
+                                     "way)" % (fix, _previous_label(name), exc))
+    problems = _report_problems(previous)
+    if problems:
+        raise AnsibleFilterError("%s: %s is not such a report: %s" % (fix, _previous_label(name), "; ".join(problems)))
+    return plain(previous)
 
 
 def grant_key(grant):
@@ -136,7 +181,14 @@ def html_text(value):
 
 
 _MD_INLINE = re.compile(r"([\\`*_\[\]~])")
-_MD_LEADING = re.compile(r"^(\s*)([#+=>-])|^(\s*\d+)([.)])")
+_MD_LEADING = re.compile(r"^(\s*)([#+=-])|^(\s*\d+)([.)])")  # ">" is "&gt;" already: no quote
+
+
+def _md_escape_marker(match):
+    """``#`` -> ``\\#``, ``  -`` -> ``  \\-``, ``12.`` -> ``12\\.``: a leading block marker, backslash-escaped."""
+    if match.group(2) is not None:
+        return "%s\\%s" % (match.group(1), match.group(2))
+    return "%s\\%s" % (match.group(3), match.group(4))
 
 
 def md_text(value):
@@ -144,8 +196,7 @@ def md_text(value):
     the characters of inline markup (backslash, backtick, emphasis, links, strike-through) and a leading block marker
     (heading, list, quote) backslash-escaped, line breaks as spaces."""
     text = re.sub(r"[\r\n\v\f\u2028\u2029]+", " ", "" if value is None else str(value))
-    text = _MD_LEADING.sub(lambda m: "%s\\%s" % (m.group(1) or m.group(3), m.group(2) or m.group(4)),
-                           _MD_INLINE.sub(r"\\\1", text))
+    text = _MD_LEADING.sub(_md_escape_marker, _MD_INLINE.sub(r"\\\1", text))
     return html_text(text).replace("|", "&#124;")
 
 
@@ -426,7 +477,8 @@ PAGE_JS = """
   var state = {};
   location.hash.replace(/^#/, "").split("&").forEach(function (part) {
     var kv = part.split("=");
-    if (kv[0]) { state[kv[0]] = decodeURIComponent(kv[1] || ""); }
+    if (!kv[0]) { return; }
+    try { state[kv[0]] = decodeURIComponent(kv[1] || ""); } catch (e) { state[kv[0]] = kv[1] || ""; }
   });
   filter.value = state.q || "";
   status.value = state.status || "";
@@ -539,7 +591,7 @@ def _matrix_head(groups, roles):
     return '<thead><tr>%s</tr></thead>' % "".join(cells)
 
 
-def _matrix_row(member, groups, roles):
+def _matrix_row(member, groups, roles, member_sets):
     grants = member.get("grants") or []
     direct = len([g for g in grants if "direct" in (g.get("via") or [])])
     search = [member.get("email"), member.get("status")] + list(member.get("groups") or [])
@@ -552,9 +604,9 @@ def _matrix_row(member, groups, roles):
              "class": "pending" if member.get("status") == "pending" else None}
     cells = [_cell("th", member.get("email") or member.get("id"), {"scope": "row"}),
              _cell("td", member.get("status")), _cell("td", len(grants)), _cell("td", direct)]
-    mine = set(member.get("groups") or [])
-    for group in groups:
-        inside = group.get("name") in mine
+    who = member.get("email") or member.get("id")
+    for group, group_members in zip(groups, member_sets):  # by the group's own member list: same-name groups differ
+        inside = who in group_members
         cells.append('<td class="in" data-v="%d"%s>%s</td>' % (
             int(inside), ' title="member of %s"' % html_text(group.get("name")) if inside else "",
             "&#9679;" if inside else ""))
@@ -579,7 +631,8 @@ def _html_matrix(data):
              '<p class="meta">A dot: member of the group. A role cell: the scopes the member holds the role on, and '
              'via what. Click a column header to sort.</p>',
              '<div class="scroll"><table id="matrix-table">', _matrix_head(groups, roles), '<tbody>']
-    parts.extend(_matrix_row(m, groups, roles) for m in members)
+    member_sets = [set(g.get("members") or []) for g in groups]
+    parts.extend(_matrix_row(m, groups, roles, member_sets) for m in members)
     return parts + ['</tbody></table></div>', '</section>']
 
 
@@ -613,9 +666,10 @@ def to_html(data):
     return _page("Access review: %s" % (account.get("name") or account.get("id")), body)
 
 
-def files(result, previous=None):
-    """``{json, csv, md, html}``: the four texts of the report of ``result`` (``report(result, previous)``)."""
-    data = report(result, previous)
+def files(result, previous=None, previous_name=None):
+    """``{json, csv, md, html}``: the four texts of the report of ``result`` (``report(result, previous,
+    previous_name)``)."""
+    data = report(result, previous, previous_name)
     return {"json": json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n", "csv": to_csv(data),
             "md": to_markdown(data), "html": to_html(data)}
 

@@ -214,7 +214,8 @@ class CloudflareAction(ActionBase):
             run = TaskRun(name, params, check_mode=self._task.check_mode, diff_mode=self._task.diff,
                           scope=(self._task._uuid, host), needs_account=self.NEEDS_ACCOUNT, secrets=no_log_values,
                           host=host, account_from_inventory=self._account_from_inventory,
-                          lease_owner=self._lease_owner(), notice=self._display.warning)
+                          lease_owner=self._lease_owner(), notice=self._display.warning,
+                          say=self._display.display)
             run.host_account = self._host_account(task_vars)
             for warning in warnings:
                 run.warn(warning)

@@ -193,7 +193,8 @@ def generated_accounts_dir(path, n_accounts, **sizes):
     for k, section in enumerate(state["accounts"]):
         declaration = clean(builders.multi_account_declaration(k, **sizes))
         with open(os.path.join(path, "group_vars", "account_%s.yml" % section["account"]["id"]), "w") as handle:
-            yaml.safe_dump({"account_user_groups": declaration}, handle)
+            yaml.safe_dump({"account_user_groups_for": section["account"]["id"], "account_user_groups": declaration},
+                           handle)
         expected[section["account"]["id"]] = expected_groups(declaration)
     return state, expected
 

@@ -17,7 +17,8 @@ import re
 import pytest
 
 import access_state
-from accounts_harness import EXAMPLE_DIR, example_state, run_ansible
+import builders
+from accounts_harness import EXAMPLE_DIR, account_id, example_state, run_ansible
 from browser import Browser, chromium_binary
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -138,15 +139,79 @@ def test_report_tells_who_has_what_through_what(emulator, run_playbook, tmp_path
     assert len(member_listings) == len(state["user_groups"])
 
 
+def via_of(report, email):
+    member = [m for m in report["members"] if m["email"] == email][0]
+    return sorted((g["access"], g["permission_group"]["label"], g["scope_text"], tuple(g["via"]))
+                  for g in member["grants"])
+
+
+def copies_state():
+    """Two groups holding the same policy; members holding a direct copy of a group's policy, or one role of it."""
+    state = builders.demo_state()
+    access_state._group(state, "G1", ["alice@example.com", "bob@example.com", "carol@example.com"])  # noqa: SLF001
+    access_state._group(state, "G2", ["bob@example.com"])  # noqa: SLF001
+    access_state.add_policy(state, "G1", ["dns"])
+    access_state.add_policy(state, "G2", ["dns"])                    # the same policy in two groups
+    access_state.add_policy(state, "alice@example.com", ["dns"])     # alice: a direct copy of G1's policy
+    access_state.add_policy(state, "dave@example.com", ["dns"])      # dave: in no group, the same policy as G1
+    access_state.add_policy(state, "G1", ["billing", "analytics"])   # a two-role policy
+    access_state.add_policy(state, "carol@example.com", ["billing"])  # carol: one role of it directly
+    return state
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_direct_copies_of_group_policies_are_seen_in_every_answer(emulator, run_playbook, tmp_path, mode):
+    """alice's direct copy of G1's policy is direct whatever Cloudflare's listing holds: the group's policy id is
+    missing (``inherited``), the listing holds the policy twice where her group gives it once
+    (``inherited_new_ids``), or it lacks G1's other policy, so it holds her own policies only (``direct``)."""
+    emulator.set_state(copies_state())
+    emulator.config(member_policies=mode)
+    write_report(run_playbook, tmp_path / "out")
+    report = load(tmp_path / "out")
+    assert ("allow", "dns", "account", ("group:G1", "group:G2")) in via_of(report, "bob@example.com")
+    assert ("allow", "dns", "account", ("direct",)) in via_of(report, "dave@example.com")
+    assert ("allow", "billing", "account", ("direct", "group:G1")) in via_of(report, "carol@example.com")
+    assert ("allow", "analytics", "account", ("group:G1",)) in via_of(report, "carol@example.com")
+    assert ("allow", "dns", "account", ("direct", "group:G1")) in via_of(report, "alice@example.com")
+    direct = [f["subject"] for f in report["findings"] if f["kind"] == "direct_policy"]
+    assert "alice@example.com" in direct and "bob@example.com" not in direct
+
+
+def test_same_name_groups_get_their_own_membership_dots(emulator, run_playbook, tmp_path):
+    state = builders.demo_state()
+    access_state._group(state, "Ops", ["alice@example.com"])  # noqa: SLF001
+    state["user_groups"].append(dict(state["user_groups"][-1], id="ab" * 16, members=[
+        {"id": builders.hid("member", "bob@example.com"), "created_at": builders.DEMO_CREATED}]))
+    emulator.set_state(state)
+    write_report(run_playbook, tmp_path / "out")
+    with open(str(tmp_path / "out" / "access-report.html")) as handle:
+        html = handle.read()
+    for email in ("alice@example.com", "bob@example.com"):
+        row = [line for line in html.split("<tr") if 'data-email="%s"' % email in line][0]
+        assert row.count('title="member of Ops"') == 1, (email, row)
+
+
+LEADING_MARKERS = ["#ops", "+1 team", "> quote", "=SUM(1)", "1. first", "-contractors"]
+
+
 def test_csv_markdown_and_json_agree(emulator, run_playbook, tmp_path):
-    emulator.set_state(access_state.access_review_state(hostile=True))
+    state = access_state.access_review_state(hostile=True)
+    # values that start like Markdown blocks or spreadsheet formulas: groups, and members (emails) named so
+    for n, text in enumerate(LEADING_MARKERS):
+        email = "%s@example.com" % text.replace(" ", "")
+        state["members"].append(builders._member(email, "Lead", str(n)))  # noqa: SLF001
+        access_state._group(state, text, [email, "alice@example.com"])  # noqa: SLF001
+        access_state.add_policy(state, text, ["dns"])
+    emulator.set_state(state)
     write_report(run_playbook, tmp_path / "out")
     report = load(tmp_path / "out")
     with open(str(tmp_path / "out" / "access-report.csv"), newline="") as handle:
         rows = list(csv.DictReader(handle))
     from_csv = {}
     for row in rows:
-        email = row["email"][1:] if row["email"].startswith("'=") else row["email"]
+        email = row["email"]
+        if email[:1] == "'" and email[1:2] in ("=", "+", "-", "@", "\t", "\r"):
+            email = email[1:]  # the quote that keeps a spreadsheet from running the cell as a formula
         held = from_csv.setdefault(email, {})
         if row["access"]:
             held[(row["access"], row["permission_group_label"], row["scope"])] = set(row["via"].split("; "))
@@ -164,6 +229,17 @@ def test_csv_markdown_and_json_agree(emulator, run_playbook, tmp_path):
         plain = [unescape_md(c[1]) for c in cells]
         assert plain == [g["permission_group"]["name"] for g in member["grants"]]
         assert [unescape_md(c[3]) for c in cells] == [", ".join(g["via"]).replace("\n", " ") for g in member["grants"]]
+    # every member heading and every group row is the JSON's value, however it starts
+    headings = re.findall(r"^### (.*) \((?:accepted|pending)\)$", text.split("\n## Members (")[1], re.M)
+    assert [unescape_md(h) for h in headings] == [m["email"].replace("\n", " ") for m in report["members"]]
+    group_rows = [line for line in text.split("\n## Groups (")[1].split("\n## Graph")[0].splitlines()
+                  if line.startswith("| ") and not line.startswith("| Group |")]
+    assert [unescape_md(re.split(r"(?<!\\)\|", row)[1].strip()) for row in group_rows] == [
+        g["name"].replace("\n", " ") for g in report["groups"]]
+    assert "None" not in text
+    for marker in LEADING_MARKERS:
+        assert marker in [g["name"] for g in report["groups"]]
+        assert "group:" + marker in from_csv["%s@example.com" % marker.replace(" ", "").lower()][("allow", "dns", "account")]
     md_findings = re.findall(r"^\| [^|]* \(([\w\\]+)\) \| ", text, re.M)
     assert [k.replace("\\", "") for k in md_findings] == [f["kind"] for f in report["findings"]]
     try:
@@ -228,8 +304,34 @@ def test_playbook_needs_a_directory_and_refuses_another_accounts_previous(emulat
     (tmp_path / "other.json").write_text(json.dumps(other))
     run = run_playbook(playbook=PLAYBOOK, extra_vars={"access_report_dir": str(tmp_path / "out"),
                                                       "access_report_previous": str(tmp_path / "other.json")})
-    assert run.rc != 0 and "the previous report is of account %s" % ("f" * 32) in run.output
+    assert run.rc != 0 and "the previous report %s is of account %s" % (tmp_path / "other.json", "f" * 32) in " ".join(
+        run.output.split()), run
     assert not os.path.exists(str(tmp_path / "out"))  # nothing written, not even the directory
+
+
+def test_a_previous_report_is_checked_naming_the_file(emulator, run_playbook, tmp_path):
+    """One that names no account (hand-made, another tool's), one cut short, one whose members are not a list: the
+    run fails naming the file and what to give, and writes nothing."""
+    emulator.set_state(access_state.access_review_state())
+    write_report(run_playbook, tmp_path / "r1")
+    with open(str(tmp_path / "r1" / "access-report.json")) as handle:
+        text = handle.read()
+    data = json.loads(text)
+    no_account = dict(data)
+    no_account.pop("account")
+    cases = {"noaccount.json": (json.dumps(no_account), "it names no account"),
+             "truncated.json": (text[:len(text) // 2], "is not valid JSON"),
+             "bad.json": (json.dumps(dict(data, members="abc")), "its members are not a list")}
+    for name, (content, why) in sorted(cases.items()):
+        (tmp_path / name).write_text(content)
+        out = tmp_path / ("out-" + name)
+        run = run_playbook(playbook=PLAYBOOK, extra_vars={"access_report_dir": str(out),
+                                                          "access_report_previous": str(tmp_path / name)})
+        said = " ".join(run.output.split())
+        assert run.rc != 0, (name, run)
+        assert "give the access-report.json an earlier review of this account wrote, whole and unchanged: the " \
+               "previous report %s " % (tmp_path / name) in said and why in said, (name, said[-2000:])
+        assert not os.path.exists(str(out))
 
 
 def test_check_mode_reviews_and_writes_nothing(emulator, run_playbook, tmp_path):
@@ -328,6 +430,22 @@ def test_page_in_headless_chromium(emulator, run_playbook, tmp_path):
 
 
 @needs_browser
+def test_page_starts_with_a_malformed_address(emulator, run_playbook, tmp_path):
+    """``#q=%`` is no valid percent-encoding: the page still starts, and filters by the text as written."""
+    emulator.set_state(access_state.access_review_state())
+    write_report(run_playbook, tmp_path / "out")
+    url = "file://" + str(tmp_path / "out" / "access-report.html")
+    with Browser() as browser:
+        browser.open(url + "#q=%", ready_attribute="data-ready")
+        assert browser.evaluate("document.getElementById('filter').value") == "%"
+        browser.open(url + "#q=100%25%20sure%&status=pending", ready_attribute="data-ready")
+        assert browser.evaluate("document.getElementById('filter').value") == "100%25%20sure%"
+        assert browser.evaluate("document.getElementById('status').value") == "pending"
+        browser.open(url + "#q=dns%20freeze", ready_attribute="data-ready")  # a valid one is decoded as before
+        assert browser.evaluate("document.getElementById('filter').value") == "dns freeze"
+
+
+@needs_browser
 def test_the_network_check_sees_a_request(tmp_path):
     """The check above can fail: a page that loads an image and fetches is seen asking for both."""
     page = tmp_path / "leaky.html"
@@ -350,13 +468,15 @@ def test_multi_account_reports_and_index(emulator, tmp_path):
     out = tmp_path / "review"
     run = run_ansible(emulator, ["access_report.yml", "-e", "access_report_dir=%s" % out], EXAMPLE_DIR)
     hosts = ["acme_production", "acme_sandbox", "acme_staging"]
+    ids = dict((host, account_id(k)) for k, host in enumerate(["acme_production", "acme_staging", "acme_sandbox"]))
     assert run.rc == 0 and sorted(run.recap()) == hosts, run
     assert [e for e in emulator.requests() if e["method"] != "GET"] == []
-    assert sorted(os.listdir(str(out))) == hosts + ["index.html"]
+    # one directory per account, named after its id (never its name, which the dashboard can change)
+    assert sorted(os.listdir(str(out))) == sorted(ids.values()) + ["index.html"]
     names = {}
     for host in hosts:
-        assert sorted(os.listdir(str(out / host))) == sorted("access-report." + f for f in FORMATS)
-        names[host] = load(out / host)["account"]["name"]
+        assert sorted(os.listdir(str(out / ids[host]))) == sorted("access-report." + f for f in FORMATS)
+        names[host] = load(out / ids[host])["account"]["name"]
     assert names == {"acme_production": "Acme Production", "acme_sandbox": "Acme Sandbox",
                      "acme_staging": "Acme Staging"}
     # the inventory gave the names (account_name): only the inventory listed the accounts
@@ -364,11 +484,34 @@ def test_multi_account_reports_and_index(emulator, tmp_path):
     with open(str(out / "index.html")) as handle:
         index = handle.read()
     for host in hosts:
-        assert 'href="%s/access-report.html"' % host in index
+        assert '<a href="%s/access-report.html">%s</a>' % (ids[host], names[host]) in index
     assert re.search(r"alice@example.com</td><td>Acme Production: alice@example.com holds Super Administrator", index)
     # the next review compares each account with its previous report
     run = run_ansible(emulator, ["access_report.yml", "-e", "access_report_dir=%s" % (tmp_path / "again"),
                                  "-e", "access_report_previous_dir=%s" % out], EXAMPLE_DIR)
     assert run.rc == 0, run
     for host in hosts:
-        assert load(tmp_path / "again" / host)["changes"]["members_changed"] == []
+        assert load(tmp_path / "again" / ids[host])["changes"]["members_changed"] == []
+
+
+def test_multi_account_comparison_survives_an_account_rename(emulator, tmp_path):
+    """Acme Production is renamed between two reviews (its host name follows the name): its report is still found
+    by the account's id, and compared."""
+    emulator.set_state(example_state())
+    run = run_ansible(emulator, ["access_report.yml", "-e", "access_report_dir=%s" % (tmp_path / "r1")], EXAMPLE_DIR)
+    assert run.rc == 0, run
+    state = emulator.state()
+    for section in state["accounts"]:
+        if section["account"]["id"] == account_id(0):
+            section["account"]["name"] = "Acme Production EU"
+    access_state.add_policy(state, "alice@example.com", ["super_admin"])  # a change the comparison must show
+    emulator.set_state(state)
+    run = run_ansible(emulator, ["access_report.yml", "-e", "access_report_dir=%s" % (tmp_path / "r2"),
+                                 "-e", "access_report_previous_dir=%s" % (tmp_path / "r1")], EXAMPLE_DIR)
+    assert run.rc == 0 and "acme_production_eu" in run.recap(), run
+    data = load(tmp_path / "r2" / account_id(0))
+    assert data["account"]["name"] == "Acme Production EU"
+    assert [(c["email"], [g["permission_group"]["label"] for g in c["gained"]])
+            for c in data["changes"]["members_changed"]] == [("alice@example.com", ["super_admin"])]
+    with open(str(tmp_path / "r2" / "index.html")) as handle:
+        assert ">Acme Production EU</a>" in handle.read()

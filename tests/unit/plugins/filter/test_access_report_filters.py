@@ -104,7 +104,8 @@ def test_report_refuses_what_is_not_a_review_and_another_accounts_previous():
         F["access_report"]({"user_groups": []})
     other = previous_result()
     other["account"] = {"id": "f" * 32, "name": "Other"}
-    with pytest.raises(AnsibleFilterError, match="of account f{32}, not of account 0123"):
+    with pytest.raises(AnsibleFilterError, match="^give the access-report.json of an earlier review of account 0123"
+                                                 "456789abcdef0123456789abcdef: the previous report is of account f{32}"):
         F["access_report"](result(), previous=other)
 
 
@@ -316,3 +317,60 @@ def test_index_across_accounts():
     assert "Second: alice@example.com holds 1 grant(s)" in shown
     with pytest.raises(AnsibleFilterError):
         F["access_report_index"]([{"x": 1}])
+
+
+@pytest.mark.parametrize("value", ["#ops", "-contractors@example.com", "+1", "> quote", "=cmd", "  - x", "12. x", "3) y",
+                                   "a#b", "# - + = > 1."])
+def test_md_text_shows_a_value_that_starts_like_markup_as_it_is(value):
+    """A leading block marker is escaped, never replaced: rendered, the text is the value (not 'None\\#ops')."""
+    shown = md_text(value)
+    assert "None" not in shown and shown.replace("\\", "").replace("&gt;", ">") == value
+    markdown_it = pytest.importorskip("markdown_it")
+    html = markdown_it.MarkdownIt("commonmark").render(shown)
+    assert html.startswith("<p>") and unescape_html(re.sub(r"</?p>\n?", "", html)) == value.strip(), html
+
+
+def unescape_html(text):
+    import html
+    return html.unescape(text)
+
+
+# --------------------------------------------------------------------------- the previous report, checked
+def test_a_previous_report_is_parsed_and_checked_naming_the_file():
+    import json
+    good = json.dumps(F["access_report"](previous_result()))
+    assert F["access_report"](result(), previous=good, previous_name="old.json")["changes"]["members_added"]
+    with pytest.raises(AnsibleFilterError, match=r"^give the access-report.json an earlier review of this account "
+                                                 r"wrote, whole and unchanged: the previous report old.json is not "
+                                                 r"valid JSON"):
+        F["access_report_files"](result(), previous=good[:len(good) // 2], previous_name="old.json")
+    no_account = json.loads(good)
+    no_account.pop("account")
+    with pytest.raises(AnsibleFilterError, match="old.json is not such a report: it names no account"):
+        F["access_report"](result(), previous=no_account, previous_name="old.json")
+    broken = json.loads(good)
+    broken["members"] = "abc"
+    with pytest.raises(AnsibleFilterError, match="its members are not a list"):
+        F["access_report"](result(), previous=broken, previous_name="old.json")
+    broken["members"] = [{"email": "a@example.com", "grants": "x"}, "y"]
+    with pytest.raises(AnsibleFilterError, match=r"the grants of members\[0\] are not a list of grants; members\[1\] "
+                                                 r"is not a member"):
+        F["access_report"](result(), previous=broken)
+    with pytest.raises(AnsibleFilterError, match="it holds list, not a report"):
+        F["access_report"](result(), previous="[]")
+
+
+def test_same_name_groups_get_their_own_membership_dots():
+    data = result()
+    twin = copy.deepcopy(data["groups"][0])
+    twin.update(id="%032x" % 29, members=["bob@example.com"])
+    data["groups"].append(twin)  # a second group named Eng, bob only
+    html = F["access_report_html"](data)
+    rows = dict((re.search(r'data-email="([^"]+)"', row).group(1), row) for row in html.split("<tr")[1:]
+                if 'data-email="' in row)
+    assert rows["alice@example.com"].count('title="member of Eng"') == 1
+    assert rows["bob@example.com"].count('title="member of Eng"') == 1
+
+
+def test_the_page_script_survives_a_malformed_address():
+    assert "try { state[kv[0]] = decodeURIComponent(kv[1] || \"\"); } catch (e)" in PAGE_JS

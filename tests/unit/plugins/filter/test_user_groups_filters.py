@@ -441,6 +441,7 @@ class TestRunSummary(object):
         skipped = {"results": [], "skipped": True, "skipped_reason": "No items in the list", "changed": False}
         summary = user_groups_run_summary(plan, applied=skipped, deleted=skipped, check_mode=True)
         expected = dict(plan["summary"], check_mode=True, delete_refused=[], failed=[], written=[], changed=True)
+        assert summary.pop("message").startswith("check mode, nothing written: would create 1 ('New team')")
         assert summary == expected
 
     def test_a_plan_that_ran_in_check_mode_is_a_prediction_whatever_the_caller_says(self):

@@ -148,13 +148,59 @@ def test_a_direct_copy_of_a_group_policy_is_seen_when_ids_are_repeated():
 
 
 @pytest.mark.parametrize("mode", ["inherited_new_ids", "direct"])
-def test_without_repeated_ids_an_equal_direct_policy_is_taken_as_inherited(mode):
-    """The documented limit: the same value, no id to tell them apart, so the grant shows via the group only."""
+def test_without_repeated_ids_a_direct_copy_is_seen_when_the_listing_proves_it(mode):
+    """alice is in Admins (Super Administrator) and Engineering (two policies) and holds Super Administrator directly
+    too. ``direct``: her listing lacks Engineering's policies, so it holds her own policies only, and the copy is
+    hers. ``inherited_new_ids``: it holds Super Administrator twice, once more than her groups give: one copy is
+    hers."""
     same = copy.deepcopy(ADMINS[0]["policies"][0])
     same["id"] = hexid(699)
     result = review(mode, direct={ALICE: [same]})
-    assert ("allow", "Super Administrator - All Privileges", "account", ("group:Admins",)) in \
+    assert ("allow", "Super Administrator - All Privileges", "account", (DIRECT, "group:Admins")) in \
         grants(result, "alice@example.com")
+    assert ("direct_policy", "alice@example.com") in [(f["kind"], f["subject"]) for f in result["findings"]]
+    # her other grants stay her groups' (the listing's policies are direct, the groups' are the groups')
+    assert ("allow", "Administrator Read Only", "account", ("group:Engineering",)) in grants(result, "alice@example.com")
+
+
+def test_a_listing_that_equals_the_groups_policies_cannot_tell_a_direct_copy():
+    """The documented limit: bob is in Admins only; a "direct only" listing holding his direct copy of its one
+    policy looks exactly like an inherited listing without it: the grant shows via the group only."""
+    same = copy.deepcopy(ADMINS[0]["policies"][0])
+    same["id"] = hexid(699)
+    result = review("direct", direct={BOB: [same]})
+    assert grants(result, "bob@example.com") == [
+        ("allow", "Super Administrator - All Privileges", "account", ("group:Admins",))]
+    # the same account answering with the inherited copies (ids of their own) shows it: two copies, one group
+    result = review("inherited_new_ids", direct={BOB: [same]})
+    assert grants(result, "bob@example.com") == [
+        ("allow", "Super Administrator - All Privileges", "account", (DIRECT, "group:Admins"))]
+
+
+def test_copies_count_per_group_and_the_evidence_is_per_member():
+    """A policy value two of a member's groups hold is given twice: two inherited copies are no direct one. A
+    "direct only" listing of one member (its groups' policies missing) says nothing about another member's listing."""
+    twin = copy.deepcopy(ENG[0])
+    twin.update(id=hexid(309), name="Engineering Twin")
+    for n, policy in enumerate(twin["policies"]):
+        policy["id"] = hexid(490 + n)
+    groups = [ADMINS, ENG, (twin, [{"id": ALICE}])]
+    members = members_listing("inherited_new_ids", direct={})
+    alice = [m for m in members if m["id"] == ALICE][0]
+    alice["policies"].extend(copy.deepcopy(twin["policies"]))  # the twin's copies (ids of their own)
+    alice["policies"][-1]["id"], alice["policies"][-2]["id"] = hexid(901), hexid(902)
+    carol = [m for m in members if m["id"] == CAROL][0]
+    carol["policies"] = [carol["policies"][0]]  # only one of Engineering's two policies: "direct only"
+    catalogue = fake_catalogue(pgs=[PG_ADMIN, PG_READ, PG_DNS, PG_BILLING, PG_DOMAIN_DNS, PG_LEGACY, PG_SUPER])
+    catalogue.permission_groups()
+    catalogue.zones()
+    result = access_review(members, [g for g, _m in groups], dict((g["id"], m) for g, m in groups), catalogue)
+    assert ("allow", "Administrator Read Only", "account", ("group:Engineering", "group:Engineering Twin")) in \
+        grants(result, "alice@example.com")
+    assert ("allow", "Administrator Read Only", "account", (DIRECT, "group:Engineering")) in \
+        grants(result, "carol@example.com")
+    direct = [f["subject"] for f in result["findings"] if f["kind"] == "direct_policy"]
+    assert "carol@example.com" in direct and "alice@example.com" not in direct
 
 
 def test_a_policy_carrying_a_group_policy_id_is_that_groups_even_without_the_membership():

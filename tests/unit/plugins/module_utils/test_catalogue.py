@@ -275,12 +275,12 @@ class TestUserGroups(object):
             "user group 'Develpers' does not exist in account %s (did you mean 'Developers'?)" % emulator.account_id)
         finance = api.list_user_groups(name="Finance")[0]["id"]
         assert catalogue.unknown_group_problem("finance ") == (
-            'user group "finance " does not exist in account %s (did you mean \'Finance\' (%s)? The names differ only '
-            'by case, spaces or Unicode form: write the name exactly as "Finance", or give the id)'
-            % (emulator.account_id, finance))
+            'user group "finance " does not exist in account %s (did you mean \'Finance\' (%s)? Write the name '
+            'exactly as "Finance", or give the id: the names differ only by case, spaces, invisible characters or '
+            'Unicode form)' % (emulator.account_id, finance))
         assert catalogue.unknown_group_problem(u"Caf\u00e9 ").endswith(
-            '(did you mean "Cafe\\u0301" (%s)? The names differ only by case, spaces or Unicode form: write the '
-            'name exactly as "Cafe\\u0301", or give the id)' % nfd["id"])
+            '(did you mean "Cafe\\u0301" (%s)? Write the name exactly as "Cafe\\u0301", or give the id: the names '
+            'differ only by case, spaces, invisible characters or Unicode form)' % nfd["id"])
         assert catalogue.unknown_group_problem(hexid(404)) == (
             "user group id '%s' does not exist in account %s" % (hexid(404), emulator.account_id))
         assert catalogue.unknown_group_problem(u"Caf\u00e9 ").startswith(u'user group "Caf\u00e9 " does not exist')

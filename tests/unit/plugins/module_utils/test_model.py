@@ -15,7 +15,7 @@ import unicodedata
 
 import pytest
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, shown_name
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     ACCOUNT as KIND_ACCOUNT,
     RESOURCES,
@@ -360,10 +360,9 @@ class TestParsePolicies(object):
         items = [{"permission_groups": ["legacy_logs"]}, {"access": "deny", "permission_groups": ["legacy_logs"]}]
         policies = parse(items, cat, warnings=warnings)
         assert len(policies) == 2
+        # Once per cause (the role in this list), whichever items use it.
         assert warnings == [
-            "policies[0]: permission group 'Legacy Log Reader' (legacy_logs) is deprecated by Cloudflare (end of life "
-            "2026-06-30); choose its replacement",
-            "policies[1]: permission group 'Legacy Log Reader' (legacy_logs) is deprecated by Cloudflare (end of life "
+            "policies: permission group 'Legacy Log Reader' (legacy_logs) is deprecated by Cloudflare (end of life "
             "2026-06-30); choose its replacement"]
         # Without a warnings list nothing breaks.
         assert parse(items[:1], fake_catalogue())[0].permission_groups == frozenset([PG_LEGACY["id"]])
@@ -374,7 +373,7 @@ class TestParsePolicies(object):
         legacy["meta"]["deprecated"] = True
         warnings = []
         parse([{"permission_groups": ["legacy_logs"]}], fake_catalogue(pgs=[legacy]), warnings=warnings)
-        assert warnings == ["policies[0]: permission group 'Legacy Log Reader' (legacy_logs) is deprecated by "
+        assert warnings == ["policies: permission group 'Legacy Log Reader' (legacy_logs) is deprecated by "
                             "Cloudflare; choose its replacement"]
 
     def test_one_listing_of_each_catalogue(self, cat):
@@ -552,7 +551,7 @@ class TestPolicyProblems(object):
         ]
         problems = problems_of(items, cat, warnings=warnings)
         assert [p.split(" ")[0].rstrip(":") for p in problems] == ["policies[%d]" % i for i in range(7)]
-        assert len(warnings) == 1 and warnings[0].startswith("policies[7]")
+        assert len(warnings) == 1 and warnings[0].startswith("policies: permission group 'Legacy")
 
 
 # =========================================================================== resolve_members
@@ -700,8 +699,9 @@ class TestDeclaration(object):
     def test_look_alike_names_fail(self, first, second):
         assert first != second
         _groups, problems = declare([{"name": first}, {"name": "Other", "children": [{"name": second}]}])
-        assert problems == ["group names '%s' and '%s' differ only by case, spaces or Unicode form; Cloudflare would "
-                            "show two look-alike groups: declare one of them" % (first, second)]
+        assert problems == ["declare only one of the group names %s and %s: they differ only by case, spaces, "
+                            "invisible characters or Unicode form, and Cloudflare would show two look-alike groups"
+                            % (shown_name(first), shown_name(second))]
 
     def test_a_childs_unknown_email_is_reported_once(self):
         tree = [{"name": "Top", "members": ["alice@example.com"], "children": [
@@ -719,7 +719,7 @@ class TestDeclaration(object):
         assert len(problems) == 2
         assert problems[0].startswith("group 'Top' policies[0]: permission group 'Domain DNS'")
         assert problems[1] == "group 'Child' policies[1]: unknown permission group 'admn' (did you mean 'admin'?)"
-        assert len(warnings) == 1 and warnings[0].startswith("group 'Child' policies[0]: permission group 'Legacy")
+        assert len(warnings) == 1 and warnings[0].startswith("group 'Child' policies: permission group 'Legacy")
 
     def test_scim_rules(self):
         tree = [{"name": "Okta Engineering", "scim": True, "policies": [{"permission_groups": ["dns"]}],

@@ -9,10 +9,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import unicodedata
+from fractions import Fraction
 
 import pytest
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import name_literal, shown_name
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import comparable_name, name_literal, shown_name
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     DesiredGroup,
     Policy,
@@ -23,8 +24,9 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import (
     over_ratio,
     plan_account,
-    spare_members,
     plan_members,
+    removal_share,
+    spare_members,
 )
 from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import (
     ACCOUNT,
@@ -73,7 +75,7 @@ class TestPreviousNames(object):
                 {"name": "C", "previous_names": ["Shared"]},
                 {"name": "D", "previous_names": ["Shared", "A"]},
                 {"name": "Okta Sales", "scim": True, "previous_names": ["Okta Old"]},
-                {"name": "E", "previous_names": ["line\nbreak"]},
+                {"name": "E", "previous_names": ["line\nbreak", u"Zero\u200bwidth"]},  # what exists: taken as it is
                 {"name": "F", "previous_names": ["Old F", ""]}]
         _groups, problems = parse_declaration(tree, fake_catalogue())
         assert problems == [
@@ -81,8 +83,6 @@ class TestPreviousNames(object):
             "group 'B' lists its own name in previous_names",
             "previous name 'Shared' is listed by groups 'C' and 'D': a group can be renamed to one name only",
             "group 'Okta Sales' is pushed by SCIM: its name belongs to the identity provider; remove previous_names",
-            "group 'E' previous name 'line\\nbreak' contains a control character (a line break or tab, often from a "
-            "YAML block scalar): write the name on one line",
             "group 'F': previous_names must be a list of the names the group had before",
             "'A' is declared as a group (A) and as a previous name of group 'D': a group cannot be kept and renamed; "
             "remove one of them",
@@ -142,9 +142,10 @@ class TestLookAlikes(object):
     def test_a_declared_name_that_only_looks_like_an_existing_one_fails(self, existing, declared):
         plan = plan_account([desired(declared, [A])], [group(1, existing)], {}, {}, purge=True)
         (problem,) = plan.problems
-        assert problem.startswith("declared group %s does not exist, but %s (%s) does" % (
-            shown_name(declared), shown_name(existing), hexid(701)))
-        assert "add previous_names: [%s] to group %s" % (name_literal(existing), shown_name(declared)) in problem
+        assert problem.startswith("add previous_names: [%s] to group %s to rename the existing group in place" % (
+            name_literal(existing), shown_name(declared)))
+        assert "Declared group %s does not exist, but %s (%s) does" % (
+            shown_name(declared), shown_name(existing), hexid(701)) in problem
         assert "user_groups_lookalike_names: warn" in problem
         assert plan.groups == [] and plan.delete == []
 
@@ -156,8 +157,8 @@ class TestLookAlikes(object):
     def test_an_existing_declared_group_with_a_look_alike_fails_too(self):
         plan = plan_account([desired("Finance")], [group(1, "Finance"), group(2, "finance ")], {}, {}, purge=True)
         (problem,) = plan.problems
-        assert problem.startswith("declared group 'Finance' (%s) has a look-alike in the account, \"finance \" (%s)"
-                                  % (hexid(701), hexid(702)))
+        assert problem.startswith("delete the look-alike \"finance \" (%s)" % hexid(702))
+        assert "Declared group 'Finance' (%s) has that look-alike in the account" % hexid(701) in problem
         assert plan.delete == []
         warned = plan_account([desired("Finance")], [group(1, "Finance"), group(2, "finance ")], {}, {}, purge=True,
                               lookalike_names="warn")
@@ -167,12 +168,13 @@ class TestLookAlikes(object):
     def test_a_scim_group_is_declared_with_the_providers_spelling(self):
         plan = plan_account([desired("okta sales", scim=True)], [group(1, "Okta Sales")], {}, {})
         (problem,) = plan.problems
-        assert "The identity provider owns the name: declare it exactly as \"Okta Sales\"" in problem
+        assert problem.startswith("declare SCIM group 'okta sales' exactly as \"Okta Sales\": the identity provider "
+                                  "owns the name")
         assert plan.missing_scim == []
 
     def test_declared_look_alikes_of_each_other_are_a_declaration_problem(self):
         _groups, problems = parse_declaration([{"name": "Finance"}, {"name": "finance"}], fake_catalogue())
-        assert len(problems) == 1 and "differ only by case, spaces or Unicode form" in problems[0]
+        assert len(problems) == 1 and "differ only by case, spaces, invisible characters or Unicode form" in problems[0]
 
 
 # =========================================================================== plan_account: protected members
@@ -204,7 +206,7 @@ class TestProtectedMembers(object):
 class TestRemovalRatio(object):
     @pytest.mark.parametrize("removed, total, ratio, refused", [
         (1, 10, 0.25, False), (2, 10, 0.25, False), (3, 10, 0.25, True), (10, 10, 0.25, True),
-        (1, 2, 0.25, False), (2, 2, 0.25, True), (1, 1, 0.25, False), (2, 3, 0.5, True), (0, 0, 0.25, False),
+        (1, 2, 0.25, True), (2, 2, 0.25, True), (1, 1, 0.25, True), (2, 3, 0.5, True), (0, 0, 0.25, False),
         (1, 10, 0, True), (0, 10, 0, False), (10, 10, 1, False),
     ])
     def test_over_ratio(self, removed, total, ratio, refused):
@@ -218,3 +220,96 @@ class TestRemovalRatio(object):
                             groups, current_members, current_policies, purge=True)
         assert [g["name"] for g in plan.delete] == ["G3", "G4", "G5"]
         assert plan.removals(len(groups)) == {"groups": (3, 5), "members": (3, 4), "policies": (1, 2)}
+
+
+class TestExactShare(object):
+    def test_the_share_is_exact(self):
+        assert not over_ratio(29, 100, 0.29) and not over_ratio(57, 100, 0.57) and over_ratio(30, 100, 0.29)
+        assert not over_ratio(29, 100, "0.29") and over_ratio(1, 3, "0.3333") and not over_ratio(1, 3, "1/3")
+
+    @pytest.mark.parametrize("value, share", [
+        (0.25, Fraction(1, 4)), ("0.29", Fraction(29, 100)), (1, Fraction(1)), (0, Fraction(0)), (" 0.5 ", Fraction(1, 2)),
+        (True, None), (False, None), (None, None), (-0.1, None), (1.5, None), ("true", None), ("a quarter", None),
+        (float("nan"), None), (float("inf"), None),
+    ])
+    def test_removal_share(self, value, share):
+        assert removal_share(value) == share
+
+    def test_memberships_of_deleted_groups_count(self):
+        groups = [group(1, "Kept"), group(2, "Gone")]
+        plan = plan_account([desired("Kept", [A, B])], groups, {groups[0]["id"]: [A, B]}, {}, purge=True)
+        assert plan.removals(2, deleted_memberships=8) == {"groups": (1, 2), "members": (8, 10), "policies": (0, 0)}
+
+
+# =========================================================================== renames go first
+class TestRenameOrder(object):
+    def test_renames_go_before_creates_and_before_renames_to_a_name_they_free(self):
+        finance, old = group(1, "Finance"), group(2, "Old")
+        wanted = [desired("finance", [B]), desired("Fin", previous=["Finance"]), desired("FINANCE", previous=["Old"]),
+                  desired("Other")]
+        plan = plan_account(wanted, [finance, old], {}, {})
+        assert plan.problems == []
+        # 'Old' -> 'FINANCE' looks like 'Finance': it waits for 'Finance' -> 'Fin'; the creates come last
+        assert [(d.name, bool(g.rename), g.create) for d, g in plan.groups] == [
+            ("Fin", True, False), ("FINANCE", True, False), ("finance", False, True), ("Other", False, True)]
+
+    def test_renames_waiting_for_each_other_are_a_problem(self):
+        plan = plan_account([desired("beta", previous=["Alpha"]), desired("alpha", previous=["Beta"])],
+                            [group(1, "Alpha"), group(2, "Beta")], {}, {})
+        (problem,) = plan.problems
+        assert problem.startswith("rename these groups in two runs") and "'Alpha' (%s) to 'beta'" % hexid(701) in problem
+
+    def test_a_group_may_change_the_case_of_its_own_name(self):
+        plan = plan_account([desired("FINANCE", previous=["Finance"])], [group(1, "Finance")], {}, {})
+        assert plan.problems == [] and plan.groups[0][1].rename == "FINANCE"
+
+
+# =========================================================================== names that do not show
+class TestNamesThatDoNotShow(object):
+    @pytest.mark.parametrize("name", [u"Fin\u200bance", u"Finance\u200d", u"\ufeffFinance", u"Fin\u00adance",
+                                      u"Fin\u2060ance", u"\u202eFinance", u"Fin\u034fance", u"Fin\u3164ance"])
+    def test_a_new_name_with_an_invisible_character_is_refused(self, name):
+        _groups, problems = parse_declaration([{"name": name}], fake_catalogue())
+        (problem,) = problems
+        assert problem.startswith("write user_groups[0] name %s without the character(s) that do not show (U+"
+                                  % name_literal(name)), problem
+
+    def test_variation_selectors_and_visible_names_are_accepted(self):
+        groups, problems = parse_declaration([{"name": u"Team \U0001F680\ufe0f"}, {"name": u"Z\u00fcrich"},
+                                              {"name": u"\uff26inance"}], fake_catalogue())
+        assert problems == [] and len(groups) == 3
+
+    def test_names_of_what_exists_are_taken_as_they_are(self):
+        tree = [{"name": "Finance", "previous_names": [u"Fin\u200bance", "Finance\t"]},
+                {"name": u"Okta\u200b Sales\t", "scim": True}]
+        groups, problems = parse_declaration(tree, fake_catalogue())
+        assert problems == [] and groups[0].previous_names == [u"Fin\u200bance", "Finance\t"]
+        assert groups[1].name == u"Okta\u200b Sales\t"
+
+
+class TestComparableName(object):
+    @pytest.mark.parametrize("name", [
+        "Finance", "finance", " Finance ", "FINANCE", u"Fin\u200bance", u"Finance\u200d", u"\ufeffFinance",
+        u"\uff26inance", u"F\u0131nance", u"F\u0130NANCE", "Finance\t", u"Finance\u00a0", u"FINANCE\u3000",
+        u"Fin\u00adance", u"Fi\u0307nance", u"Fin\ufe0fance",
+    ])
+    def test_look_alikes_of_finance(self, name):
+        assert comparable_name(name) == "finance"
+
+    @pytest.mark.parametrize("name", [u"Fin ance", u"Finanse", u"Fin\u0430nce", u"Financ\u00e9"])
+    def test_not_look_alikes(self, name):
+        """A space inside shows; a Cyrillic a is another letter (not folded); an accent is a letter of its own."""
+        assert comparable_name(name) != "finance"
+
+    def test_nfd_and_nfc_and_compatibility_forms(self):
+        assert comparable_name(NFD) == comparable_name(NFC) and comparable_name(u"\ufb01nance") == "finance"
+
+    @pytest.mark.parametrize("name, literal", [
+        (u"Fin\u200bance", '"Fin\\u200bance"'), (u"\uff26inance", '"\\uff26inance"'), (u"F\u0131nance", '"F\\u0131nance"'),
+        ("Finance\t", '"Finance\\t"'), (u"Team \U0001F680\ufe0f", '"Team \\U0001f680\\ufe0f"'),
+        (u"a\"b\u200b", '"a\\"b\\u200b"'),
+    ])
+    def test_a_literal_shows_what_differs_and_reads_back(self, name, literal):
+        import yaml
+        assert name_literal(name) == literal and shown_name(name) == literal
+        assert yaml.safe_load("x: " + literal)["x"] == name
