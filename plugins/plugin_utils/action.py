@@ -39,9 +39,15 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.connection impor
     CONNECTION_REQUIRED_TOGETHER,
     cloudflare_argument_spec,
 )
-from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
+from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import (
+    TaskRun,
+    controller_pid,
+    orphaned_worker,
+)
 
 COLLECTION = "cfiam.user_groups"
+# The exit status of a worker that ends because its ansible-playbook process is gone (no one reads it).
+EXIT_ORPHANED = 3
 
 
 def _plain(value):
@@ -101,9 +107,10 @@ class CloudflareAction(ActionBase):
         raise NotImplementedError
 
     def _lease_owner(self):
-        """The ansible-playbook process (this worker's parent) whose run takes the account's lease before a task
-        that may write reads anything (runtime.take_run_lease); None for the read-only info modules."""
-        return None if (self.MODULE or "").endswith("_info") else os.getppid()
+        """The ansible-playbook process whose run takes the account's lease before a task that may write reads
+        anything (runtime.take_run_lease): the process that forked this worker, as recorded at the fork
+        (``runtime.controller_pid``), never the parent an orphaned worker has now; None for the info modules."""
+        return None if (self.MODULE or "").endswith("_info") else controller_pid()
 
     # ------------------------------------------------------------------ plumbing
     def _module_name(self):
@@ -220,6 +227,11 @@ class CloudflareAction(ActionBase):
             for warning in warnings:
                 run.warn(warning)
             result = run.run(self.run_task)
+        if orphaned_worker():
+            # ansible-playbook is gone (killed): nothing reads this worker's result, and writing one larger than a
+            # pipe buffer to ansible-core's result queue would block the orphan forever. It wrote nothing since
+            # (runtime.controller_guard) and holds no lock: it ends now.
+            os._exit(EXIT_ORPHANED)
         if self._inject_invocation(task_vars):
             result["invocation"] = {"module_args": params}
         # As AnsibleModule does: strip every no_log value, keep booleans and None as they are.
