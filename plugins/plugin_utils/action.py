@@ -28,6 +28,7 @@ __metaclass__ = type
 import sys
 import os
 
+from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
@@ -111,6 +112,11 @@ class CloudflareAction(ActionBase):
         anything (runtime.take_run_lease): the process that forked this worker, as recorded at the fork
         (``runtime.controller_pid``), never the parent an orphaned worker has now; None for the info modules."""
         return None if (self.MODULE or "").endswith("_info") else controller_pid()
+
+    def _notice(self, text):
+        """A warning shown at once (that the task waits for another run's lease), while the task still runs:
+        ansible-core 2.19+ holds what a worker passes to ``Display.warning`` until the task ends."""
+        self._display.display("[WARNING]: %s" % text, color=getattr(C, "COLOR_WARN", None), stderr=True)
 
     # ------------------------------------------------------------------ plumbing
     def _module_name(self):
@@ -221,7 +227,7 @@ class CloudflareAction(ActionBase):
             run = TaskRun(name, params, check_mode=self._task.check_mode, diff_mode=self._task.diff,
                           scope=(self._task._uuid, host), needs_account=self.NEEDS_ACCOUNT, secrets=no_log_values,
                           host=host, account_from_inventory=self._account_from_inventory,
-                          lease_owner=self._lease_owner(), notice=self._display.warning,
+                          lease_owner=self._lease_owner(), notice=self._notice,
                           say=self._display.display)
             run.host_account = self._host_account(task_vars)
             for warning in warnings:

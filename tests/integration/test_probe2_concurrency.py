@@ -104,12 +104,6 @@ def kill_orphans(pids):
 
 
 # --------------------------------------------------------------------------- SIGKILL during a write loop
-@pytest.mark.xfail(strict=True, reason=(
-    "probe2: after SIGKILL of ansible-playbook during a cf_user_group loop, the orphaned worker starts the next item "
-    "with lease_owner=os.getppid(), which is now 1 (init, or the nearest subreaper); take_run_lease finds the dead "
-    "run's lease and hands it to pid 1, which never ends. Every later run on the account on this controller waits "
-    "max_total_wait (600 s by default) and fails naming 'process 1'. The lease should name the run that started the "
-    "worker (or the orphan should take nothing), so the next run goes on at once."))
 def test_sigkill_during_a_write_loop_does_not_hand_the_lease_to_init(emulator, tmp_path):
     directory = lease_dir(tmp_path)
     names = ["Probe2 loop %02d" % n for n in range(12)]
@@ -138,11 +132,6 @@ def test_sigkill_during_a_write_loop_does_not_hand_the_lease_to_init(emulator, t
 
 
 # --------------------------------------------------------------------------- SIGKILL while waiting for the lease
-@pytest.mark.xfail(strict=True, reason=(
-    "probe2: a run killed (SIGKILL of ansible-playbook) while its worker waits for another run's lease leaves the "
-    "worker waiting; when the other run ends, the orphan takes the lease and writes every item of its loop. "
-    "controller_guard() is built after the lease wait, when the parent is already pid 1, so it never trips. The "
-    "orphan should stop (ControllerGone) before writing anything, as it does once a session exists."))
 def test_a_run_killed_while_waiting_for_the_lease_writes_nothing(emulator, tmp_path):
     directory = lease_dir(tmp_path)
     holder = write_playbook(str(tmp_path / "holder.yml"), [
@@ -189,12 +178,6 @@ def crossed_playbook(tmp_path, label, first, second):
     return play_file(tmp_path, "%s.yml" % label, plays)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "probe2: the lease lasts until the ansible-playbook process ends, so two runs on one controller that touch two "
-    "accounts in opposite orders (or the same playbook over many accounts with forks: the leases split between "
-    "the runs at random) deadlock: each waits for the other to end; both fail after max_total_wait (600 s by "
-    "default) with 'Let that run finish, then run again'. At least one run should complete (scope the lease to "
-    "the task, or detect the cycle and say so)."))
 def test_two_runs_over_two_accounts_in_opposite_orders_do_not_deadlock(emulator, tmp_path):
     emulator.set_state(example_state())
     emulator.clear_requests()
@@ -270,13 +253,6 @@ def test_a_check_mode_run_is_not_held_up_by_a_real_run(emulator, tmp_path):
 
 
 # --------------------------------------------------------------------------- orphans after SIGKILL
-@pytest.mark.xfail(strict=True, reason=(
-    "probe2: after SIGKILL of ansible-playbook during a task whose result is larger than a pipe buffer (64 KiB: "
-    "cf_user_group_info of ~600 groups, or the role's plan of a large account), the orphaned worker (ppid 1) "
-    "finishes the task and then blocks forever in write() to ansible-core's result pipe, whose read end it holds "
-    "itself (so no EPIPE): it never exits (SIGTERM ends it). It holds no flock on the budget files and no lease. "
-    "This is ansible-core's worker code after the action returned, but the action could notice that its "
-    "controller is gone (as controller_guard does) and not hand back a result no one reads."))
 def test_an_orphaned_worker_with_a_large_result_exits(emulator, tmp_path):
     state = emulator.state()
     for n in range(600):
