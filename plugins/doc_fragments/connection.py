@@ -132,17 +132,17 @@ options:
       - If the directory cannot be used (another owner, writable by others, no file locking), the budget is
         counted per process only and a warning says why. So it is when the lock of a budget file stays held
         more than 10 seconds (a process stopped or hung while holding it); the warning names the file.
-      - The directory also holds one lease per account (C(<sha256>.run)) by which runs take turns on an account.
+      - "The directory also holds one lease per account (C(<sha256>.run)) by which runs take turns on an account.
         The first task of a run that may write to the account (not in check mode) takes it for its
         C(ansible-playbook) process, until that process ends; a task of another run waits for it, at most
         O(max_total_wait) seconds. Two runs that wait for each other (each holds an account the other waits for)
         are found at once: the one that started last fails its task before sending anything. A task whose
-        C(ansible-playbook) process was killed takes no lease and writes nothing more.
-      - Only runs that use the same directory share the budget and take turns: by default the runs of one Unix
+        C(ansible-playbook) process was killed takes no lease and writes nothing more."
+      - "Only runs that use the same directory share the budget and take turns: by default the runs of one Unix
         user on one machine, when all of them have the same E(XDG_RUNTIME_DIR) (or none). Two users, a login
         shell and a cron job or service without E(XDG_RUNTIME_DIR), two containers (AWX jobs) or two machines
         use different directories; set the same O(rate_limit_dir) for the runs of one user that should share
-        it. A directory of another user is never used.
+        it. A directory of another user is never used."
     type: path
 requirements:
   - requests
