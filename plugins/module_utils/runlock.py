@@ -48,7 +48,7 @@ MAX_PID = 2 ** 31 - 1  # a pid is a C int
 def valid_pid(value):
     """True when ``value`` can name the ansible-playbook process of a run: an int (not a bool) above 1 (0 and
     negative values name process groups to ``kill``, 1 is init) that fits a C int."""
-    return type(value) is int and 1 < value <= MAX_PID
+    return isinstance(value, int) and not isinstance(value, bool) and 1 < value <= MAX_PID
 
 
 class RunLeaseBusy(Exception):

@@ -13,7 +13,6 @@ import signal
 import subprocess
 import time
 
-import pytest
 
 from accounts_harness import account_id, example_state
 from harness import ansible_bin, ansible_env, write_playbook

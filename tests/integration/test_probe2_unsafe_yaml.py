@@ -50,8 +50,8 @@ def hostile(folder):
     def lookup(n):
         return "{{ lookup('pipe', 'touch %s') }}" % os.path.join(folder, "ran-%d" % n)
     return {
-        "by_name": {lookup(1): "v1", "{%% if lookup('pipe', 'touch %s') %%}x{%% endif %%}" % os.path.join(
-                        folder, "ran-2"): "v2",
+        "by_name": {lookup(1): "v1",
+                    "{%% if lookup('pipe', 'touch %s') %%}x{%% endif %%}" % os.path.join(folder, "ran-2"): "v2",
                     "plain key": lookup(3), "{# c #}" + lookup(4): ["a", {lookup(5): lookup(6)}],
                     "!unsafe " + lookup(7): "x", "&anchor " + lookup(8): "*anchor",
                     "multi\nline " + lookup(9): "a\nb " + lookup(10)},

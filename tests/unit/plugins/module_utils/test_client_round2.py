@@ -554,11 +554,10 @@ class TestEndlessReplies(object):
         import requests
         from urllib3.exceptions import ReadTimeoutError
         from ansible_collections.cfiam.user_groups.plugins.module_utils.client import describe_network_error
-        try:
+        with pytest.raises(requests.exceptions.ConnectionError) as caught:
             try:
                 raise ReadTimeoutError(None, "/x", "Read timed out.")
             except ReadTimeoutError as inner:
                 raise requests.exceptions.ConnectionError(inner)
-        except requests.exceptions.ConnectionError as exc:
-            kind, _detail = describe_network_error(exc)
+        kind, _detail = describe_network_error(caught.value)
         assert kind == "timeout"

@@ -12,11 +12,6 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
-    CloudflareAPIError,
-    CloudflareInconsistentListing,
-)
-
 
 @pytest.mark.xfail(strict=True, reason=(
     "probe2: a create answered 200 with the API's envelope but a result that is not an object (a string, a list) "
@@ -44,5 +39,3 @@ def test_a_create_whose_result_is_not_an_object(emulator, monkeypatch, result):
     made = emulator.groups_by_name("Odd result")
     assert len(made) == 1
     assert not outcome.get("failed") and outcome["group"]["id"] == made[0]["id"], outcome
-
-

@@ -10,7 +10,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
 
 import pytest
@@ -18,7 +17,7 @@ import pytest
 from ansible_collections.cfiam.user_groups.plugins.module_utils import runlock, runtime
 from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_group
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_group
-from ansible_collections.cfiam.user_groups.plugins.module_utils.runlock import RunLease, RunLeaseBusy
+from ansible_collections.cfiam.user_groups.plugins.module_utils.runlock import RunLease
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
