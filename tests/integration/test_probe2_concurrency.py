@@ -187,8 +187,13 @@ def test_two_runs_over_two_accounts_in_opposite_orders_do_not_deadlock(emulator,
                    inventory=inventory, extra_env=env),
              start(emulator, tmp_path, crossed_playbook(tmp_path, "ba", "acct_b", "acct_a"), "ba", directory,
                    inventory=inventory, extra_env=env)]
+    began = time.monotonic()
     results = [finish(p, tmp_path, label, 55) for p, label in zip(procs, ("ab", "ba"))]
     assert any(rc == 0 for rc, _o in results), [o[-1500:] for _rc, o in results]
+    # The run that gave up (if they met) said why at once, not after max_total_wait (10 s here).
+    for rc, output in results:
+        assert rc == 0 or ("wait for each other" in output and "started last" in output), output[-1500:]
+    assert time.monotonic() - began < 40
 
 
 # --------------------------------------------------------------------------- what held
