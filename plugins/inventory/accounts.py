@@ -46,6 +46,9 @@ description:
     the name of a host of another source.
     Tools that read each source on its own and merge hosts by name (AWX imports each source of an inventory
     separately) need O(host_name_prefix) for the same reason."
+  - "A group C(cloudflare_accounts) that a source read before this one made is the same group (Ansible merges groups
+    by name): when it holds hosts that are no account (servers), a warning names them, since a play on
+    C(hosts: cloudflare_accounts) runs on them too; their variables are left alone."
   - Bad input fails the inventory source before a host is added, naming the accounts or entries concerned, with
     suggestions for near misses. Bad input is a credential that reaches no account, an entry of O(include_names),
     O(exclude_names), O(account_ids) or O(exclude_account_ids) that matches no account the credential reaches, or
@@ -546,6 +549,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         for warning in warnings:
             self.display.warning(mask_secrets(warning, settings.secrets))
         self._populate(hosts, made)
+        self._warn_foreign_members(made)
+
+    def _warn_foreign_members(self, made):
+        """Warn when the plugin's group also holds hosts no source of this plugin made (another source read before
+        this one put servers in a group of that name): ``hosts: cloudflare_accounts`` would run on them too."""
+        group = self.inventory.groups.get(GROUP)
+        foreign = sorted(set(h.name for h in group.get_hosts() if h.name not in made)) if group else []
+        if foreign:
+            self.display.warning(
+                "%s: the group %s also holds %d host(s) that are no Cloudflare account (%s%s), put there by another "
+                "inventory source: a play on hosts: %s runs on them too. Rename that group in the other source, or "
+                "target the account hosts by a keyed group of this source (keyed_groups)"
+                % (NAME, GROUP, len(foreign), ", ".join(foreign[:10]), ", ..." if len(foreign) > 10 else "", GROUP))
 
     def _config_groups(self, accounts):
         """The names of the groups that compose, groups and keyed_groups make for ``accounts``.

@@ -215,3 +215,26 @@ def test_a_bad_host_name_prefix_fails_the_source_before_any_request(emulator, tm
     assert run.rc != 0
     assert "host_name_prefix must be lower-case letters" in " ".join(run.stderr.split()), run
     assert emulator.requests() == []
+
+
+def test_servers_in_a_group_named_like_the_plugin_group_are_named(emulator, tmp_path):
+    """Another source read first has a group cloudflare_accounts with a server in it: the accounts join that group
+    (Ansible merges groups by name), so a play on it would run on the server too; a warning names the server."""
+    emulator.set_state(state([("Prod", "standard")]))
+    static = tmp_path / "hosts.ini"
+    static.write_text("[cloudflare_accounts]\nweb1 ansible_host=192.0.2.12\n")
+    run, data = listing(emulator, tmp_path, str(static), source(tmp_path / "cf.cloudflare_accounts.yml"))
+    assert sorted(data["cloudflare_accounts"]["hosts"]) == ["prod", "web1"]
+    assert "cloudflare_account_id" not in hostvars(data)["web1"]
+    text = " ".join(run.stderr.split())
+    assert "the group cloudflare_accounts also holds 1 host(s) that are no Cloudflare account (web1)" in text, text
+
+
+def test_no_warning_when_the_plugin_group_holds_account_hosts_only(emulator, tmp_path):
+    emulator.set_state(state([("Prod", "standard"), ("Dev", "standard")]))
+    static = tmp_path / "hosts.ini"
+    static.write_text("[web_servers]\nweb1 ansible_host=192.0.2.12\n")
+    cfg = {"keyed_groups": [{"key": "account_type", "prefix": "type"}]}
+    run, _data = listing(emulator, tmp_path, str(static), source(tmp_path / "a.cloudflare_accounts.yml", cfg),
+                         source(tmp_path / "b.cloudflare_accounts.yml", cfg))
+    assert "that are no Cloudflare account" not in run.stderr, run.stderr
