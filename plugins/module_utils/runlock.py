@@ -216,11 +216,11 @@ class RunLease(object):
                 "program now has its pid), delete %s" % (self._holder_text(holder), waiting, self.wait, self.path))
 
     def _deadlock_text(self, holder, cycle):
-        return ("this ansible-playbook run (process %d) and %s wait for each other: %s. A run holds an account until "
-                "its ansible-playbook process ends, so each would wait max_total_wait (%d s) for the other. This run "
-                "started last, so it gives up: nothing was written by this task, and the other run goes on once this "
-                "one has ended. Run this playbook again after the other run; runs over the same accounts started at "
-                "the same time wait for each other (in AWX, keep Concurrent jobs off)"
+        return ("Run this playbook again once the other run has ended (it goes on as soon as this one has ended): "
+                "this ansible-playbook run (process %d) and %s wait for each other: %s. A run holds an account until "
+                "its ansible-playbook process ends, so each would wait max_total_wait (%d s) for the other; this run "
+                "started last, so it gives up, and nothing was written by this task. Runs over the same accounts "
+                "started at the same time wait for each other (in AWX, keep Concurrent jobs off)"
                 % (self.owner, "another run on this controller" if len(cycle.members) == 2 else
                    "%d other runs on this controller" % (len(cycle.members) - 1),
                    "; ".join(cycle.describe(self.owner, self.account_id, holder)), self.wait))
