@@ -14,15 +14,11 @@ __metaclass__ = type
 
 import datetime
 
+from ansible_collections.cfiam.user_groups.plugins.module_utils.access import access_review
+from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareAPIError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import policies_from_api
+from ansible_collections.cfiam.user_groups.plugins.module_utils.views import policy_zone_ids
 from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
-
-try:
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.access import access_review
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareAPIError
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.model import policies_from_api
-    from ansible_collections.cfiam.user_groups.plugins.module_utils.views import policy_zone_ids
-except ImportError:  # requests missing: the base class reports it
-    pass
 
 
 def _account_name(run):
@@ -40,7 +36,6 @@ def _read(run, account_name):
     """Every listing the review needs, each read once: the account members (their pages concurrently), the groups and
     then each group's members (8 at a time), the resource groups and the account's name, all at the same time."""
     api, catalogue, client = run.api, run.catalogue, run.session.client
-    run.doing("read the members, user groups, group members and resource groups of account %s" % run.account_id)
 
     def groups_and_members():
         groups = api.list_user_groups()
@@ -49,7 +44,9 @@ def _read(run, account_name):
     reads = [api.list_account_members, groups_and_members, api.list_resource_groups]
     if account_name is None:
         reads.append(lambda: _account_name(run))
-    found = client.map_concurrent(lambda read: read(), reads)
+    what = "the members, user groups, group members and resource groups of account %s" % run.account_id
+    with run.step("read %s" % what):
+        found = client.map_concurrent(lambda read: read(), reads)
     members, (groups, group_members), rgs = found[:3]
     if account_name is None:
         account_name = found[3]
@@ -66,10 +63,10 @@ def _learn_names(run, members, groups, named_ids):
     policies = [p for holder in list(members) + list(groups) for p in policies_from_api(holder.get("policies"), named_ids)]
     roles = set(pg for p in policies for pg in p.permission_groups)
     if any("meta" not in (catalogue.describe_permission_group(pg) or {}) for pg in roles):
-        run.doing("read the permission groups of account %s" % run.account_id)
-        catalogue.permission_groups()
-    run.doing("read the zones named in the policies of account %s" % run.account_id)
-    catalogue.learn_zone_names(policy_zone_ids(policies, catalogue))
+        with run.step("read the permission groups of account %s" % run.account_id):
+            catalogue.permission_groups()
+    with run.step("read the zones named in the policies of account %s" % run.account_id):
+        catalogue.learn_zone_names(policy_zone_ids(policies, catalogue))
 
 
 class ActionModule(CloudflareAction):
@@ -82,7 +79,7 @@ class ActionModule(CloudflareAction):
         generated_at = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
         members, groups, group_members, named_ids, name = _read(run, run.params["account_name"])
         _learn_names(run, members, groups, named_ids)
-        run.doing("review the access of account %s" % run.account_id)
-        review = access_review(members, groups, group_members, run.catalogue, named_ids)
+        with run.step("review the access of account %s" % run.account_id):
+            review = access_review(members, groups, group_members, run.catalogue, named_ids)
         return run.result(changed=False, account={"id": run.account_id, "name": name}, generated_at=generated_at,
                           **review)

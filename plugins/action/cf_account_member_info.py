@@ -26,8 +26,8 @@ class ActionModule(CloudflareAction):
 
     def run_task(self, run):
         p = run.params
-        run.doing("list the members of account %s" % run.account_id)
-        members = [account_member_view(m) for m in run.catalogue.account_members()]
+        with run.step("list the members of account %s" % run.account_id):
+            members = [account_member_view(m) for m in run.catalogue.account_members()]
         found, not_found = select_by_name_or_id(members, p["email"], p["id"], name_key="email")
         if p["status"] is not None:
             found = [m for m in found if m["status"] == p["status"]]

@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import is_id, pg_label, pg_scopes
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import is_id, pg_label, pg_scopes
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import permission_group_view
 from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
 
@@ -28,13 +28,13 @@ class ActionModule(CloudflareAction):
 
     def run_task(self, run):
         p = run.params
-        run.doing("list the permission groups of account %s" % run.account_id)
-        if p["id"] is not None and not is_id(p["id"]):
-            groups = []  # not an id at all: nothing can match, and the API would refuse the query
-        elif any(p[k] is not None for k in ("id", "label", "name")):
-            groups = run.api.list_permission_groups(id=p["id"], label=p["label"], name=p["name"])
-        else:
-            groups = run.catalogue.permission_groups()
+        with run.step("list the permission groups of account %s" % run.account_id):
+            if p["id"] is not None and not is_id(p["id"]):
+                groups = []  # not an id at all: nothing can match, and the API would refuse the query
+            elif any(p[k] is not None for k in ("id", "label", "name")):
+                groups = run.api.list_permission_groups(id=p["id"], label=p["label"], name=p["name"])
+            else:
+                groups = run.catalogue.permission_groups()
         matches = [permission_group_view(pg) for pg in groups
                    if (p["id"] is None or pg.get("id") == p["id"])
                    and (p["name"] is None or pg.get("name") == p["name"])

@@ -12,8 +12,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, is_id
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import name_problems, parse_scope, scopes_of
+from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import (
+    create_resource_group,
+    delete_resource_group,
+    resource_group_after,
+    update_resource_group,
+)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError, is_id, name_problems
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import scopes_of
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import parse_scope
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import diff, resource_group_view
 from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
 
@@ -69,30 +76,17 @@ class ActionModule(CloudflareAction):
         p = run.params
         name = p["name"].strip() if p["name"] is not None else None
         ref = "'%s'" % name if p["id"] is None else p["id"]
-        run.doing("validate the options of resource group %s" % ref)
-        problems = shape_problems(p)
-        if p["state"] == "absent" and problems:
-            raise ResolutionError(problems)
-        run.doing("find resource group %s" % ref)
-        current = self.find(run, name)
+        with run.step("validate the options of resource group %s" % ref):
+            problems = shape_problems(p)
+            if p["state"] == "absent" and problems:
+                raise ResolutionError(problems)
+        with run.step("find resource group %s" % ref):
+            current = self.find(run, name)
         label = "resource group '%s' (%s)" % (current["name"], current["id"]) if current else "resource group %s" % ref
         if p["state"] == "absent":
             return self.delete(run, current, label)
-        if current is None and p["id"] is not None and is_id(p["id"]):
-            problems.append("resource group id '%s' does not exist in account %s; give name (and no id) to create "
-                            "a resource group" % (p["id"], run.account_id))
-        if current is None and p["zones"] is None and p["scope"] is None:
-            problems.append("zones or scope is required to create resource group '%s'" % name)
-        run.doing("resolve the scope of %s" % label)
-        scope = None
-        zones_ok = p["zones"] is None or all(isinstance(z, str) and z.strip() for z in p["zones"])
-        if zones_ok and not (p["scope"] is not None and problems):
-            try:
-                scope = parse_scope(p["zones"], p["scope"], run.catalogue)
-            except ResolutionError as exc:
-                problems.extend(exc.problems)
-        if problems:
-            raise ResolutionError(problems)
+        with run.step("resolve the scope of %s" % label):
+            scope = self.resolve(run, current, name, problems)
         if current is None:
             return self.create(run, name, scope)
         return self.update(run, current, label, name, scope)
@@ -109,15 +103,32 @@ class ActionModule(CloudflareAction):
         return matches[0] if matches else None
 
     @staticmethod
+    def resolve(run, current, name, problems):
+        """The scope the task sets (a Scope, None: left alone); every problem of the task raised at once."""
+        p = run.params
+        if current is None and p["id"] is not None and is_id(p["id"]):
+            problems.append("resource group id '%s' does not exist in account %s; give name (and no id) to create "
+                            "a resource group" % (p["id"], run.account_id))
+        if current is None and p["zones"] is None and p["scope"] is None:
+            problems.append("zones or scope is required to create resource group '%s'" % name)
+        scope = None
+        zones_ok = p["zones"] is None or all(isinstance(z, str) and z.strip() for z in p["zones"])
+        if zones_ok and not (p["scope"] is not None and problems):
+            try:
+                scope = parse_scope(p["zones"], p["scope"], run.catalogue)
+            except ResolutionError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise ResolutionError(problems)
+        return scope
+
+    @staticmethod
     def delete(run, current, label):
         catalogue = run.catalogue
         before = resource_group_view(current, catalogue) if current else None
         changed = current is not None
         if current and not run.check_mode:
-            run.doing("delete %s" % label)
-            changed = run.api.delete_resource_group(current["id"])
-            run.wrote("deleted %s" % label)
-            catalogue.note_resource_group(current, deleted=True)
+            changed = delete_resource_group(run.writer, current, label)
         return run.result(changed=changed, diff=diff(diff_side(before), {}, label), resource_group={})
 
     @staticmethod
@@ -125,12 +136,7 @@ class ActionModule(CloudflareAction):
         catalogue = run.catalogue
         after = resource_group_view({"id": None, "name": name, "meta": {}}, catalogue, scope)
         if not run.check_mode:
-            run.doing("create resource group '%s'" % name)
-            known = [rg.get("id") for rg in catalogue.resource_groups() if rg.get("name") == name]
-            reply = run.api.create_resource_group(name, scope.body(), known_ids=known) or {}
-            run.wrote("created resource group '%s'" % name)
-            created = dict(reply, name=name, scope=scope.body())
-            catalogue.note_resource_group(created)
+            created = create_resource_group(run.writer, name, scope)
             after = resource_group_view(created, catalogue, scope)
         return run.result(changed=True, diff=diff({}, diff_side(after), "resource group '%s'" % name),
                           resource_group=after)
@@ -145,16 +151,8 @@ class ActionModule(CloudflareAction):
         changed = new_name is not None or new_scope is not None
         after = before
         if changed:
-            predicted = dict(current, name=new_name or current.get("name"))
-            if new_scope is not None:
-                predicted["scope"] = new_scope.body()
-            after = resource_group_view(predicted, catalogue)
+            after = resource_group_view(resource_group_after(current, new_name, new_scope), catalogue)
             if not run.check_mode:
-                run.doing("update %s" % label)
-                reply = run.api.update_resource_group(current["id"], name=new_name,
-                                                      scope=new_scope.body() if new_scope is not None else None) or {}
-                run.wrote("updated %s" % label)
-                predicted["modified_on"] = reply.get("modified_on", current.get("modified_on"))
-                catalogue.note_resource_group(predicted)
-                after = resource_group_view(predicted, catalogue)
+                updated = update_resource_group(run.writer, current, label, new_name, new_scope)
+                after = resource_group_view(updated, catalogue)
         return run.result(changed=changed, diff=diff(diff_side(before), diff_side(after), label), resource_group=after)

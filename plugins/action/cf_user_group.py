@@ -12,22 +12,22 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_group
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import (
+from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_group, delete_user_group
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import (
     LOOK_ALIKE,
     ResolutionError,
     is_id,
     name_literal,
+    new_name_problems,
     shown_name,
 )
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Group, policies_from_api
+from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_group
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import (
     POLICY_OPTIONS,
-    new_name_problems,
     parse_policies,
-    policies_from_api,
     resolve_members,
 )
-from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_group
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     diff,
     group_diff_side,
@@ -58,26 +58,28 @@ class ActionModule(CloudflareAction):
 
     def run_task(self, run):
         p = run.params
-        name, group_id = p["name"], p["id"]
-        run.doing("find user group '%s'" % (group_id if group_id is not None else name))
-        group, problems = self.find(run)
-        if p["state"] == "absent":
-            if problems:
+        ref = p["id"] if p["id"] is not None else p["name"]
+        with run.step("find user group '%s'" % ref):
+            group, problems = self.find(run)
+            if p["state"] == "absent" and problems:
                 raise ResolutionError(problems)
-            for option in ("policies", "members"):
+            changes = {} if p["state"] == "absent" else self.check_changes(run, group, problems)
+        if p["state"] == "absent":
+            for option in ["policies", "members"] + [f for f in Group.FIELDS if f != "name"]:
                 if p[option] is not None:
                     run.warn("%s is ignored with state=absent" % option)
             return self.delete(run, group)
-        rename, desired, member_ids = self.resolve(run, group, problems)
-        group, current_members = self.read(run, group, desired is not None or rename, member_ids)
-        plan = plan_group(group, name if group is None or rename else None,
-                          current_policies=policies_from_api((group or {}).get("policies")),
-                          desired_policies=desired, exclusive_policies=p["exclusive_policies"],
+        desired = self.resolve(run, group, ref, problems)
+        group, current_members = self.read(run, group, desired.policies is not None or bool(changes),
+                                           desired.member_ids)
+        plan = plan_group(group, p["name"], current_policies=policies_from_api((group or {}).get("policies")),
+                          desired_policies=desired.policies, exclusive_policies=p["exclusive_policies"],
                           current_member_ids=[m["id"] for m in current_members or []],
-                          desired_member_ids=member_ids, exclusive_members=p["exclusive_members"])
+                          desired_member_ids=desired.member_ids, exclusive_members=p["exclusive_members"],
+                          fields=dict(desired.fields))
         written = group
         if plan.changed and not run.check_mode:
-            written = apply_group(run, plan)
+            written = apply_group(run.writer, plan)
         return self.report(run, plan.changed, group, current_members, plan, written or {})
 
     @staticmethod
@@ -97,56 +99,62 @@ class ActionModule(CloudflareAction):
         return group, problems
 
     @staticmethod
-    def resolve(run, group, problems):
-        """``(rename, desired policies, member ids)``, every name resolved; every problem raised at once."""
-        p = run.params
-        name = p["name"]
-        ref = p["id"] if p["id"] is not None else name
-        catalogue = run.catalogue
-        rename = group is not None and name is not None and name != group.get("name")
+    def check_changes(run, group, problems):
+        """The plain fields the task changes (``{field: value}``); a rename to a name another group has, or a new
+        name that looks like another group's, is a problem."""
+        name = run.params["name"]
+        changes = Group.from_options(run.params).changes_from(Group.from_api(group) if group is not None else None)
+        rename = group is not None and "name" in changes
         if rename:
             problems.extend(new_name_problems(name, "name", NAME_HINT))
-            taken = [g for g in catalogue.user_groups_named(name) if g.get("id") != group["id"]]
+            taken = [g for g in run.catalogue.user_groups_named(name) if g.get("id") != group["id"]]
             if taken:
                 problems.append("cannot rename user group '%s' (%s) to '%s': user group %s already has that name" % (
                     group.get("name"), group["id"], name, ", ".join(sorted(g["id"] for g in taken))))
         if group is None or rename:
             look_alikes(run, group, problems)
-        desired = member_ids = None
+        return changes if group is not None else {}
+
+    @staticmethod
+    def resolve(run, group, ref, problems):
+        """The group as the task wants it (a Group value), every name resolved; every problem raised at once."""
+        p = run.params
+        policies = member_ids = None
         if p["policies"] is not None:
-            run.doing("resolve the policies of user group '%s'" % ref)
-            try:
-                owner = group.get("name") if group is not None else ref
-                desired = parse_policies(p["policies"], catalogue, "group '%s' policies" % owner, warnings=run.warnings)
-            except ResolutionError as exc:
-                problems.extend(exc.problems)
+            with run.step("resolve the policies of user group '%s'" % ref):
+                try:
+                    owner = group.get("name") if group is not None else ref
+                    policies = parse_policies(p["policies"], run.catalogue, "group '%s' policies" % owner,
+                                              warnings=run.warnings)
+                except ResolutionError as exc:
+                    problems.extend(exc.problems)
         if p["members"] is not None:
-            run.doing("resolve the members of user group '%s'" % ref)
-            try:
-                member_ids = [m["id"] for m in resolve_members(p["members"], catalogue)]
-            except ResolutionError as exc:
-                problems.extend(exc.problems)
+            with run.step("resolve the members of user group '%s'" % ref):
+                try:
+                    member_ids = [m["id"] for m in resolve_members(p["members"], run.catalogue)]
+                except ResolutionError as exc:
+                    problems.extend(exc.problems)
         if problems:
-            run.doing("validate user group '%s'" % ref)
-            raise ResolutionError(problems)
-        return rename, desired, member_ids
+            with run.step("validate user group '%s'" % ref):
+                raise ResolutionError(problems)
+        return Group.from_options(p, policies, member_ids)
 
     @staticmethod
     def read(run, group, fresh, member_ids):
-        """The group as it is right before the writes (re-read when its policies are sent: a policy change or a
-        rename) and its members."""
+        """The group as it is right before the writes (re-read when its policies are sent: a policy change, or a
+        plain field change, which re-sends them) and its members."""
         catalogue = run.catalogue
         if group is None:
             return None, None
         label = "user group '%s' (%s)" % (group.get("name"), group["id"])
         if fresh:
-            run.doing("read the policies of %s" % label)
-            group = catalogue.fresh_user_group(group["id"]) or group
+            with run.step("read the policies of %s" % label):
+                group = catalogue.fresh_user_group(group["id"]) or group
         current_members = None
         if member_ids is not None:
-            run.doing("read the members of %s" % label)
-            current_members = run.api.list_group_members(group["id"])
-            catalogue.seed_members(current_members)
+            with run.step("read the members of %s" % label):
+                current_members = run.api.list_group_members(group["id"])
+                catalogue.seed_members(current_members)
         return group, current_members
 
     @staticmethod
@@ -182,19 +190,14 @@ class ActionModule(CloudflareAction):
                     run.warn("user group %s does not exist in account %s, so nothing is deleted%s" % (
                         shown_name(run.params["name"]), run.account_id, run.catalogue.look_alike_hint(like)))
             return self.report(run, False, None, None)
-        label = "user group '%s' (%s)" % (group.get("name"), group["id"])
         members = None
         if run.diff_mode:
-            run.doing("read the members of %s" % label)
-            members = run.api.list_group_members(group["id"])
-            run.catalogue.seed_members(members)
+            with run.step("read the members of user group '%s' (%s)" % (group.get("name"), group["id"])):
+                members = run.api.list_group_members(group["id"])
+                run.catalogue.seed_members(members)
         changed = True
         if not run.check_mode:
-            run.doing("delete %s" % label)
-            changed = run.api.delete_user_group(group["id"])
-            if changed:
-                run.wrote("deleted %s" % label)
-            run.catalogue.note_user_group(group, deleted=True)
+            changed = delete_user_group(run.writer, group)
         return self.report(run, changed, group, members)
 
 

@@ -12,7 +12,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import is_id
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import is_id
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import policies_from_api
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import group_view, member_view, policy_zone_ids
 from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
@@ -31,11 +31,11 @@ class ActionModule(CloudflareAction):
         p = run.params
         filters = ", ".join("%s=%s" % (k, p[k]) for k in ("name", "id", "fuzzy_name") if p[k] is not None)
         what = "the user groups" + (" matching %s" % filters if filters else "")
-        run.doing("list %s" % what)
-        if p["id"] is not None and not is_id(p["id"]):
-            found = []  # not an id: nothing can match, and Cloudflare would refuse the filter
-        else:
-            found = run.api.list_user_groups(name=p["name"], group_id=p["id"], fuzzy_name=p["fuzzy_name"])
+        with run.step("list %s" % what):
+            if p["id"] is not None and not is_id(p["id"]):
+                found = []  # not an id: nothing can match, and Cloudflare would refuse the filter
+            else:
+                found = run.api.list_user_groups(name=p["name"], group_id=p["id"], fuzzy_name=p["fuzzy_name"])
         if p["name"] is not None:
             found = [g for g in found if g.get("name") == p["name"]]
         found = sorted(found, key=lambda g: (g.get("name") or "", g.get("id") or ""))
@@ -43,11 +43,11 @@ class ActionModule(CloudflareAction):
         catalogue.seed_from_user_groups(found)
         members = {}
         if p["include_members"] and found:
-            run.doing("read the members of %s" % what)
-            members = run.api.list_group_members_many([g["id"] for g in found])
+            with run.step("read the members of %s" % what):
+                members = run.api.list_group_members_many([g["id"] for g in found])
         policies = dict((g["id"], policies_from_api(g.get("policies"))) for g in found)
-        run.doing("read the zones named in the policies of %s" % what)
-        catalogue.learn_zone_names(policy_zone_ids([x for pols in policies.values() for x in pols], catalogue))
+        with run.step("read the zones named in the policies of %s" % what):
+            catalogue.learn_zone_names(policy_zone_ids([x for pols in policies.values() for x in pols], catalogue))
         views = [group_view(g, policies[g["id"]], catalogue,
                             [member_view(m) for m in members.get(g["id"]) or []] if p["include_members"] else None)
                  for g in found]

@@ -13,9 +13,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_members
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import resolve_members
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_members
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import resolve_members
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import target_group
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import diff, member_labels, member_views
 from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
@@ -36,27 +36,26 @@ class ActionModule(CloudflareAction):
     def run_task(self, run):
         p = run.params
         ref = p["group"] if p["group"] is not None else p["group_id"]
-        run.doing("check the members for user group '%s'" % ref)
-        if p["members"] is None:
-            raise ResolutionError(["members is required: list the members as emails or member ids%s" % (
-                "; with exclusive: true, members: [] empties the group" if p["exclusive"] else
-                "; to empty the group give members: [] with exclusive: true")])
-        run.doing("find user group '%s'" % ref)
-        group, label, problems = target_group(run, p["group"], p["group_id"])
-        run.doing("resolve the members for %s" % label)
-        wanted = []
-        try:
-            wanted = resolve_members(p["members"], run.catalogue)
-        except ResolutionError as exc:
-            problems.extend(exc.problems)
-        if problems:
-            raise ResolutionError(problems)
-
+        with run.step("check the members for user group '%s'" % ref):
+            if p["members"] is None:
+                raise ResolutionError(["members is required: list the members as emails or member ids%s" % (
+                    "; with exclusive: true, members: [] empties the group" if p["exclusive"] else
+                    "; to empty the group give members: [] with exclusive: true")])
+        with run.step("find user group '%s'" % ref):
+            group, label, problems = target_group(run, p["group"], p["group_id"])
+        with run.step("resolve the members for %s" % label):
+            wanted = []
+            try:
+                wanted = resolve_members(p["members"], run.catalogue)
+            except ResolutionError as exc:
+                problems.extend(exc.problems)
+            if problems:
+                raise ResolutionError(problems)
         current = []
         if group.get("id"):
-            run.doing("read the members of %s" % label)
-            current = run.api.list_group_members(group["id"])
-            run.catalogue.seed_members(current)
+            with run.step("read the members of %s" % label):
+                current = run.api.list_group_members(group["id"])
+                run.catalogue.seed_members(current)
         plan = plan_members([m["id"] for m in current], [m["id"] for m in wanted], p["state"], p["exclusive"])
         known = dict((m["id"], m) for m in wanted)
         known.update((m["id"], m) for m in current)
@@ -66,7 +65,7 @@ class ActionModule(CloudflareAction):
                          "offers accepted members, but it is added to %s as asked" % (
                              member_views([mid], run.catalogue, known)[0]["email"] or mid, label))
         if plan.changed and not run.check_mode:
-            apply_members(run, group["id"], label, plan)
+            apply_members(run.writer, group["id"], label, plan)
 
         before = member_views(plan.before, run.catalogue, known)
         after = member_views(plan.after, run.catalogue, known)

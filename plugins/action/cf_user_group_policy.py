@@ -12,13 +12,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
-    POLICY_OPTIONS,
-    parse_policies,
-    policies_from_api,
-)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_policies
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import policies_from_api
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_policies
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import POLICY_OPTIONS, parse_policies
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import target_group
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     diff,
@@ -46,35 +44,29 @@ class ActionModule(CloudflareAction):
         ref = p["group"] if p["group"] is not None else p["group_id"]
         state = p["state"]
         exclusive = p["exclusive"] and state == "present"
-        run.doing("check the policies for user group '%s'" % ref)
-        if p["policies"] is None:
-            raise ResolutionError(["policies is required: list the policies%s" % (
-                "; with exclusive: true, policies: [] removes every policy" if p["exclusive"] else
-                "; to remove every policy give policies: [] with exclusive: true")])
-        run.doing("find user group '%s'" % ref)
-        group, label, problems = target_group(run, p["group"], p["group_id"])
-        run.doing("resolve the policies for %s" % label)
-        desired = []
-        try:
-            owner = (group or {}).get("name") or ref
-            desired = parse_policies(p["policies"], run.catalogue, "group '%s' policies" % owner, warnings=run.warnings)
-        except ResolutionError as exc:
-            problems.extend(exc.problems)
-        if problems:
-            raise ResolutionError(problems)
-
+        with run.step("check the policies for user group '%s'" % ref):
+            if p["policies"] is None:
+                raise ResolutionError(["policies is required: list the policies%s" % (
+                    "; with exclusive: true, policies: [] removes every policy" if p["exclusive"] else
+                    "; to remove every policy give policies: [] with exclusive: true")])
+        with run.step("find user group '%s'" % ref):
+            group, label, problems = target_group(run, p["group"], p["group_id"])
+        with run.step("resolve the policies for %s" % label):
+            desired = []
+            try:
+                owner = (group or {}).get("name") or ref
+                desired = parse_policies(p["policies"], run.catalogue, "group '%s' policies" % owner,
+                                         warnings=run.warnings)
+            except ResolutionError as exc:
+                problems.extend(exc.problems)
+            if problems:
+                raise ResolutionError(problems)
         if group.get("id"):
-            run.doing("read the policies of %s" % label)
-            group = run.catalogue.fresh_user_group(group["id"]) or group
+            with run.step("read the policies of %s" % label):
+                group = run.catalogue.fresh_user_group(group["id"]) or group
         plan = plan_policies(policies_from_api(group.get("policies")), desired, state=state, exclusive=exclusive)
         if plan.changed and not run.check_mode:
-            run.doing("set the policies of %s" % label)
-            run.sending_policies(plan.after)
-            # Only the policies: the name of a group pushed by SCIM belongs to the identity provider.
-            reply = run.api.update_user_group(group["id"], policies=plan.bodies()) or {}
-            run.wrote("set the policies of %s" % label)
-            run.catalogue.note_user_group(dict(group, policies=plan.bodies(),
-                                               modified_on=reply.get("modified_on", group.get("modified_on"))))
+            apply_policies(run.writer, group, plan)
 
         catalogue = run.catalogue
         catalogue.learn_zone_names(policy_zone_ids(plan.before + plan.after, catalogue))

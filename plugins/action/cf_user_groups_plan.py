@@ -16,18 +16,18 @@ __metaclass__ = type
 import re
 import time
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError, shown_name, suggest
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError, shown_name, suggest
+from ansible_collections.cfiam.user_groups.plugins.module_utils.declaration import (
     declared_with_members,
     parse_declaration,
-    policies_from_api,
-    resolve_members,
 )
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Group, policies_from_api
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import (
     over_ratio,
     plan_account,
     removal_share,
 )
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import resolve_members
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     diff,
     group_diff_side,
@@ -72,9 +72,12 @@ class ActionModule(CloudflareAction):
     )
 
     def run_task(self, run):
-        p = run.params
         started = time.monotonic()
-        run.doing("plan the user groups of account %s" % run.account_id)
+        with run.step("plan the user groups of account %s" % run.account_id):
+            return self.plan(run, run.params, started)
+
+    @staticmethod
+    def plan(run, p, started):
         problems = []
         ratio = removal_share(p["max_removal_ratio"])
         if ratio is None:
@@ -265,8 +268,8 @@ def progress_line(run, plan, current_groups, listings, seconds):
     label = run.account_label() or "account %s" % run.account_id
     memberships = sum(len(members or []) for members in listings.values())
     changing = [gplan for _wanted, gplan in plan.groups if gplan.changed]
-    parts = ["%s: read %s and %s in %.1f s" % (label, _count(len(current_groups), "group", "groups"),
-                                                _count(memberships, "membership", "memberships"), seconds)]
+    read = (_count(len(current_groups), "group", "groups"), _count(memberships, "membership", "memberships"))
+    parts = ["%s: read %s and %s in %.1f s" % (label, read[0], read[1], seconds)]
     if changing or plan.delete:
         what = [("create", len([g for g in changing if g.create])),
                 ("update", len([g for g in changing if not g.create])), ("delete", len(plan.delete))]
@@ -280,8 +283,8 @@ def progress_line(run, plan, current_groups, listings, seconds):
         parts.append("the purge spares %s (user_groups_purge_exclude)" % _count(len(spared), "group", "groups"))
     kept = sum(len(ids) for ids in plan.spared.values())
     if kept:
-        parts.append("%s kept (user_groups_protected_members)" % _count(kept, "protected membership",
-                                                                         "protected memberships"))
+        kept_text = _count(kept, "protected membership", "protected memberships")
+        parts.append("%s kept (user_groups_protected_members)" % kept_text)
     return "; ".join(parts)
 
 
@@ -293,6 +296,7 @@ def apply_item(run, wanted, gplan):
         item["id"] = gplan.current["id"]
     if gplan.rename:
         item["previous_name"] = gplan.current.get("name")
+    item.update((f, v) for f, v in gplan.changes.items() if f != "name" and f in Group.DECLARED)
     if gplan.policies is not None and (gplan.create or gplan.policies.changed):
         item["policies"] = [policy_item(x, run.account_id) for x in wanted.policies]
         item["exclusive_policies"] = p["exclusive_policies"]

@@ -25,8 +25,8 @@ class ActionModule(CloudflareAction):
 
     def run_task(self, run):
         p = run.params
-        run.doing("list the zones of account %s" % run.account_id)
-        zones = [zone_view(z) for z in run.catalogue.zones()]
+        with run.step("list the zones of account %s" % run.account_id):
+            zones = [zone_view(z) for z in run.catalogue.zones()]
         found, not_found = select_by_name_or_id(zones, p["name"], p["id"])
         found.sort(key=lambda z: (z["name"].lower(), z["id"] or ""))
         return run.result(changed=False, zones=found, not_found=not_found)

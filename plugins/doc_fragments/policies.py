@@ -9,7 +9,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """The items of a ``policies`` option (their argument spec: ``POLICY_OPTIONS`` in ``module_utils/model.py``).
+    """The items of a ``policies`` option (their argument spec: ``POLICY_OPTIONS`` in ``module_utils/resolve.py``).
 
     A module that takes policies extends ``cfiam.user_groups.policies`` and describes the option itself (what the
     list means for that module, whether it is required); the type and the suboptions come from here.

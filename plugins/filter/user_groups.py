@@ -32,8 +32,8 @@ except ImportError:  # pragma: no cover - PyYAML is a dependency of ansible-core
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     account_id_of_views,
-    policy_from_view,
-    policy_item,
+    declared_group,
+    group_from_view,
 )
 
 display = Display()
@@ -109,21 +109,17 @@ def to_declaration(user_groups, scim_groups=None, include_empty=True, zones=None
             raise AnsibleFilterError("to_declaration: group '%s' has no members key; read the groups with "
                                      "cf_user_group_info include_members=true" % name)
         try:
-            policies = [policy_item(policy_from_view(p), account_id, pg_ref=lambda i: pgs.get(i, i),
-                                    zone_ref=lambda i: zone_names.get(i, i), rg_ref=lambda i: rgs.get(i, i))
-                        for p in group.get("policies") or []]
+            item, policies = declared_group(group_from_view(group), account_id, pg_ref=lambda i: pgs.get(i, i),
+                                            zone_ref=lambda i: zone_names.get(i, i), rg_ref=lambda i: rgs.get(i, i))
         except (KeyError, TypeError, AttributeError) as exc:
             raise AnsibleFilterError("to_declaration: group '%s' has a policy that is not in the normalised form of "
                                      "cf_user_group_info: %s" % (name, to_native(exc)))
-        # One stable order, repeats (the same policy twice) folded.
-        unique = dict((json.dumps(p, sort_keys=True), p) for p in policies)
-        item = {"name": name}
         if _protects(scim_groups, name):
             item["scim"] = True
         else:
             item["members"] = sorted(set((m.get("email") or m.get("id") or "").lower()
                                          for m in group.get("members") or [] if m.get("email") or m.get("id")))
-        item["policies"] = [unique[k] for k in sorted(unique)]
+        item["policies"] = policies
         if not include_empty and not item.get("members") and not item["policies"]:
             continue
         declaration.append(item)
@@ -306,8 +302,8 @@ def run_message(summary, plan):
     added = sum(len(v) for v in (summary.get("members_added") or {}).values())
     removed = sum(len(v) for v in (summary.get("members_removed") or {}).values())
     if added or removed:
-        parts.append("members: %d %s, %d %s" % (added, "to add" if check else "added", removed,
-                                                 "to remove" if check else "removed"))
+        verbs = ("to add", "to remove") if check else ("added", "removed")
+        parts.append("members: %d %s, %d %s" % (added, verbs[0], removed, verbs[1]))
     failed = summary.get("failed") or []
     refused = summary.get("delete_refused") or []
     if failed:

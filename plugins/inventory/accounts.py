@@ -177,12 +177,12 @@ except ImportError:  # ansible-core 2.16 to 2.18: every inventory string is a te
         return value
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.api import list_accounts
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import suggest
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     HAS_REQUESTS,
     CloudflareError,
     mask_secrets,
 )
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError, is_id, suggest
 from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
     CONNECTION_KEYS,
     ConnectionSettings,
@@ -197,19 +197,10 @@ GROUP = "cloudflare_accounts"
 ALWAYS_RESERVED = ("all", "ungrouped", "localhost", GROUP)
 FILE_SUFFIXES = (".cloudflare_accounts.yml", ".cloudflare_accounts.yaml", ".cfiam.yml", ".cfiam.yaml")
 SUFFIX_LENGTH = 8
-_HEX32 = re.compile(r"^[0-9a-fA-F]{32}$")
 _PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 # The hosts each plugin source made, per inventory: {InventoryData: {host name: account id}}. Sources of this plugin
 # that reach the same account agree on one host; a host or group this plugin did not make is never written to.
 _MADE = weakref.WeakKeyDictionary()
-
-
-class AccountsInventoryError(Exception):
-    """The inventory cannot be built; ``problems`` lists every reason (nothing was added)."""
-
-    def __init__(self, problems):
-        self.problems = list(problems)
-        super(AccountsInventoryError, self).__init__("; ".join(self.problems))
 
 
 # --------------------------------------------------------------------------- pure parts
@@ -274,7 +265,7 @@ def assign_hostnames(accounts, reserved=None, taken=(), existing=None, prefix=""
         for account_id in clashing:
             suffix[account_id] = min(len(account_id), max(SUFFIX_LENGTH, suffix[account_id] + 4))
     else:  # pragma: no cover - ids are unique, so full-id suffixes always differ
-        raise AccountsInventoryError(["cannot give unique host names to the accounts %s" % sorted(base)])
+        raise ResolutionError(["cannot give unique host names to the accounts %s" % sorted(base)])
     names.update(fixed)
     return names, _renaming_warnings(by_base, suffix, names, reserved, taken)
 
@@ -334,7 +325,7 @@ def _strings(option, values, problems):
 
 
 def select_accounts(accounts, include_names=(), exclude_names=(), account_ids=(), exclude_account_ids=()):
-    """The accounts the filters keep, in the order given; ``AccountsInventoryError`` lists every problem.
+    """The accounts the filters keep, in the order given; ``ResolutionError`` lists every problem.
 
     ``accounts``: dicts with ``id`` and ``name``. An account is kept when no include filter is set, or when its
     name matches an entry of ``include_names`` or its id is in ``account_ids``; then the accounts matching
@@ -355,14 +346,14 @@ def select_accounts(accounts, include_names=(), exclude_names=(), account_ids=()
                                 % (option, entry, suggest(entry, names) or _known(names)))
     for option, entries in (("account_ids", account_ids), ("exclude_account_ids", exclude_account_ids)):
         for entry in entries:
-            if not _HEX32.match(entry):
+            if not is_id(entry):
                 problems.append("%s: '%s' is not a Cloudflare account id (32 hexadecimal characters)%s"
                                 % (option, entry, suggest(entry, list(ids))))
             elif entry.lower() not in ids:
                 problems.append("%s: the credential does not reach account %s (it does not exist, or the token's "
                                 "policies do not include it)%s" % (option, entry, suggest(entry.lower(), list(ids))))
     if problems:
-        raise AccountsInventoryError(problems)
+        raise ResolutionError(problems)
     wanted = set(i.lower() for i in account_ids)
     unwanted = set(i.lower() for i in exclude_account_ids)
     selected = []
@@ -374,7 +365,7 @@ def select_accounts(accounts, include_names=(), exclude_names=(), account_ids=()
             continue
         selected.append(account)
     if not selected:
-        raise AccountsInventoryError([
+        raise ResolutionError([
             "the filters leave no account: the credential reaches %s, and include_names, account_ids, exclude_names "
             "and exclude_account_ids leave out every one" % _listing(accounts)])
     return selected
@@ -399,7 +390,7 @@ def normalize_accounts(listing):
     seen = set()
     for index, item in enumerate(listing or []):
         account_id = item.get("id") if isinstance(item, dict) else None
-        if not isinstance(account_id, str) or not _HEX32.match(account_id):
+        if not is_id(account_id):
             problems.append("Cloudflare listed an account without a valid id (item %d of GET /accounts)" % index)
             continue
         if account_id.lower() in seen:
@@ -409,20 +400,20 @@ def normalize_accounts(listing):
         accounts.append({"id": account_id, "name": name if isinstance(name, str) else "",
                          "type": item.get("type") if isinstance(item.get("type"), str) else None})
     if problems:
-        raise AccountsInventoryError(problems)
+        raise ResolutionError(problems)
     return accounts
 
 
 def plan_hosts(accounts, include_names=(), exclude_names=(), account_ids=(), exclude_account_ids=(), groups_of=None,
                taken=(), existing=None, prefix=""):
-    """``([(host name, account)], warnings)`` in host-name order, or ``AccountsInventoryError`` (every problem).
+    """``([(host name, account)], warnings)`` in host-name order, or ``ResolutionError`` (every problem).
 
     ``groups_of(selected accounts)``: the names of the groups the inventory config makes for them (no host may be
     named like one of them, nor like Ansible's own names and this plugin's group). ``taken``, ``existing`` and
     ``prefix``: see ``assign_hostnames``.
     """
     if not accounts:
-        raise AccountsInventoryError([
+        raise ResolutionError([
             "the credential reaches no Cloudflare account (GET /accounts listed none): check that the API token's "
             "policies include the accounts (Account Resources) with at least Account Settings Read"])
     selected = select_accounts(accounts, include_names, exclude_names, account_ids, exclude_account_ids)
@@ -522,12 +513,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                 accounts = normalize_accounts(self._cache[cache_key])
             except KeyError:
                 accounts = None
-            except AccountsInventoryError:
+            except ResolutionError:
                 accounts = None
         if accounts is None:
             try:
                 accounts = self._fetch(settings)
-            except AccountsInventoryError as exc:
+            except ResolutionError as exc:
                 raise self._error(path, exc.problems, settings.secrets)
             except CloudflareError as exc:
                 raise self._error(path, ["cannot list the accounts of the credential: %s" % to_native(exc)],
@@ -544,7 +535,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                                          groups_of=self._config_groups,
                                          taken=list(self.inventory.groups) + list(self.inventory.hosts),
                                          existing=dict((i, h) for h, i in made.items()), prefix=prefix)
-        except AccountsInventoryError as exc:
+        except ResolutionError as exc:
             raise self._error(path, exc.problems, settings.secrets)
         for warning in warnings:
             self.display.warning(mask_secrets(warning, settings.secrets))

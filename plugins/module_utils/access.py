@@ -5,11 +5,10 @@
 
 """The access review: who has what, and through what, from what the API listed (no request of its own).
 
-A layer beside ``views`` (client -> api -> catalogue -> model -> planning -> apply -> views / **access** ->
-runtime): it imports only public functions of ``catalogue``, ``model`` and ``views``, and nothing imports it but
-the action plugin ``cf_access_info``. Policies are
+Layer 8 of 9, views, beside ``views`` (the layer map: docs/development.md): it imports only public functions of
+``common``, ``model`` and ``views``, and nothing imports it but the action plugin ``cf_access_info``. Policies are
 ``model.Policy`` values; every rendering is ``views.policy_view`` / ``views.readable_policy``; names come from the
-catalogue.
+``catalogue.Catalogue`` it is handed.
 
 **Where a member's policy comes from.** Cloudflare lists a member's policies with no marker of direct or
 inherited, and whether the listing includes the policies of the member's groups is documented only by the user
@@ -34,7 +33,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import pg_deprecation, pg_label
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import pg_deprecation, pg_label
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Policy
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     member_view,

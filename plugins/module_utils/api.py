@@ -5,7 +5,7 @@
 
 """The Cloudflare endpoints the collection uses: one method per API operation, the only place that builds a path.
 
-Layer 2 of 8, API (the layer map: docs/development.md). It may import only
+Layer 3 of 9, API (the layer map: docs/development.md). It may import only
 ``client``. Cloudflare's semantics are handled here once: a 404 on read is "absent", the member bodies are
 bare JSON arrays, a POST that creates something is recovered by re-reading instead of being re-sent, a
 listing's page size is the endpoint's documented maximum.
@@ -70,15 +70,16 @@ class AccountAPI(object):
     def get_user_group(self, group_id):
         return self._get_or_none(self._path("/iam/user_groups/%s" % group_id))
 
-    def create_user_group(self, name, policies=None, known_ids=()):
-        """POST a group (with its policy bodies when given).
+    def create_user_group(self, name, policies=None, known_ids=(), **fields):
+        """POST a group (with its policy bodies when given, and its other plain ``fields``, ``model.Group.FIELDS``).
 
         If the POST gets no clear answer, the groups named ``name`` are listed: one whose id is not in
         ``known_ids`` (the groups of that name that existed before) is the one this POST created, so the
         POST is not sent again and no duplicate is made.
         """
         self.guard()
-        body = {"name": name}
+        body = dict((k, v) for k, v in fields.items() if v is not None)
+        body["name"] = name
         if policies is not None:
             body["policies"] = policies
         known_ids = set(known_ids or ())
@@ -91,9 +92,10 @@ class AccountAPI(object):
 
         return self.client.post(self._path("/iam/user_groups"), body=body, recover=recover)
 
-    def update_user_group(self, group_id, name=None, policies=None):
+    def update_user_group(self, group_id, name=None, policies=None, **fields):
+        """PUT what changes: the name, the whole policy list, other plain ``fields`` (None: not sent)."""
         self.guard()
-        body = {}
+        body = dict((k, v) for k, v in fields.items() if v is not None)
         if name is not None:
             body["name"] = name
         if policies is not None:

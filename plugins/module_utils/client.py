@@ -5,6 +5,8 @@
 
 """The one HTTP client every module of cfiam.user_groups uses.
 
+Layer 1 of 9, HTTP (the layer map: docs/development.md). It may import only ``ratelimit``.
+
 It owns authentication, the Cloudflare response envelope, pagination, retries
 (429 with Retry-After, 5xx, dropped connections, timeouts), the request budget
 shared with the other processes of the controller (``ratelimit``) and error

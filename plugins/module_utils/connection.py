@@ -5,6 +5,8 @@
 
 """Connection options of every cfiam.user_groups module: argument spec, validation, client factory.
 
+Layer 1 of 9, HTTP (the layer map: docs/development.md). It may import ``ratelimit`` and ``client``.
+
 ``cloudflare_argument_spec()`` is the spec of the options documented in the
 ``cfiam.user_groups.connection`` doc fragment. ``ConnectionSettings.from_params``
 validates them in one place - credentials, account, base URL, limits - and

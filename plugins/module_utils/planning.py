@@ -5,7 +5,7 @@
 
 """Plans: set arithmetic on model values, and nothing else (no API call, no name lookup, no rendering).
 
-Layer 5 of 8, planning (the layer map: docs/development.md). It may import the layers below it; it sends no
+Layer 6 of 9, planning (the layer map: docs/development.md). It may import ``common`` and ``model``; it sends no
 request and resolves no name. A plan says what the state becomes and which requests make it so; check mode
 shows the plan, a real run carries it out, so both report the same result by construction.
 
@@ -26,13 +26,13 @@ __metaclass__ = type
 
 from fractions import Fraction
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import (
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import (
     LOOK_ALIKE,
     comparable_name,
     name_literal,
     shown_name,
 )
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import unique
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Group, unique
 
 
 class MemberPlan(object):
@@ -115,38 +115,99 @@ def plan_policies(current, desired, state="present", exclusive=False):
 
 
 class GroupPlan(object):
-    """Everything one group needs: create or rename it, its policies, its members."""
+    """Everything one group needs: create it or change its plain fields (a rename is one), its policies, its members.
 
-    def __init__(self, name, current=None, rename=None, policies=None, members=None):
-        self.name = name
-        self.current = current  # the group as read, None when it is to be created
-        self.rename = rename  # the new name, or None
-        self.policies = policies  # PolicyPlan or None (left alone)
-        self.members = members  # MemberPlan or None (left alone)
+    ``before`` is the group as read (a Group value; None when it is created), ``changes`` the plain fields sent
+    (``{field: value}``: every one set for a create, those that differ otherwise), ``policies`` a PolicyPlan and
+    ``members`` a MemberPlan (None: left alone).
+    """
+
+    def __init__(self, name, current=None, changes=None, policies=None, members=None, before=None):
+        self.name = name  # the group's name after the plan
+        self.current = current  # the group as read (API dict), None when it is to be created
+        self.changes = dict(changes or {})
+        self.policies = policies
+        self.members = members
+        self.before = before if before is not None or current is None else Group.from_api(current)
 
     @property
     def create(self):
         return self.current is None
 
     @property
+    def rename(self):
+        """The new name, or None."""
+        return None if self.create else self.changes.get("name")
+
+    @property
     def changed(self):
-        return self.create or bool(self.rename) or any(
+        return self.create or bool(self.changes) or any(
             part is not None and part.changed for part in (self.policies, self.members))
+
+    @property
+    def policies_change(self):
+        return self.policies is not None and self.policies.changed
+
+    def after(self):
+        """The group as the plan leaves it (a Group value): the changes made, the policies and members planned."""
+        base = self.before if self.before is not None else Group.of()
+        return base.updated(self.changes, self.policies.after if self.policies is not None else None,
+                            self.members.after if self.members is not None else None)
+
+    def _sent(self):
+        """``(Group, policies sent)``: the group whose ``changes`` the write sends, or ``(None, False)``: no write.
+
+        A create sends the plain fields set and, when managed, the policies. A change sends the plain fields that
+        differ and the policies when they change; Cloudflare does not document what a PUT without policies does to
+        them, so a plain field change re-sends the policies as read right before (they are kept whichever way it
+        answers). The policies alone never send the name (an IdP-pushed group's name belongs to the identity
+        provider).
+        """
+        if self.create:
+            return self.after(), self.policies is not None
+        if self.policies_change:
+            return self.after(), True
+        if self.changes:
+            return self.before.updated(self.changes), True
+        return None, False
+
+    def body(self):
+        """The request body that creates the group or changes it ({} when nothing is to be sent)."""
+        group, policies = self._sent()
+        return {} if group is None else group.body(self.changes, policies)
+
+    def sending(self):
+        """The Policy values the write sends (None when it sends none): a 1006 refusal shows them."""
+        group, policies = self._sent()
+        return list(group.policies) if policies and group.policies is not None else None
 
 
 def plan_group(current, name, current_policies=None, desired_policies=None, exclusive_policies=True,
-               current_member_ids=None, desired_member_ids=None, exclusive_members=True):
-    """The plan of one group; ``current`` None means it is created (with no policies and no members yet)."""
-    rename = name if current is not None and name is not None and name != current.get("name") else None
+               current_member_ids=None, desired_member_ids=None, exclusive_members=True, fields=None):
+    """The plan of one group; ``current`` None means it is created (with no policies and no members yet).
+
+    The wanted plain fields are ``name`` and ``fields`` (``{field: value}`` of ``Group.FIELDS``; ``name`` need not
+    be repeated there); each is compared on its own, a None value (or a field not given) is left alone. Policies
+    and members: see ``plan_policies`` and ``plan_members`` (None: left alone; ``current_policies`` None: those of
+    ``current``).
+    """
+    wanted = dict(fields or {})
+    if name is not None:
+        wanted["name"] = name
+    before = None
+    if current is not None:
+        before = Group.from_api(current, current_policies, current_member_ids)
+    changes = Group.of(wanted).changes_from(before)
     policies = None
     if desired_policies is not None:
-        policies = plan_policies(current_policies if current is not None else [], desired_policies, "present",
+        policies = plan_policies(list(before.policies) if before is not None else [], desired_policies, "present",
                                  exclusive_policies)
     members = None
     if desired_member_ids is not None:
         members = plan_members(current_member_ids if current is not None else [], desired_member_ids, "present",
                                exclusive_members)
-    return GroupPlan(name if current is None else (rename or current.get("name")), current, rename, policies, members)
+    after_name = changes.get("name", before.name if before is not None else None)
+    return GroupPlan(after_name, current, changes, policies, members, before)
 
 
 # --------------------------------------------------------------------------- the whole account (the role)
@@ -359,7 +420,7 @@ def plan_account(desired_groups, current_groups, current_members, current_polici
             desired_policies=desired.policies, exclusive_policies=exclusive_policies,
             current_member_ids=current_members.get(current["id"]) if current else None,
             desired_member_ids=None if desired.scim else desired.member_ids,
-            exclusive_members=exclusive_members and desired.members_declared)
+            exclusive_members=exclusive_members and desired.members_declared, fields=desired.fields)
         if group_plan.members is not None and protected:
             group_plan.members, spared = spare_members(group_plan.members, protected)
             if spared:

@@ -5,6 +5,8 @@
 
 """One Cloudflare rate budget per credential, shared by every process of the controller.
 
+Layer 1 of 9, HTTP (the layer map: docs/development.md). It imports no other file of the collection.
+
 Cloudflare allows 1,200 requests per 5 minutes per token (per user for the
 global API key) and blocks *every* call of that token for 5 minutes once the
 budget is exceeded; it also allows 200 requests per second per client IP.

@@ -5,7 +5,8 @@
 
 """One run at a time per Cloudflare account on this controller: a lease owned by the ansible-playbook process.
 
-Layer 1, beside ``ratelimit`` (whose private directory and file locking it uses; it imports nothing else).
+Layer 1 of 9, HTTP (the layer map: docs/development.md), beside ``ratelimit`` (whose private directory and file
+locking it uses; it imports nothing else).
 Cloudflare has no locking and allows several groups of one name, so two runs that plan the same account at
 the same time both create the groups they miss. The ``user_groups`` role is several tasks (the plan, a
 ``cf_user_group`` loop, a purge loop), each run in a worker process forked from ansible-playbook, so a lock

@@ -5,16 +5,18 @@
 
 """The shared base of every cfiam task: one session per task, one failure path, one result shape.
 
-Layer 8 of 8, runtime (the layer map: docs/development.md). It may import every layer below; the action plugins
+Layer 9 of 9, runtime (the layer map: docs/development.md). It may import every layer below; the action plugins
 (``plugins/action/*.py``, through ``plugins/plugin_utils/action.py``) are the only code above it. Nothing here
 knows about Ansible's plugin classes, so it runs the same in a unit test.
 
 * ``Session``: the client (connection pool, retries, rate limiter), the account's API and its catalogue. The
   items of one loop share one session, so the 2nd..Nth item sends no request the 1st already made; different
   tasks, accounts or credentials never share one (``session_for``).
-* ``TaskRun``: one execution of one task item: validated options, check and diff mode, warnings, what the
-  task is doing (for messages), and ``run(func)``, the single failure path: every message names the object,
-  carries Cloudflare's status and error codes, lists every problem at once, and never contains a secret.
+* ``TaskRun``: one execution of one task item: validated options, check and diff mode, warnings, its steps
+  (``step``: what a failure says the task failed to do, and the record of the writes that landed, kept by
+  ``apply.Steps``), the ``writer`` every write goes through, and ``run(func)``, the single failure path: every
+  message names the object and the step, carries Cloudflare's status and error codes, lists every problem at once,
+  says what was already written, and never contains a secret.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,13 +31,19 @@ import traceback
 from urllib.parse import urlsplit
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.api import AccountAPI, first_accounts
-from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import DuplicateUserGroup
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import Catalogue, ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import (
+    DuplicateUserGroup,
+    Steps,
+    Writer,
+    failed_step,
+)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import Catalogue
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     CloudflareAPIError,
     CloudflareConfigError,
     CloudflareError,
 )
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError
 from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import (
     ConnectionSettings,
     ConnectionSettingsError,
@@ -180,11 +188,11 @@ class TaskRun(object):
         self.needs_account = needs_account
         self.secrets = [s for s in secrets if s]
         self.warnings = []
-        self.action = "run %s" % name
+        self.action = "run %s" % name  # what a failure outside every step says the task failed to do
+        self.steps = Steps()
         self._session = None
         self._settings = None
-        self._writes = []
-        self._sending = None  # the Policy values of the policy write under way (to explain a refusal)
+        self._writer = None
         # (account id, account name or None) of the inventory host, from its variables cloudflare_account_id and
         # account_name (the cfiam.user_groups.accounts inventory sets both): output then names the account.
         self.host_account = None
@@ -217,6 +225,13 @@ class TaskRun(object):
         return self.session.account_id
 
     @property
+    def writer(self):
+        """What every write goes through (``apply.Writer``): the API, the catalogue's notes, this run's steps."""
+        if self._writer is None:
+            self._writer = Writer(self.api, self.catalogue, self.steps)
+        return self._writer
+
+    @property
     def account_name(self):
         """The account's name when the host's variables give it and the task works on the host's account, else None."""
         label = self.host_account
@@ -243,23 +258,26 @@ class TaskRun(object):
         return out if isinstance(diff, list) else out[0]
 
     # ------------------------------------------------------------------ reporting
+    def step(self, action, done=None, sending=None):
+        """A scoped step (``with run.step("find user group 'X'"):``): an error inside it fails the task with
+        'Failed to <action>: ...'; ``done`` is recorded as written when it ends without one (``apply.Steps``)."""
+        return self.steps.step(action, done, sending)
+
     def doing(self, action):
-        """Name what the task is about to do: a failure then says 'Failed to <action>: ...'."""
+        """Name what the task does outside every step (by default 'run <module>')."""
         self.action = action
 
     def wrote(self, what):
-        """Record a write that reached Cloudflare: a failure after it says what was already written."""
-        self._writes.append(what)
+        """Record a write that reached Cloudflare outside a step: a failure after it says what was already written."""
+        self.steps.written.append(what)
 
-    def sending_policies(self, policies):
-        """Say which policies the next write sends: a 1006 refusal then shows them."""
-        self._sending = list(policies or [])
-
-    def _explain(self, exc):
-        """Cloudflare's 1006 answers both a role/scope mismatch and a malformed scope: say so, show the policies."""
-        if 1006 not in exc.codes or not self._sending or self._session is None:
+    def _explain(self, exc, step):
+        """Cloudflare's 1006 answers both a role/scope mismatch and a malformed scope: say so, show the policies the
+        failed step sent."""
+        sending = step.sending if step is not None else None
+        if 1006 not in exc.codes or not sending or self._session is None:
             return ""
-        shown = readable_policies(policy_views(self._sending, self._session.catalogue))
+        shown = readable_policies(policy_views(sending, self._session.catalogue))
         return (". Cloudflare's code 1006 means a role/scope mismatch or a malformed scope (a role that cannot apply to "
                 "its scope, an unknown scope form or object) in the policies sent: %s" % shown)
 
@@ -306,29 +324,37 @@ class TaskRun(object):
         return data
 
     def failure(self, msg, **data):
-        if self._writes:
-            msg = "%s. Already written before the failure: %s" % (msg, "; ".join(self._writes))
+        written = self.steps.written
+        if written:
+            msg = "%s. Already written before the failure: %s" % (msg, "; ".join(written))
             data["changed"] = True
-            data["written"] = list(self._writes)
+            data["written"] = list(written)
         data.update(failed=True, msg=msg)
         return data
+
+    def _failed(self, exc):
+        """The one failure result of an error: 'Failed to <the step it happened in>: ...'."""
+        step = failed_step(exc)
+        action = step.action if step is not None else self.action
+        if isinstance(exc, ResolutionError):
+            return self.failure("Failed to %s: %s" % (action, "; ".join(exc.problems)), problems=exc.problems)
+        if isinstance(exc, CloudflareAPIError):
+            return self.failure("Failed to %s: %s%s%s" % (action, self._account_fix(exc), exc.describe(),
+                                                          self._explain(exc, step)), **exc.to_dict())
+        if isinstance(exc, ConnectionSettingsError):
+            return self.failure("Failed to %s: %s" % (action, exc), problems=exc.problems)
+        if isinstance(exc, (CloudflareConfigError, DuplicateUserGroup)):
+            return self.failure("Failed to %s: %s" % (action, exc))
+        return self.failure("Failed to %s: unexpected %s: %s" % (action, exc.__class__.__name__, exc),
+                            exception=traceback.format_exc())
 
     def run(self, func):
         """``func(self)`` returns the result dict; every error becomes one failure result."""
         try:
             result = func(self)
-        except ResolutionError as exc:
-            result = self.failure("Failed to %s: %s" % (self.action, "; ".join(exc.problems)), problems=exc.problems)
-        except CloudflareAPIError as exc:
-            result = self.failure("Failed to %s: %s%s%s" % (self.action, self._account_fix(exc), exc.describe(),
-                                                            self._explain(exc)), **exc.to_dict())
-        except ConnectionSettingsError as exc:
-            result = self.failure("Failed to %s: %s" % (self.action, exc), problems=exc.problems)
-        except (CloudflareConfigError, DuplicateUserGroup) as exc:
-            result = self.failure("Failed to %s: %s" % (self.action, exc))
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
-            result = self.failure("Failed to %s: unexpected %s: %s" % (self.action, exc.__class__.__name__, exc),
-                                  exception=traceback.format_exc())
+        except (ResolutionError, CloudflareAPIError, CloudflareConfigError, DuplicateUserGroup,
+                KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+            result = self._failed(exc)
         result["api_requests"] = self._counts()
         if self.warnings:
             label = self.account_label()

@@ -5,14 +5,17 @@
 
 """Views: how model values and API objects are shown to people (return values, diffs, declarations).
 
-Layer 7 of 8, views (the layer map: docs/development.md). It may import the layers below it; it sends no request
-except the catalogue's lazy reads of names it is asked to show.
+Layer 8 of 9, views (the layer map: docs/development.md). It may import ``common`` and ``model``; it sends no
+request except the lazy reads of the ``catalogue.Catalogue`` it is handed, for names it is asked to show.
 
 Three renderings of a policy, all from one ``Policy`` value:
 
 * ``policy_view``: the normalised form modules return (ids, names and labels, scopes, ``target``);
 * ``readable_policy``: the compact form diffs show (role names, zone names, no ids);
 * ``policy_item``: the item form the modules and the role take (``to_declaration`` writes it).
+
+A group (``model.Group``) renders the same way: ``group_view`` (the return value), ``group_diff_side`` (the diff),
+``declared_group`` (the role's declaration entry); each shows every plain field of ``Group.FIELDS``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,13 +24,14 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import member_email, pg_label, pg_scopes
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import member_email, pg_label, pg_scopes
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     ACCOUNT,
     ACCOUNT_SCOPE,
     RESOURCE_OBJECT_PREFIXES,
     ZONE_PREFIX,
     ZONES,
+    Group,
     Policy,
     ResourceGroupRef,
     Scope,
@@ -243,22 +247,44 @@ def account_id_of_views(views):
 
 # --------------------------------------------------------------------------- groups
 def group_view(group, policies, catalogue, members=None):
-    """The normalised state of a group as modules return it (``members`` only when asked for)."""
-    view = {"id": group.get("id"), "name": group.get("name"), "created_on": group.get("created_on"),
-            "modified_on": group.get("modified_on"), "policies": policy_views(policies, catalogue)}
+    """The normalised state of a group as modules return it: its id, plain fields (``Group.FIELDS``), timestamps and
+    policies (``policies``: its Policy values, None: those of ``group``); ``members`` only when asked for."""
+    value = Group.from_api(group, policies)
+    view = dict(value.fields)
+    view.update({"id": value.id, "created_on": group.get("created_on"), "modified_on": group.get("modified_on"),
+                 "policies": policy_views(value.policies, catalogue)})
     if members is not None:
         view["members"] = sorted_members(members)
     return view
 
 
 def group_diff_side(view):
-    """One side of a group's diff: its name, readable policies and (when known) member emails; {} when absent."""
+    """One side of a group's diff: its plain fields, readable policies and (when known) member emails; {} when
+    absent."""
     if not view:
         return {}
-    out = {"name": view.get("name"), "policies": readable_policies(view.get("policies"))}
+    out = dict((field, view.get(field)) for field in Group.FIELDS)
+    out["policies"] = readable_policies(view.get("policies"))
     if view.get("members") is not None:
         out["members"] = member_labels(view["members"])
     return out
+
+
+def group_from_view(view):
+    """The Group a normalised group view (``group_view``, as cf_user_group_info returns it) shows."""
+    return Group.of(dict((f, view.get(f)) for f in Group.FIELDS),
+                    [policy_from_view(p) for p in view.get("policies") or []], None,
+                    view.get("id"))
+
+
+def declared_group(group, account_id, pg_ref=None, zone_ref=None, rg_ref=None):
+    """``(plain fields, policy items)`` of a Group as the role declares it (``to_declaration``): the plain fields the
+    declaration takes (``Group.DECLARED``) that are set, and each policy as its item (see ``policy_item``) in one
+    stable order, repeats (the same policy twice) folded."""
+    fields = dict((f, group.get(f)) for f in Group.DECLARED if group.get(f) is not None)
+    items = [policy_item(p, account_id, pg_ref, zone_ref, rg_ref) for p in group.policies or ()]
+    unique = dict((_json_key(p), p) for p in items)
+    return fields, [unique[k] for k in sorted(unique)]
 
 
 def diff(before, after, header):
@@ -343,8 +369,8 @@ def group_plan_views(plan, catalogue, known_members=None, written=None):
         before = group_view(current, before_policies, catalogue,
                             member_views(plan.members.before, catalogue, known_members) if managed else None)
     source = written or current or {}
-    after = {"id": source.get("id"), "name": plan.name, "created_on": source.get("created_on"),
-             "modified_on": source.get("modified_on")}
+    after = dict(plan.after().fields, id=source.get("id"), created_on=source.get("created_on"),
+                 modified_on=source.get("modified_on"))
     after = group_view(after, after_policies, catalogue,
                        member_views(plan.members.after, catalogue, known_members) if managed else None)
     return before, after

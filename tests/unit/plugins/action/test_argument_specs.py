@@ -29,7 +29,7 @@ import pytest
 import ansible
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError
 from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import cloudflare_argument_spec
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
 

@@ -27,11 +27,8 @@ from ansible_collections.cfiam.user_groups.plugins.filter.user_groups import (
     to_unsafe_yaml,
     user_groups_run_summary,
 )
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
-    Policy,
-    ResourceGroupRef,
-    parse_declaration,
-)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.declaration import parse_declaration
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Policy, ResourceGroupRef
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import group_view, member_view
 from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import (
     ACCOUNT,

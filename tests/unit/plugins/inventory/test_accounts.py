@@ -13,6 +13,7 @@ import random
 import pytest
 
 from ansible_collections.cfiam.user_groups.plugins.inventory import accounts as inv
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError
 
 A = "0123456789abcdef0123456789abcdef"
 B = "1f2e3d4c5b6a79881f2e3d4c5b6a7988"
@@ -145,7 +146,7 @@ def test_exclusions_apply_after_the_includes():
 
 
 def problems(**filters):
-    with pytest.raises(inv.AccountsInventoryError) as info:
+    with pytest.raises(ResolutionError) as info:
         inv.select_accounts(ACCOUNTS, **filters)
     return info.value.problems
 
@@ -189,7 +190,7 @@ def test_plan_hosts_sorts_by_host_name_and_refuses_no_account():
     hosts, warnings = inv.plan_hosts(ACCOUNTS, include_names=["Acme .*"])
     assert [h for h, _a in hosts] == ["acme_production", "acme_sandbox", "acme_staging"]
     assert warnings == []
-    with pytest.raises(inv.AccountsInventoryError) as info:
+    with pytest.raises(ResolutionError) as info:
         inv.plan_hosts([])
     assert "reaches no Cloudflare account" in info.value.problems[0]
 
@@ -199,7 +200,7 @@ def test_normalize_accounts_keeps_id_name_type_only():
                {"id": A, "name": "Acme again"}, {"id": B, "name": None}]
     assert inv.normalize_accounts(listing) == [{"id": A, "name": "Acme", "type": "enterprise"},
                                                {"id": B, "name": "", "type": None}]
-    with pytest.raises(inv.AccountsInventoryError) as info:
+    with pytest.raises(ResolutionError) as info:
         inv.normalize_accounts([{"id": "short", "name": "x"}, {"name": "no id"}])
     assert len(info.value.problems) == 2
 

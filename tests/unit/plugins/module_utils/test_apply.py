@@ -9,13 +9,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_group, apply_members
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
-    Policy,
-    parse_policies,
-    policies_from_api,
-    resolve_members,
-)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Policy, policies_from_api
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_group, plan_members
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import parse_policies, resolve_members
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
 from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import hexid
 

@@ -12,18 +12,10 @@ import unicodedata
 import pytest
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.api import AccountAPI
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import (
-    Catalogue,
-    ResolutionError,
-    comparable_name,
-    is_id,
-    member_email,
-    pg_deprecation,
-    pg_scopes,
-    suggest,
-)
+from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import Catalogue
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import CloudflareError
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import parse_policies
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import parse_policies
 from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import hexid
 
 API = "/client/v4"
@@ -39,38 +31,6 @@ def account_scope(emulator):
 
 def fresh(client):
     return Catalogue(AccountAPI(client, client.account_id))
-
-
-# =========================================================================== helpers
-class TestHelpers(object):
-    def test_is_id(self):
-        assert is_id(hexid(1)) and is_id("ABCDEF" + hexid(1)[6:])
-        assert not is_id(hexid(1)[:31]) and not is_id(hexid(1) + "0") and not is_id("g" * 32) and not is_id(None)
-
-    def test_comparable_name(self):
-        nfd = unicodedata.normalize("NFD", u"Caf\u00e9 Team")
-        assert comparable_name(nfd) == comparable_name(u"caf\u00e9  team ") == u"caf\u00e9 team"
-        assert comparable_name(u"STRASSE") == comparable_name(u"stra\u00dfe")  # casefold
-        assert comparable_name(None) is None
-
-    def test_suggest(self):
-        assert suggest("admn", ["admin", "Administrator", "billing"]) == " (did you mean 'admin'?)"
-        assert suggest("zzz", ["admin"]) == ""
-        assert suggest("alcie@example.com", ["alice@example.com", "alice@other.org"]) == \
-            " (did you mean 'alice@example.com'?)"
-        assert suggest("x", [None, ""]) == ""
-
-    def test_pg_metadata(self):
-        assert pg_scopes({"meta": {"scopes": "a, b,"}}) == ["a", "b"]
-        assert pg_scopes({"meta": {"scopes": ["a", 3]}}) == ["a"] and pg_scopes(None) == []
-        assert pg_deprecation({"meta": {"deprecated": "True", "eol_at": "2026-01-01"}}) == (True, "2026-01-01")
-        assert pg_deprecation({"meta": {"deprecated": False, "eol_at": "2026-01-01"}}) == (False, None)
-        assert pg_deprecation({"meta": {"deprecated": True}}) == (True, None)
-
-    def test_member_email(self):
-        assert member_email({"email": " Bob@Example.COM "}) == "bob@example.com"
-        assert member_email({"user": {"email": "Dave@example.com"}}) == "dave@example.com"
-        assert member_email({}) is None and member_email(None) is None
 
 
 # =========================================================================== roles

@@ -14,13 +14,11 @@ import unicodedata
 
 import pytest
 
+from ansible_collections.cfiam.user_groups.plugins.module_utils.declaration import DesiredGroup, parse_declaration
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
-    DesiredGroup,
     Policy,
     ResourceGroupRef,
     Scope,
-    parse_declaration,
-    parse_policies,
     policies_from_api,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import (
@@ -30,6 +28,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import 
     plan_members,
     plan_policies,
 )
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import parse_policies
 from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import (
     ACCOUNT,
     ACCOUNT_KEY,

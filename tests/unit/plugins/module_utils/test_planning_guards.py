@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The account-scale guards of the plan (issue 18): previous_names renames, look-alike names, protected members and
-the removal ratio, in model.parse_declaration and planning.plan_account (pure: no request)."""
+the removal ratio, in declaration.parse_declaration and planning.plan_account (pure: no request)."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -13,14 +13,13 @@ from fractions import Fraction
 
 import pytest
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import comparable_name, name_literal, shown_name
-from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import comparable_name, name_literal, shown_name
+from ansible_collections.cfiam.user_groups.plugins.module_utils.declaration import (
     DesiredGroup,
-    Policy,
-    Scope,
     declared_with_members,
     parse_declaration,
 )
+from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Policy, Scope
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import (
     over_ratio,
     plan_account,

@@ -12,7 +12,7 @@ import json
 import pytest
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils import runtime
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError
 from ansible_collections.cfiam.user_groups.plugins.module_utils.connection import ConnectionSettings
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun, session_for, target_group
 from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import hexid

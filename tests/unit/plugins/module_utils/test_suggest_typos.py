@@ -2,12 +2,12 @@
 # Copyright (c) cfiam.user_groups contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""catalogue.suggest: a one-letter typo in a short word gets a "did you mean" (the ratio cutoff alone misses it)."""
+"""common.suggest: a one-letter typo in a short word gets a "did you mean" (the ratio cutoff alone misses it)."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.catalogue import suggest
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import suggest
 
 PEOPLE = ["%s@example.com" % p for p in ("alice", "bob", "carol", "dave", "erin", "zoe", "uma", "ivan", "judy")]
 

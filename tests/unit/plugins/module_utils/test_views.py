@@ -17,10 +17,10 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     Policy,
     ResourceGroupRef,
     Scope,
-    parse_policies,
     policies_from_api,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_group
+from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import parse_policies
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
     account_id_of_views,
     account_member_view,
