@@ -34,6 +34,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.api import Accou
 from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import (
     DuplicateUserGroup,
     Steps,
+    UnconfirmedCreate,
     Writer,
     failed_step,
 )
@@ -343,7 +344,7 @@ class TaskRun(object):
                                                           self._explain(exc, step)), **exc.to_dict())
         if isinstance(exc, ConnectionSettingsError):
             return self.failure("Failed to %s: %s" % (action, exc), problems=exc.problems)
-        if isinstance(exc, (CloudflareConfigError, DuplicateUserGroup)):
+        if isinstance(exc, (CloudflareConfigError, DuplicateUserGroup, UnconfirmedCreate)):
             return self.failure("Failed to %s: %s" % (action, exc))
         return self.failure("Failed to %s: unexpected %s: %s" % (action, exc.__class__.__name__, exc),
                             exception=traceback.format_exc())
@@ -352,7 +353,7 @@ class TaskRun(object):
         """``func(self)`` returns the result dict; every error becomes one failure result."""
         try:
             result = func(self)
-        except (ResolutionError, CloudflareAPIError, CloudflareConfigError, DuplicateUserGroup,
+        except (ResolutionError, CloudflareAPIError, CloudflareConfigError, DuplicateUserGroup, UnconfirmedCreate,
                 KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             result = self._failed(exc)
         result["api_requests"] = self._counts()

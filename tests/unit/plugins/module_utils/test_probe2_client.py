@@ -13,10 +13,6 @@ __metaclass__ = type
 import pytest
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "probe2: a create answered 200 with the API's envelope but a result that is not an object (a string, a list) "
-    "makes apply_group call reply.get() on it: the task fails with 'unexpected AttributeError' and changed: false "
-    "although the group was created. It should be treated like an unreadable reply: read back, report the group."))
 @pytest.mark.parametrize("result", ["ok", [1, 2]])
 def test_a_create_whose_result_is_not_an_object(emulator, monkeypatch, result):
     from ansible_collections.cfiam.user_groups.plugins.module_utils import runtime

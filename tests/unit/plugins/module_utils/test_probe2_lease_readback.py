@@ -63,11 +63,6 @@ def new_run(emulator):
         max_retries=0, rate_limit=0, rate_limit_per_second=0), scope=object(), secrets=[emulator.token])
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "probe2: apply_group records the create (run.wrote) only after the read-back by name; when that GET fails "
-    "(timeout, dropped connection, 5xx past the retries, an inconsistent listing) the task fails with changed: "
-    "false and no 'written', and the message does not say the group was created, though the POST was answered "
-    "200 with its id. A write that landed must be recorded before anything else can fail (issue 17 point 6)."))
 def test_a_create_whose_read_back_fails_reports_the_group_it_made(emulator, monkeypatch):
     monkeypatch.setattr(runtime, "_LEASES", set())
     run = new_run(emulator)
