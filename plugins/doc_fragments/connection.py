@@ -94,28 +94,30 @@ options:
       - Longest time, in seconds, one API request may spend waiting in total (rate budget, C(Retry-After) and
         backoff between retries together). When the next wait would pass it, the request fails and says how
         long it waited.
-      - It also bounds how long a task that may write waits for another C(ansible-playbook) run of this
-        controller that holds the same account (see O(rate_limit_dir)); the task then fails before sending
+      - It also bounds how long a task that may write waits for another C(ansible-playbook) run that holds the
+        same account and uses the same O(rate_limit_dir) (see there); the task then fails before sending
         anything, naming that run.
       - If not set, the value of the E(CLOUDFLARE_MAX_TOTAL_WAIT) environment variable is used.
     type: int
     default: 600
   rate_limit:
     description:
-      - Most requests per 300 seconds sent with one credential to one API host, counted across every process of
-        the controller (parallel forks, other playbook runs of the same user). Requests beyond it wait for
+      - Most requests per 300 seconds sent with one credential to one API host, counted across every process
+        that uses the same O(rate_limit_dir) (parallel forks, other playbook runs of the same user; see there
+        for when runs share it). Requests beyond it wait for
         their turn instead of getting the token blocked by Cloudflare (1,200 per 5 minutes per token).
       - Independently of this budget, the requests left that Cloudflare reports in its C(Ratelimit) or
         C(x-ratelimit-*) reply headers are spread out before they run out, and a HTTP 429 makes every process
         using the credential wait.
-      - V(0) turns the local budget off (the server's reports still count).
+      - V(0) turns the local budget off (the server's reports still count). At most V(100000).
       - If not set, the value of the E(CLOUDFLARE_RATE_LIMIT) environment variable is used.
     type: int
     default: 1100
   rate_limit_per_second:
     description:
-      - Most requests per second to one API host from this controller, across every credential and process
-        (Cloudflare allows 200 per second per IP). V(0) turns it off.
+      - Most requests per second to one API host, across every credential and process that uses the same
+        O(rate_limit_dir)
+        (Cloudflare allows 200 per second per IP). V(0) turns it off. At most V(100000).
       - If not set, the value of the E(CLOUDFLARE_RATE_LIMIT_PER_SECOND) environment variable is used.
     type: int
     default: 100
@@ -130,10 +132,17 @@ options:
       - If the directory cannot be used (another owner, writable by others, no file locking), the budget is
         counted per process only and a warning says why. So it is when the lock of a budget file stays held
         more than 10 seconds (a process stopped or hung while holding it); the warning names the file.
-      - The directory also holds one lease per account (C(<sha256>.run)) by which the runs of one controller
-        take turns on an account. The first task of a run that may write to the account (not in check mode)
-        takes it for its C(ansible-playbook) process, until that process ends; a task of another run waits for
-        it, at most O(max_total_wait) seconds.
+      - "The directory also holds one lease per account (C(<sha256>.run)) by which runs take turns on an account.
+        The first task of a run that may write to the account (not in check mode) takes it for its
+        C(ansible-playbook) process, until that process ends; a task of another run waits for it, at most
+        O(max_total_wait) seconds. Two runs that wait for each other (each holds an account the other waits for)
+        are found at once: the one that started last fails its task before sending anything. A task whose
+        C(ansible-playbook) process was killed takes no lease and writes nothing more."
+      - "Only runs that use the same directory share the budget and take turns: by default the runs of one Unix
+        user on one machine, when all of them have the same E(XDG_RUNTIME_DIR) (or none). Two users, a login
+        shell and a cron job or service without E(XDG_RUNTIME_DIR), two containers (AWX jobs) or two machines
+        use different directories; set the same O(rate_limit_dir) for the runs of one user that should share
+        it. A directory of another user is never used."
     type: path
 requirements:
   - requests

@@ -31,6 +31,24 @@ description:
   - When several accounts give the same host name (the same name, or names that differ only in case, accents or
     punctuation), each of them gets C(_<first 8 characters of its id>) appended (more if needed to tell them apart),
     and a warning names the accounts and their host names; nothing else changes.
+  - "A host name is never the name of a group of the inventory (C(all), C(ungrouped), C(cloudflare_accounts), the
+    groups O(keyed_groups), O(groups) and O(compose) make), nor C(localhost), nor the name of a host or group that
+    the inventory already holds when this source is read (a static file or another plugin given before it with
+    C(-i), an earlier file of an inventory directory, whose files are read in alphabetical order): such an account
+    gets the same suffix, with a warning. This source never sets a variable on a host or group it did not make, so
+    an account named like a server or a group of servers never gives them its variables (its
+    C(ansible_connection=local) would run their tasks on the controller)."
+  - Two sources of this plugin that reach the same account (the same id) make one host for it; two accounts of the
+    same name reached by two sources (two tokens) get two hosts, the second one suffixed.
+  - "A source read B(after) this one cannot be checked: a host or group it defines with the name of an account host
+    merges with that host (Ansible's rule for names defined twice). List this source last, or set
+    O(host_name_prefix) (for example V(cf_), a prefix the other sources do not use) so that no account host can have
+    the name of a host of another source.
+    Tools that read each source on its own and merge hosts by name (AWX imports each source of an inventory
+    separately) need O(host_name_prefix) for the same reason."
+  - "A group C(cloudflare_accounts) that a source read before this one made is the same group (Ansible merges groups
+    by name): when it holds hosts that are no account (servers), a warning names them, since a play on
+    C(hosts: cloudflare_accounts) runs on them too; their variables are left alone."
   - Bad input fails the inventory source before a host is added, naming the accounts or entries concerned, with
     suggestions for near misses. Bad input is a credential that reaches no account, an entry of O(include_names),
     O(exclude_names), O(account_ids) or O(exclude_account_ids) that matches no account the credential reaches, or
@@ -94,6 +112,15 @@ options:
     type: list
     elements: str
     default: []
+  host_name_prefix:
+    description:
+      - Put this in front of every host name this source makes (V(cf_) makes C(cf_acme_corp_eu) of C(Acme Corp / EU)),
+        before the checks for names already in use, so that account hosts keep apart from the hosts and groups of
+        other inventory sources, including those read after this one.
+      - Lower-case letters, digits and C(_), starting with a letter; anything else fails the inventory source.
+      - An account that an earlier source of this plugin already made a host for keeps that host.
+    type: str
+    default: ''
 """
 
 EXAMPLES = r"""
@@ -120,8 +147,10 @@ cache_connection: ~/.cache/cfiam-accounts
 cache_timeout: 3600
 
 ---
-# Every account but two, by id
+# Every account but two, by id; host names start with cf_ (cf_acme_production), apart from the hosts of other
+# inventory sources (a static file of servers, an AWX inventory with several sources)
 plugin: cfiam.user_groups.accounts
+host_name_prefix: cf_
 exclude_account_ids:
   - 0123456789abcdef0123456789abcdef
   - 1f2e3d4c5b6a79881f2e3d4c5b6a7988
@@ -133,6 +162,7 @@ exclude_account_ids:
 
 import re
 import unicodedata
+import weakref
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.inventory.data import InventoryData
@@ -167,6 +197,10 @@ GROUP = "cloudflare_accounts"
 ALWAYS_RESERVED = ("all", "ungrouped", "localhost", GROUP)
 FILE_SUFFIXES = (".cloudflare_accounts.yml", ".cloudflare_accounts.yaml", ".cfiam.yml", ".cfiam.yaml")
 SUFFIX_LENGTH = 8
+_PREFIX = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+# The hosts each plugin source made, per inventory: {InventoryData: {host name: account id}}. Sources of this plugin
+# that reach the same account agree on one host; a host or group this plugin did not make is never written to.
+_MADE = weakref.WeakKeyDictionary()
 
 
 # --------------------------------------------------------------------------- pure parts
@@ -180,8 +214,8 @@ def safe_hostname(name):
     return re.sub(r"[^a-z0-9]+", "_", text).strip("_")
 
 
-def _base_hostname(account):
-    return safe_hostname(account["name"]) or "account_%s" % account["id"][:SUFFIX_LENGTH].lower()
+def _base_hostname(account, prefix=""):
+    return prefix + (safe_hostname(account["name"]) or "account_%s" % account["id"][:SUFFIX_LENGTH].lower())
 
 
 def reserved_names(groups=()):
@@ -190,63 +224,83 @@ def reserved_names(groups=()):
     return frozenset(("%s" % name).lower() for name in tuple(ALWAYS_RESERVED) + tuple(groups or ()))
 
 
-def assign_hostnames(accounts, reserved=None):
+def assign_hostnames(accounts, reserved=None, taken=(), existing=None, prefix=""):
     """``({account id: host name}, warnings)``: unique host names for ``accounts`` (dicts with ``id`` and ``name``).
 
     Accounts whose names give the same host name all get ``_<start of the id>`` appended: 8 characters, more when
     8 do not tell them apart, or when a suffixed name equals another account's host name. A host name that equals
     a name of ``reserved`` (see ``reserved_names``; the default holds Ansible's own names and this plugin's group)
-    gets the same suffix, even for a single account: a host named like a group would stand for that group in
-    ``hosts:`` patterns and take its variables.
+    or of ``taken`` (the hosts and groups the inventory already holds, from the sources read before this one) gets
+    the same suffix, even for a single account: a host named like a group would stand for that group in ``hosts:``
+    patterns and take its variables, and one named like another source's host would merge into it.
+    ``existing`` (``{account id: host name}``): accounts that an earlier source of this plugin already made a host
+    for keep that host (one account, one host), whatever ``prefix`` (prepended to every other host name) says.
     """
     reserved = reserved_names() if reserved is None else frozenset(n.lower() for n in reserved)
-    base = dict((a["id"], _base_hostname(a)) for a in accounts)
+    existing = dict((k.lower(), v) for k, v in (existing or {}).items())
+    taken = frozenset(n.lower() for n in taken) | frozenset(existing.values())
+    fixed = dict((a["id"], existing[a["id"].lower()]) for a in accounts
+                 if existing.get(a["id"].lower()) and existing[a["id"].lower()] not in reserved)
+    rest = [a for a in accounts if a["id"] not in fixed]
+    blocked = reserved | taken
+    base = dict((a["id"], _base_hostname(a, prefix)) for a in rest)
     by_base = {}
-    for account in accounts:
+    for account in rest:
         by_base.setdefault(base[account["id"]], []).append(account)
-    suffix = dict((a["id"], SUFFIX_LENGTH if len(by_base[base[a["id"]]]) > 1 or base[a["id"]] in reserved else 0)
-                  for a in accounts)
+    suffix = dict((a["id"], SUFFIX_LENGTH if len(by_base[base[a["id"]]]) > 1 or base[a["id"]] in blocked else 0)
+                  for a in rest)
 
     def name_of(account_id):
         n = suffix[account_id]
         return base[account_id] if not n else "%s_%s" % (base[account_id], account_id[:n].lower())
 
     for _round in range(64):
-        names = dict((a["id"], name_of(a["id"])) for a in accounts)
+        names = dict((a["id"], name_of(a["id"])) for a in rest)
         seen = {}
         for account_id, host in names.items():
             seen.setdefault(host, []).append(account_id)
-        clashing = [i for host, ids in seen.items() if len(ids) > 1 or host in reserved for i in ids]
+        clashing = [i for host, ids in seen.items() if len(ids) > 1 or host in blocked for i in ids]
         if not clashing:
             break
         for account_id in clashing:
             suffix[account_id] = min(len(account_id), max(SUFFIX_LENGTH, suffix[account_id] + 4))
     else:  # pragma: no cover - ids are unique, so full-id suffixes always differ
         raise ResolutionError(["cannot give unique host names to the accounts %s" % sorted(base)])
-    return names, _renaming_warnings(by_base, suffix, names, reserved)
+    names.update(fixed)
+    return names, _renaming_warnings(by_base, suffix, names, reserved, taken)
 
 
-def _renaming_warnings(by_base, suffix, names, reserved):
+def _accounts_text(group):
+    return ", ".join("'%s' (%s)" % (a["name"], a["id"]) for a in group)
+
+
+def _renaming_warnings(by_base, suffix, names, reserved, taken):
     warnings = []
+    advice = ("host names follow account names: key declarations by account id, e.g. keyed_groups on "
+              "cloudflare_account_id")
     for host in sorted(by_base):
         group = by_base[host]
-        renamed = [a for a in group if suffix[a["id"]]]
+        several = len(group) > 1
+        renamed = ", ".join(names[a["id"]] for a in group)
         if host in reserved:
-            several = len(group) > 1
             warnings.append(
                 "%s: the host name '%s' of the account%s %s is a group or reserved name of this inventory (all, "
                 "ungrouped, localhost, %s, and the groups that keyed_groups, groups and compose make); %s with the "
-                "start of the account id instead: %s (host names follow account names: key declarations by account "
-                "id, e.g. keyed_groups on cloudflare_account_id)"
-                % (NAME, host, "s" if several else "", ", ".join("'%s' (%s)" % (a["name"], a["id"]) for a in group),
-                   GROUP, "they end" if several else "it ends", ", ".join(names[a["id"]] for a in group)))
-        elif len(group) > 1 or renamed:
+                "start of the account id instead: %s (%s)"
+                % (NAME, host, "s" if several else "", _accounts_text(group), GROUP,
+                   "they end" if several else "it ends", renamed, advice))
+        elif host in taken:
+            warnings.append(
+                "%s: the host name '%s' of the account%s %s is already a host or group of the inventory (made by an "
+                "inventory source read before this one); this inventory never sets variables on a host or group it "
+                "did not make, so %s with the start of the account id instead: %s (%s; set host_name_prefix, e.g. "
+                "cf_, to keep account hosts apart from the hosts of other sources)"
+                % (NAME, host, "s" if several else "", _accounts_text(group), "they end" if several else "it ends",
+                   renamed, advice))
+        elif several or any(suffix[a["id"]] for a in group):
             warnings.append(
                 "%s: the accounts %s give the same host name '%s'; their host names end with the start of the account "
-                "id instead: %s (host names follow account names: key declarations by account id, e.g. keyed_groups on "
-                "cloudflare_account_id)"
-                % (NAME, ", ".join("'%s' (%s)" % (a["name"], a["id"]) for a in group), host,
-                   ", ".join(names[a["id"]] for a in group)))
+                "id instead: %s (%s)" % (NAME, _accounts_text(group), host, renamed, advice))
     return warnings
 
 
@@ -350,20 +404,33 @@ def normalize_accounts(listing):
     return accounts
 
 
-def plan_hosts(accounts, include_names=(), exclude_names=(), account_ids=(), exclude_account_ids=(), groups_of=None):
+def plan_hosts(accounts, include_names=(), exclude_names=(), account_ids=(), exclude_account_ids=(), groups_of=None,
+               taken=(), existing=None, prefix=""):
     """``([(host name, account)], warnings)`` in host-name order, or ``ResolutionError`` (every problem).
 
     ``groups_of(selected accounts)``: the names of the groups the inventory config makes for them (no host may be
-    named like one of them, nor like Ansible's own names and this plugin's group).
+    named like one of them, nor like Ansible's own names and this plugin's group). ``taken``, ``existing`` and
+    ``prefix``: see ``assign_hostnames``.
     """
     if not accounts:
         raise ResolutionError([
             "the credential reaches no Cloudflare account (GET /accounts listed none): check that the API token's "
             "policies include the accounts (Account Resources) with at least Account Settings Read"])
     selected = select_accounts(accounts, include_names, exclude_names, account_ids, exclude_account_ids)
-    names, warnings = assign_hostnames(selected, reserved_names(groups_of(selected) if groups_of else ()))
+    names, warnings = assign_hostnames(selected, reserved_names(groups_of(selected) if groups_of else ()),
+                                       taken=taken, existing=existing, prefix=prefix)
     hosts = sorted(((names[a["id"]], a) for a in selected), key=lambda pair: pair[0])
     return hosts, warnings
+
+
+def host_name_prefix_problems(prefix):
+    """Why ``prefix`` cannot start host names (a list, empty when it can)."""
+    if prefix is None or prefix == "":
+        return []
+    if not isinstance(prefix, str) or not _PREFIX.match(prefix):
+        return ["host_name_prefix must be lower-case letters a-z, digits and _, starting with a letter (such as "
+                "cf_), got %r" % (prefix,)]
+    return []
 
 
 def host_variables(account):
@@ -423,10 +490,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleError("%s needs the Python library 'requests' in the controller's Python (pip install "
                                "requests)" % NAME)
         self._read_config_data(path)
+        prefix = self.get_option("host_name_prefix") or ""
+        problems = host_name_prefix_problems(prefix)
         try:
             settings = ConnectionSettings.from_params(self._connection_params(), needs_account=False)
         except ConnectionSettingsError as exc:
-            raise self._error(path, exc.problems)
+            raise self._error(path, list(exc.problems) + problems)
+        if problems:
+            raise self._error(path, problems, settings.secrets)
         for warning in settings.warnings:
             self.display.warning("%s: %s" % (NAME, warning))
 
@@ -455,15 +526,33 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if use_cache:
                 self._cache[cache_key] = [dict(a) for a in accounts]
 
+        # Every host and group the inventory holds already (the sources read before this one) is a taken name; the
+        # accounts an earlier source of this plugin made a host for keep it.
+        made = _MADE.setdefault(self.inventory, {})
         try:
             hosts, warnings = plan_hosts(accounts, self.get_option("include_names"), self.get_option("exclude_names"),
                                          self.get_option("account_ids"), self.get_option("exclude_account_ids"),
-                                         groups_of=self._config_groups)
+                                         groups_of=self._config_groups,
+                                         taken=list(self.inventory.groups) + list(self.inventory.hosts),
+                                         existing=dict((i, h) for h, i in made.items()), prefix=prefix)
         except ResolutionError as exc:
             raise self._error(path, exc.problems, settings.secrets)
         for warning in warnings:
             self.display.warning(mask_secrets(warning, settings.secrets))
-        self._populate(hosts)
+        self._populate(hosts, made)
+        self._warn_foreign_members(made)
+
+    def _warn_foreign_members(self, made):
+        """Warn when the plugin's group also holds hosts no source of this plugin made (another source read before
+        this one put servers in a group of that name): ``hosts: cloudflare_accounts`` would run on them too."""
+        group = self.inventory.groups.get(GROUP)
+        foreign = sorted(set(h.name for h in group.get_hosts() if h.name not in made)) if group else []
+        if foreign:
+            self.display.warning(
+                "%s: the group %s also holds %d host(s) that are no Cloudflare account (%s%s), put there by another "
+                "inventory source: a play on hosts: %s runs on them too. Rename that group in the other source, or "
+                "target the account hosts by a keyed group of this source (keyed_groups)"
+                % (NAME, GROUP, len(foreign), ", ".join(foreign[:10]), ", ..." if len(foreign) > 10 else "", GROUP))
 
     def _config_groups(self, accounts):
         """The names of the groups that compose, groups and keyed_groups make for ``accounts``.
@@ -476,7 +565,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self.inventory = InventoryData()
         try:
             for index, account in enumerate(accounts):
-                self._add_account(" cfiam probe %d " % index, account, group=None)
+                self._add_account(" cfiam scratch %d " % index, account, group=None)
             made = set(self.inventory.groups)
         finally:
             self.inventory = real
@@ -495,7 +584,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         self._add_host_to_composed_groups(self.get_option("groups"), variables, host, strict=strict)
         self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, host, strict=strict)
 
-    def _populate(self, hosts):
+    def _populate(self, hosts, made):
+        """Add the account hosts; never one that would set variables on a host or group this plugin did not make
+        (``assign_hostnames`` already keeps such names apart: this check only makes sure, before any host is added)."""
+        foreign = [host for host, account in hosts if host in self.inventory.groups or (
+            host in self.inventory.hosts and made.get(host, "").lower() != account["id"].lower())]
+        if foreign:  # pragma: no cover - assign_hostnames never gives such a name
+            raise AnsibleParserError("%s: no host added: %s would take over a host or group of another inventory "
+                                     "source" % (NAME, ", ".join(sorted(foreign))))
         self.inventory.add_group(GROUP)
         for host, account in hosts:
+            made[host] = account["id"]
             self._add_account(host, account)

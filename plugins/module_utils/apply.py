@@ -119,6 +119,10 @@ class DuplicateUserGroup(CloudflareError):
         self.ids = [g.get("id") for g in ordered]
 
 
+class UnconfirmedCreate(CloudflareError):
+    """A create was answered 2xx without the new object's id, and reading back by name does not show it."""
+
+
 # --------------------------------------------------------------------------- user group members
 def apply_members(writer, group_id, label, plan):
     """Send a MemberPlan: POST the additions, DELETE each removal, or PUT the whole list when it must replace."""
@@ -159,23 +163,50 @@ def apply_policies(writer, group, plan):
 def _create(writer, plan):
     """POST the group (its plain fields and, when managed, its policies), then read it back by name: the reply may
     not say which group was made, and another run (another controller, an AWX job) may have created a group of the
-    same name meanwhile (``DuplicateUserGroup``)."""
+    same name meanwhile (``DuplicateUserGroup``).
+
+    The create is recorded as written as soon as the POST is answered, before the read-back: a read-back that fails
+    (a timeout, a 5xx, an inconsistent listing) still reports the group as created (``changed``, ``written``, its
+    id when the reply gave it). A reply whose result is no object (an API change, a proxy) is taken as a reply
+    without an id: the read-back finds the group."""
     body = plan.body()
-    with writer.step("create user group '%s'" % plan.name, sending=plan.sending()) as step:
+    label = "user group '%s'" % plan.name
+    with writer.step("create %s" % label, sending=plan.sending()) as step:
         known = writer.user_group_ids_named(plan.name)
-        reply = writer.api.create_user_group(known_ids=known, **body) or {}
-        named = [g for g in writer.api.list_user_groups(name=plan.name) if g.get("name") == plan.name]
+        reply = _object(writer.api.create_user_group(known_ids=known, **body))
+        if reply.get("id"):
+            step.wrote("created %s (%s)" % (label, reply["id"]))
+    with writer.step("read back %s by name after creating it" % label) as step:
+        try:
+            named = [g for g in writer.api.list_user_groups(name=plan.name) if g.get("name") == plan.name]
+        except Exception:
+            if not reply.get("id"):
+                step.wrote("created %s (its id unknown: the reply did not give it)" % label)
+            raise
         if not reply.get("id"):
             created = [g for g in named if g.get("id") not in known]
-            reply = created[0] if created else reply
-        group = dict(reply, policies=body.get("policies") or [])
-        group.update(plan.changes)
-        step.wrote("created user group '%s' (%s)" % (plan.name, group.get("id")))
-        writer.note_user_group(group)
-        twins = [g for g in named if g.get("id") not in known and g.get("id") != group.get("id")]
-        if twins:
+            if not created:
+                step.wrote("created %s (its id unknown: the reply did not give it)" % label)
+                raise UnconfirmedCreate(
+                    "Cloudflare accepted the create but its reply gave no id and no new group of that name is "
+                    "listed; list the groups of that name (cfiam.user_groups.cf_user_group_info) before running "
+                    "again, since a group made meanwhile would be created twice")
+            reply = created[0]
+            step.wrote("created %s (%s)" % (label, reply.get("id")))
+    group = dict(reply, policies=body.get("policies") or [])
+    group.update(plan.changes)
+    writer.note_user_group(group)
+    twins = [g for g in named if g.get("id") not in known and g.get("id") != group.get("id")]
+    if twins:
+        with writer.step("create %s" % label):  # the create made a duplicate: "Failed to create ...: now exists"
             raise DuplicateUserGroup(writer.account_id, plan.name, group, twins)
     return group
+
+
+def _object(reply):
+    """What a write answered as its result, when it is an object (a dict); else ``{}``: Cloudflare answers an
+    object, but an API change or a proxy may answer a string, a list or nothing, and the write landed all the same."""
+    return reply if isinstance(reply, dict) else {}
 
 
 def _update(writer, plan):
@@ -188,7 +219,7 @@ def _update(writer, plan):
         return group
     doing, done = _update_labels("user group '%s' (%s)" % (current.get("name"), current.get("id")), plan)
     with writer.step(doing, done=done, sending=plan.sending()):
-        reply = writer.api.update_user_group(current["id"], **body) or {}
+        reply = _object(writer.api.update_user_group(current["id"], **body))
     group.update(dict((k, v) for k, v in reply.items() if k in ("modified_on",)))
     group.update(plan.changes)
     if plan.policies_change:
@@ -240,7 +271,7 @@ def create_resource_group(writer, name, scope):
     writer = as_writer(writer)
     with writer.step("create resource group '%s'" % name, done="created resource group '%s'" % name):
         known = writer.resource_group_ids_named(name)
-        reply = writer.api.create_resource_group(name, scope.body(), known_ids=known) or {}
+        reply = _object(writer.api.create_resource_group(name, scope.body(), known_ids=known))
     created = dict(reply, name=name, scope=scope.body())
     writer.note_resource_group(created)
     return created
@@ -251,8 +282,8 @@ def update_resource_group(writer, current, label, name=None, scope=None):
     writer = as_writer(writer)
     after = resource_group_after(current, name, scope)
     with writer.step("update %s" % label, done="updated %s" % label):
-        reply = writer.api.update_resource_group(current["id"], name=name,
-                                                 scope=scope.body() if scope is not None else None) or {}
+        reply = _object(writer.api.update_resource_group(current["id"], name=name,
+                                                         scope=scope.body() if scope is not None else None))
     after["modified_on"] = reply.get("modified_on", current.get("modified_on"))
     writer.note_resource_group(after)
     return after

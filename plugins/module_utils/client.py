@@ -26,6 +26,7 @@ import email.utils
 import functools
 import heapq
 import json
+import math
 import os
 import random
 import re
@@ -78,6 +79,10 @@ _READ_CHUNK = 65536
 # Pages of a listing read concurrently at most, once page 1 said how many there are (never past an empty or short
 # page, so a server that lies about total_pages costs at most this many extra requests).
 PREFETCH_WINDOW = MAX_CONCURRENCY
+# A 429 is retried after at least this many seconds, whatever its Retry-After says (Cloudflare's are whole seconds).
+MIN_RATE_LIMITED_WAIT = 1.0
+# A Retry-After longer than this (infinity, 1e400) counts as this long: more than any max_retry_wait in use.
+RETRY_AFTER_CAP = 1e9
 
 MASK = "********"
 
@@ -306,16 +311,23 @@ def was_deleted_on_retry(value):
 
 # =========================================================================== helpers
 def parse_retry_after(value, now=None):
-    """Retry-After as seconds (float) from an integer/float or an HTTP date; None if unparsable."""
+    """Retry-After as seconds (float) from an integer/float or an HTTP date; None if unparsable.
+
+    Negative values and dates in the past give 0.0; NaN gives None (unparsable); infinity and values beyond
+    ``RETRY_AFTER_CAP`` give ``RETRY_AFTER_CAP`` (more than any wait the client would make)."""
     if value is None:
         return None
     value = str(value).strip()
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        pass
+        seconds = None
+    if seconds is not None:
+        if math.isnan(seconds):
+            return None
+        return min(RETRY_AFTER_CAP, max(0.0, seconds))
     try:
         parsed = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
@@ -323,7 +335,17 @@ def parse_retry_after(value, now=None):
     if parsed is None:
         return None
     now = time.time() if now is None else now
-    return max(0.0, parsed.timestamp() - now)
+    return min(RETRY_AFTER_CAP, max(0.0, parsed.timestamp() - now))
+
+
+def rate_limited_wait(retry_after, attempt, rng=random):
+    """How long to wait before retrying a 429: its ``retry_after`` (seconds, None when it gave none), never less than
+    the backoff of this attempt nor ``MIN_RATE_LIMITED_WAIT``: a Retry-After of 0, a negative one or a date in the
+    past does not send the retries back to back into a server that just said it is rate limiting."""
+    backoff = backoff_delay(attempt, rng=rng)
+    if retry_after is None:
+        return backoff
+    return max(retry_after, backoff, MIN_RATE_LIMITED_WAIT)
 
 
 def backoff_delay(attempt, base=0.5, cap=8.0, rng=random):
@@ -391,8 +413,8 @@ def describe_network_error(exc):
         kind = "tls"
     elif isinstance(exc, requests.exceptions.ConnectTimeout):
         kind = "connect_timeout"
-    elif isinstance(exc, requests.exceptions.Timeout):
-        kind = "timeout"
+    elif isinstance(exc, requests.exceptions.Timeout) or "ReadTimeoutError" in names:
+        kind = "timeout"  # requests raises a ConnectionError for a read that timed out within the body
     elif "NewConnectionError" in names:
         kind = "connect"
     elif isinstance(exc, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError,
@@ -773,13 +795,13 @@ class CloudflareClient(object):
 
     def _rate_limited_delay(self, run, failure):
         """How long a 429 asks to wait (every process of the controller waits too); raises beyond max_retry_wait."""
-        delay = failure.retry_after if failure.retry_after is not None else backoff_delay(run.attempt, rng=self.rng)
+        delay = rate_limited_wait(failure.retry_after, run.attempt, rng=self.rng)
         if self._limiter is not None:
             self._limiter.observe(retry_after=delay, now=self._now())
         if delay > self.max_retry_wait:
             failure.errors = list(failure.errors) + [{"code": None, "message": (
-                "rate limited: Cloudflare asks to wait %d s, more than max_retry_wait=%d s"
-                % (delay, self.max_retry_wait))}]
+                "rate limited: Cloudflare asks to wait %s s, more than max_retry_wait=%d s"
+                % ("over %d" % RETRY_AFTER_CAP if delay >= RETRY_AFTER_CAP else "%d" % delay, self.max_retry_wait))}]
             raise self._final(failure, run.attempt, run.waited)
         return delay
 
@@ -808,7 +830,9 @@ class CloudflareClient(object):
         if failure.status == 429:
             self.warn("Cloudflare API %s %s was rate limited (%s); waiting %.1f s %s, then retry %d of %d"
                       % (run.method, run.path, failure.api_messages(), delay,
-                         "as its Retry-After asks" if failure.retry_after is not None else "(backoff)",
+                         "(backoff)" if failure.retry_after is None else "as its Retry-After asks"
+                         if delay <= failure.retry_after else "(its Retry-After asked for %s s: at least the backoff)"
+                         % _plain_number(failure.retry_after),
                          run.attempt, self.max_retries))
         else:
             self.warn("Cloudflare API %s %s failed (%s); retry %d of %d in %.1f s"
@@ -835,11 +859,13 @@ class CloudflareClient(object):
 
         Follows what the server says it applied (``result_info``): a smaller
         ``per_page`` than asked only means more pages. The listing ends when
-        the items reach ``total_count``, or the page reaches ``total_pages``,
-        or a page is empty (``result: null`` counts as empty); without
-        ``total_count``/``total_pages`` a page shorter than the server's
-        ``per_page`` ends it too; without any ``result_info`` only an empty
-        page does (a short page may be a server limit). Contradictions raise
+        the items reach ``total_count``, or a page is empty (``result: null``
+        counts as empty); without ``total_count`` a page shorter than the
+        server's ``per_page`` ends it too. ``total_pages`` never ends it: a
+        full page is the last only when ``total_count`` says so, else the next
+        page is read (a server that says ``total_pages: 1`` under a full page
+        has more, or an empty page 2). Without any ``result_info`` only an
+        empty page ends it (a short page may be a server limit). Contradictions raise
         (see ``_Listing.add``). When page 1 says how many pages there are, the
         next pages are read concurrently, at most ``PREFETCH_WINDOW`` at a time
         and never past an empty or short page: a server that claims 10,000 pages
@@ -998,14 +1024,18 @@ class _Listing(object):
                 raise self.inconsistent("total_count says %d but total_pages=%d pages gave %d items"
                                         % (self.total, self.pages, got))
             return False
-        if self.pages is not None:
-            if page >= self.pages:
-                return True
-            if applied and len(result) < applied:
-                raise self.inconsistent("total_pages says %d but page %d has %d items, fewer than its per_page=%d"
-                                        % (self.pages, page, len(result), applied))
-            return False
-        return bool(applied and len(result) < applied)
+        short = self._short(result, applied)
+        if self.pages is not None and page < self.pages and short:
+            raise self.inconsistent("total_pages says %d but page %d has %d items, fewer than its per_page=%d"
+                                    % (self.pages, page, len(result), applied))
+        # Without total_count, only a short page ends the listing: total_pages alone never proves that a full page is
+        # the last (a server that says total_pages: 1 under a full page has more; the next page, empty or not, says).
+        return short
+
+    def _short(self, result, applied):
+        """True when the page is shorter than the page size the server applied (its own, else page 1's)."""
+        size = applied or self.size
+        return bool(size and len(result) < size)
 
 
 class _Attempts(object):

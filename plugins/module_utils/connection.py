@@ -40,6 +40,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.ratelimit import
     DEFAULT_BUDGET,
     DEFAULT_PER_SECOND,
     DEFAULT_WINDOW,
+    MAX_SLOTS,
 )
 
 CLOUDFLARE_BUDGET = 1200       # Cloudflare: requests per 300 s per token
@@ -222,9 +223,9 @@ def _limits(get, problems, warnings):
         max_retries=_number(get("max_retries"), "max_retries", problems, minimum=0, integer=True),
         max_retry_wait=_number(get("max_retry_wait"), "max_retry_wait", problems, minimum=0),
         max_total_wait=_number(get("max_total_wait"), "max_total_wait", problems, minimum=0),
-        rate_limit=_number(get("rate_limit"), "rate_limit", problems, minimum=0, integer=True),
+        rate_limit=_number(get("rate_limit"), "rate_limit", problems, minimum=0, integer=True, maximum=MAX_SLOTS),
         rate_limit_per_second=_number(get("rate_limit_per_second"), "rate_limit_per_second", problems, minimum=0,
-                                      integer=True))
+                                      integer=True, maximum=MAX_SLOTS))
     if limits["rate_limit"] is not None and limits["rate_limit"] > CLOUDFLARE_BUDGET:
         warnings.append("rate_limit=%d is more than Cloudflare's %d requests per 5 minutes per token: the "
                         "requests of this controller may get the token blocked for 5 minutes"
@@ -284,7 +285,7 @@ def _boolean(value, option, problems):
     return None
 
 
-def _number(value, option, problems, minimum=None, exclusive=False, integer=False, what=None):
+def _number(value, option, problems, minimum=None, exclusive=False, integer=False, what=None, maximum=None):
     try:
         if isinstance(value, bool):
             raise ValueError
@@ -301,6 +302,10 @@ def _number(value, option, problems, minimum=None, exclusive=False, integer=Fals
         problems.append("%s must be %s %s%s; got %s" % (
             option, "greater than" if exclusive else "at least", _plain(minimum),
             " (%s)" % what if what else "", _plain(number)))
+        return None
+    if maximum is not None and number > maximum:
+        problems.append("%s must be at most %s%s; got %s" % (
+            option, _plain(maximum), " (%s)" % what if what else "", _plain(number)))
         return None
     return int(number) if integer or number.is_integer() else number
 

@@ -23,8 +23,9 @@ so a per-process count is not enough. ``SharedRateLimiter`` keeps
   slows down when the server says the budget is nearly used up - the server
   also counts requests of other tools (dashboard, other controllers).
 
-Each store is a small binary file (72-byte header + one 8-byte time per slot)
-locked with ``fcntl.flock`` for the few microseconds a reservation takes; a
+Each store is a small binary file (72-byte header + one 8-byte time per slot,
+at most ``MAX_SLOTS`` slots: a header that claims more, or more than the file
+holds, is damaged and the store starts afresh) locked with ``fcntl.flock`` for the few microseconds a reservation takes; a
 request reserves its start time, then sleeps outside the lock. The lock is
 waited for at most ``lock_wait`` seconds (10 by default): a process stopped
 while holding it (Ctrl-Z, a debugger, a hung network filesystem) makes the
@@ -85,6 +86,9 @@ MAX_AHEAD = 3600.0
 CLOCK_SKEW = 0.5
 # Longest wait for the lock of a store before this process counts on its own (with a warning).
 LOCK_WAIT = 10.0
+# Most slots a store may have: the largest rate_limit and rate_limit_per_second the options accept. A store that
+# claims more (a damaged header) is started afresh, never walked slot by slot with its lock held.
+MAX_SLOTS = 100000
 
 _MAGIC = b"CFRL"
 _VERSION = 2
@@ -296,6 +300,7 @@ class _Ring(object):
         fields = list(_HEADER.unpack(raw)) if len(raw) == _HEADER.size else None
         if fields is not None and (
                 fields[0] != _MAGIC or fields[1] != _VERSION or (fields[3] and fields[4] >= fields[3])
+                or fields[3] > MAX_SLOTS or self.backend.size() < _HEADER.size + fields[3] * _SLOT.size
                 or not all(-1e15 < v < 1e15 for v in fields[5:10] + fields[11:12])):  # also false for NaN
             fields = None
         if fields is None:  # new, damaged or of another version: start afresh
@@ -386,9 +391,9 @@ class SharedRateLimiter(object):
 
     def __init__(self, fingerprint, host_key, budget=DEFAULT_BUDGET, window=DEFAULT_WINDOW,
                  per_second=DEFAULT_PER_SECOND, directory=None, warn=None, lock_wait=LOCK_WAIT):
-        self.budget = max(0, int(budget or 0))
+        self.budget = min(MAX_SLOTS, max(0, int(budget or 0)))
         self.window = float(window)
-        self.per_second = max(0, int(per_second or 0))
+        self.per_second = min(MAX_SLOTS, max(0, int(per_second or 0)))
         self.directory = directory or default_directory()
         self.lock_wait = float(lock_wait)
         self._names = (fingerprint + ".budget", host_key + ".host")

@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import multiprocessing
 import os
 import threading
 import traceback
@@ -33,6 +34,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.api import Accou
 from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import (
     DuplicateUserGroup,
     Steps,
+    UnconfirmedCreate,
     Writer,
     failed_step,
 )
@@ -54,22 +56,47 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.views import pol
 
 
 class ControllerGone(CloudflareConfigError):
-    """The ansible-playbook process that started this task is gone: nothing more is written."""
+    """The ansible-playbook process that started this task is gone: nothing more is taken or written."""
 
 
-def controller_guard():
-    """A guard that refuses to write once the process that started this one has died.
+def controller_pid():
+    """The ansible-playbook process that started this task, as recorded when this worker was forked.
 
-    ansible-core runs a task in a worker process forked from ansible-playbook. When ansible-playbook is killed
-    (SIGKILL of that process alone), the worker is orphaned and would go on with the remaining items of its loop;
-    this guard, called before every write, stops it.
+    ansible-core runs each task in a worker process, a ``multiprocessing.Process`` forked from ansible-playbook;
+    multiprocessing records its parent's pid at the fork (``multiprocessing.parent_process()``), so the worker
+    knows it even after ansible-playbook died and the worker was orphaned (its parent pid is then 1, or a
+    subreaper's). Outside such a worker (a unit test), the parent process.
     """
-    parent = os.getppid()
+    parent = multiprocessing.parent_process()
+    return parent.pid if parent is not None and parent.pid else os.getppid()
+
+
+def controller_gone(owner=None):
+    """True when ``owner`` (default ``controller_pid()``) is neither this process nor its parent any more: the
+    ansible-playbook process that started this worker has died and the worker is an orphan."""
+    owner = controller_pid() if owner is None else owner
+    return owner not in (os.getppid(), os.getpid())
+
+
+def orphaned_worker():
+    """True in an ansible-core worker whose ansible-playbook process is gone: nothing reads its result any more."""
+    return multiprocessing.parent_process() is not None and controller_gone()
+
+
+def controller_guard(owner=None):
+    """A guard that refuses to take a lease or write once the ansible-playbook process ``owner`` (default
+    ``controller_pid()``) has died.
+
+    When ansible-playbook is killed (SIGKILL of that process alone), its workers are orphaned and would go on with
+    the remaining items of their loops, or take an account's lease once another run has ended; this guard, called
+    before the lease is taken, at every look while waiting for it and before every write, stops them.
+    """
+    owner = controller_pid() if owner is None else owner
 
     def guard():
-        if os.getppid() != parent:
+        if controller_gone(owner):
             raise ControllerGone("the ansible-playbook process that started this task (pid %d) is gone; nothing more "
-                                 "is written. Run the play again: it plans from the account as it is now" % parent)
+                                 "is written. Run the play again: it plans from the account as it is now" % owner)
     return guard
 
 
@@ -81,13 +108,18 @@ _LEASES = set()
 
 
 def take_run_lease(settings, owner, warn, notice=None):
-    """The account's run lease for the ansible-playbook process ``owner``, taken once per process (``runlock``)."""
+    """The account's run lease for the ansible-playbook process ``owner``, taken once per process (``runlock``).
+
+    An orphaned worker (``owner`` is gone) takes nothing: ``ControllerGone``, before the lease and at every look
+    while it waits for it."""
+    guard = controller_guard(owner)
+    guard()
     host = urlsplit(settings.base_url or "").netloc
     key = (settings.rate_limit_dir, host, settings.account_id, owner)
     if key in _LEASES:
         return
     lease = RunLease(host, settings.account_id, owner, directory=settings.rate_limit_dir,
-                     wait=settings.max_total_wait, warn=warn, notice=notice)
+                     wait=settings.max_total_wait, warn=warn, notice=notice, check=guard)
     try:
         lease.acquire()
     except RunLeaseBusy as exc:
@@ -98,10 +130,10 @@ def take_run_lease(settings, owner, warn, notice=None):
 class Session(object):
     """The client, API and catalogue of one account, shared by the items of one task."""
 
-    def __init__(self, client, account_id):
+    def __init__(self, client, account_id, owner=None):
         self.client = client
         self.account_id = account_id
-        self.api = AccountAPI(client, account_id, guard=controller_guard())
+        self.api = AccountAPI(client, account_id, guard=controller_guard(owner))
         self.catalogue = Catalogue(self.api)
 
 
@@ -117,8 +149,9 @@ def _fingerprint(settings):
     return digest.hexdigest()
 
 
-def session_for(scope, settings, warn):
-    """The session of ``scope`` (the task and host: items of one loop share it) and these connection settings."""
+def session_for(scope, settings, warn, owner=None):
+    """The session of ``scope`` (the task and host: items of one loop share it) and these connection settings;
+    ``owner``: the ansible-playbook process whose death stops every write (default ``controller_pid()``)."""
     key = (scope, _fingerprint(settings))
     with _SESSIONS_LOCK:
         session = _SESSIONS.get(key)
@@ -126,7 +159,7 @@ def session_for(scope, settings, warn):
             # A new task starts: forget every other task's session (a worker process runs one task).
             for old in [k for k in _SESSIONS if k[0] != scope]:
                 del _SESSIONS[old]
-            session = Session(build_client(settings, warn=warn), settings.account_id)
+            session = Session(build_client(settings, warn=warn), settings.account_id, owner)
             _SESSIONS[key] = session
         else:
             session.client.warn = warn
@@ -176,7 +209,7 @@ class TaskRun(object):
                 self.warn(note)
             if self.lease_owner is not None and not self.check_mode and self._settings.account_id:
                 take_run_lease(self._settings, self.lease_owner, self.warn, self.notice)
-            self._session = session_for(self.scope, self._settings, self.warn)
+            self._session = session_for(self.scope, self._settings, self.warn, self.lease_owner)
             self._session.catalogue.begin_item()
         return self._session
 
@@ -311,7 +344,7 @@ class TaskRun(object):
                                                           self._explain(exc, step)), **exc.to_dict())
         if isinstance(exc, ConnectionSettingsError):
             return self.failure("Failed to %s: %s" % (action, exc), problems=exc.problems)
-        if isinstance(exc, (CloudflareConfigError, DuplicateUserGroup)):
+        if isinstance(exc, (CloudflareConfigError, DuplicateUserGroup, UnconfirmedCreate)):
             return self.failure("Failed to %s: %s" % (action, exc))
         return self.failure("Failed to %s: unexpected %s: %s" % (action, exc.__class__.__name__, exc),
                             exception=traceback.format_exc())
@@ -320,7 +353,7 @@ class TaskRun(object):
         """``func(self)`` returns the result dict; every error becomes one failure result."""
         try:
             result = func(self)
-        except (ResolutionError, CloudflareAPIError, CloudflareConfigError, DuplicateUserGroup,
+        except (ResolutionError, CloudflareAPIError, CloudflareConfigError, DuplicateUserGroup, UnconfirmedCreate,
                 KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
             result = self._failed(exc)
         result["api_requests"] = self._counts()

@@ -257,6 +257,8 @@ removed:
 written:
   description:
     - On a failure after some writes reached Cloudflare, what was written (the task then also reports C(changed)).
+    - A create counts as written once Cloudflare has answered it, before the group is read back by name, so a
+      read-back that fails still lists it, with its id, or with C(its id unknown) when the reply gave none.
   returned: on failure after a write
   type: list
   elements: str

@@ -28,6 +28,7 @@ __metaclass__ = type
 import sys
 import os
 
+from ansible import constants as C
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
@@ -39,9 +40,15 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.connection impor
     CONNECTION_REQUIRED_TOGETHER,
     cloudflare_argument_spec,
 )
-from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
+from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import (
+    TaskRun,
+    controller_pid,
+    orphaned_worker,
+)
 
 COLLECTION = "cfiam.user_groups"
+# The exit status of a worker that ends because its ansible-playbook process is gone (no one reads it).
+EXIT_ORPHANED = 3
 
 
 def _plain(value):
@@ -101,9 +108,15 @@ class CloudflareAction(ActionBase):
         raise NotImplementedError
 
     def _lease_owner(self):
-        """The ansible-playbook process (this worker's parent) whose run takes the account's lease before a task
-        that may write reads anything (runtime.take_run_lease); None for the read-only info modules."""
-        return None if (self.MODULE or "").endswith("_info") else os.getppid()
+        """The ansible-playbook process whose run takes the account's lease before a task that may write reads
+        anything (runtime.take_run_lease): the process that forked this worker, as recorded at the fork
+        (``runtime.controller_pid``), never the parent an orphaned worker has now; None for the info modules."""
+        return None if (self.MODULE or "").endswith("_info") else controller_pid()
+
+    def _notice(self, text):
+        """A warning shown at once (that the task waits for another run's lease), while the task still runs:
+        ansible-core 2.19+ holds what a worker passes to ``Display.warning`` until the task ends."""
+        self._display.display("[WARNING]: %s" % text, color=getattr(C, "COLOR_WARN", None), stderr=True)
 
     # ------------------------------------------------------------------ plumbing
     def _module_name(self):
@@ -214,12 +227,17 @@ class CloudflareAction(ActionBase):
             run = TaskRun(name, params, check_mode=self._task.check_mode, diff_mode=self._task.diff,
                           scope=(self._task._uuid, host), needs_account=self.NEEDS_ACCOUNT, secrets=no_log_values,
                           host=host, account_from_inventory=self._account_from_inventory,
-                          lease_owner=self._lease_owner(), notice=self._display.warning,
+                          lease_owner=self._lease_owner(), notice=self._notice,
                           say=self._display.display)
             run.host_account = self._host_account(task_vars)
             for warning in warnings:
                 run.warn(warning)
             result = run.run(self.run_task)
+        if orphaned_worker():
+            # ansible-playbook is gone (killed): nothing reads this worker's result, and writing one larger than a
+            # pipe buffer to ansible-core's result queue would block the orphan forever. It wrote nothing since
+            # (runtime.controller_guard) and holds no lock: it ends now.
+            os._exit(EXIT_ORPHANED)
         if self._inject_invocation(task_vars):
             result["invocation"] = {"module_args": params}
         # As AnsibleModule does: strip every no_log value, keep booleans and None as they are.

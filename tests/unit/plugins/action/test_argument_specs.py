@@ -248,6 +248,6 @@ def test_the_inventory_takes_the_modules_connection_options():
         env = list(fallback[1]) if fallback else []
         assert [e["name"] for e in documented.get("env") or []] == env, key
     filters = set(options) - expected
-    assert filters == {"plugin", "include_names", "exclude_names", "account_ids", "exclude_account_ids", "cache",
-                       "cache_connection", "cache_plugin", "cache_prefix", "cache_timeout", "compose", "groups",
-                       "keyed_groups", "leading_separator", "strict", "use_extra_vars"}
+    assert filters == {"plugin", "include_names", "exclude_names", "account_ids", "exclude_account_ids",
+                       "host_name_prefix", "cache", "cache_connection", "cache_plugin", "cache_prefix", "cache_timeout",
+                       "compose", "groups", "keyed_groups", "leading_separator", "strict", "use_extra_vars"}

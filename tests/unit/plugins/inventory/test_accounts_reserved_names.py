@@ -74,3 +74,50 @@ def test_plan_hosts_asks_for_the_groups_of_the_selected_accounts():
                                      groups_of=groups_of)
     assert seen == [[A]]
     assert hosts == [("acme_01234567", account(A, "Acme"))] and len(warnings) == 1
+
+
+# --------------------------------------------------------------------------- names other inventory sources hold
+def test_a_host_or_group_of_another_source_is_a_taken_name():
+    names, warnings = inv.assign_hostnames([account(A, "Acme"), account(B, "Web Servers"), account(C, "Other")],
+                                           taken=["all", "ungrouped", "web_servers", "Acme", "db1"])
+    assert names == {A: "acme_01234567", B: "web_servers_1f2e3d4c", C: "other"}
+    assert len(warnings) == 2
+    assert all("is already a host or group of the inventory" in w and "host_name_prefix" in w for w in warnings)
+    assert "the host name 'acme' of the account 'Acme' (%s)" % A in warnings[0]
+
+
+def test_an_account_an_earlier_source_made_a_host_for_keeps_it():
+    names, warnings = inv.assign_hostnames([account(A, "Acme"), account(B, "Acme")], taken=["acme"],
+                                           existing={A.upper(): "acme"})
+    assert names == {A: "acme", B: "acme_1f2e3d4c"}
+    assert len(warnings) == 1 and "'Acme' (%s)" % B in warnings[0] and "'Acme' (%s)" % A not in warnings[0]
+
+
+def test_an_earlier_host_named_like_a_group_of_this_source_is_not_reused():
+    names, _warnings = inv.assign_hostnames([account(A, "Acme")], inv.reserved_names(["acme"]), taken=["acme"],
+                                            existing={A: "acme"})
+    assert names == {A: "acme_01234567"}
+
+
+def test_the_prefix_starts_every_new_host_name_before_the_checks():
+    names, warnings = inv.assign_hostnames([account(A, "Acme"), account(B, "All"), account(C, "!!")],
+                                           taken=["acme", "cf_all"], prefix="cf_")
+    assert names == {A: "cf_acme", B: "cf_all_1f2e3d4c", C: "cf_account_1f2e3d4c"}
+    assert len(warnings) == 1
+
+
+@pytest.mark.parametrize("prefix, ok", [("", True), (None, True), ("cf_", True), ("cf", True), ("a1_b", True),
+                                        ("CF_", False), ("_cf", False), ("1cf", False), ("cf-", False),
+                                        ("c f", False), ("x" * 65, False), (3, False)])
+def test_host_name_prefix_problems(prefix, ok):
+    problems = inv.host_name_prefix_problems(prefix)
+    assert (problems == []) is ok
+    if not ok:
+        assert "host_name_prefix must be lower-case letters" in problems[0]
+
+
+def test_plan_hosts_passes_taken_names_existing_hosts_and_the_prefix():
+    hosts, warnings = inv.plan_hosts([account(A, "Acme"), account(B, "Other")], taken=["cf_other"],
+                                     existing={A: "acme"}, prefix="cf_")
+    assert hosts == [("acme", account(A, "Acme")), ("cf_other_1f2e3d4c", account(B, "Other"))]
+    assert len(warnings) == 1

@@ -233,8 +233,8 @@ class TestPagination(object):
         assert [p["page"] for p in seen] == list(range(1, pages + 1))
         assert all(p["name"] == "x" and p["per_page"] == 5 for p in seen)
 
-    def test_total_pages_ends_the_listing(self, make_client, monkeypatch):
-        """total_pages (without total_count) proves the end: no extra empty page is asked for."""
+    def test_total_pages_alone_never_ends_the_listing_on_a_full_page(self, make_client, monkeypatch):
+        """total_pages (without total_count) does not prove that a full page is the last: one more page is read."""
         client = make_client()
         items = [{"id": hexid(n)} for n in range(10)]
         seen = []
@@ -247,7 +247,7 @@ class TestPagination(object):
 
         monkeypatch.setattr(client, "request", fake_request)
         assert client.paginate("/things", per_page=5) == items
-        assert seen == [1, 2]
+        assert seen == [1, 2, 3]
 
 
 # =========================================================================== retries

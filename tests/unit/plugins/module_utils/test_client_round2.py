@@ -2,9 +2,10 @@
 # Copyright (c) cfiam.user_groups contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The client under the attacks of issue 17 (hardening, round 2), over real HTTP on loopback: a listing that lies
-about total_pages, a reply that trickles, an oversized reply, an unreadable 2xx after a write. Every test is bounded
-in requests and in time."""
+"""The client under the attacks of issue 17 (hardening, round 2) and of the probe that followed it, over real HTTP on
+loopback: a listing that lies about total_pages (too high or too low), a reply that trickles or never ends, an
+oversized reply or gzip bomb, an unreadable 2xx after a write, a 429 whose Retry-After is 0, negative, NaN, past or
+infinite. Every test is bounded in requests and in time."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -14,6 +15,7 @@ import pytest
 from ansible_collections.cfiam.user_groups.plugins.module_utils.api import AccountAPI
 from ansible_collections.cfiam.user_groups.plugins.module_utils.client import (
     MAX_REPLY_BYTES,
+    MIN_RATE_LIMITED_WAIT,
     PREFETCH_WINDOW,
     CloudflareAPIError,
     CloudflareInconsistentListing,
@@ -340,3 +342,222 @@ class TestUnreadableWriteReply(object):
                 client.get(account_path(client, "/iam/user_groups"))
         finally:
             emulator.faults(rate=0)
+
+
+# =========================================================================== listings whose counts lie
+def listing_of(total_items, per_page, info):
+    """A true listing of ``total_items`` whose result_info is ``info(page, items)`` (the lie under test)."""
+    items = [{"id": hexid(n), "name": "g%d" % n} for n in range(total_items)]
+
+    def handle(request):
+        page = int(request["query"]["page"])
+        chunk = items[(page - 1) * per_page:page * per_page]
+        return 200, envelope(chunk, info(page, chunk))
+    return items, handle
+
+
+class TestCountsThatLie(object):
+    @pytest.mark.parametrize("claimed", [0, 1, 2])
+    def test_a_full_page_claiming_to_be_the_last_is_not_trusted(self, stub_api, stub_client, claimed):
+        """Before: no total_count, a full page 1 claiming total_pages 1 (or 0, 2) ended the listing: 10 or 20 of 25."""
+        items, handle = listing_of(25, 10, lambda page, chunk: {"page": page, "per_page": 10, "count": len(chunk),
+                                                                "total_pages": claimed})
+        api = stub_api()
+        api.handler = handle
+        assert stub_client(api).paginate(GROUPS, per_page=10) == items
+        assert sorted(int(r["query"]["page"]) for r in api.requests) == [1, 2, 3]
+
+    def test_a_last_full_page_is_confirmed_by_an_empty_one(self, stub_api, stub_client):
+        items, handle = listing_of(20, 10, lambda page, chunk: {"page": page, "per_page": 10, "count": len(chunk),
+                                                                "total_pages": 2})
+        api = stub_api()
+        api.handler = handle
+        assert stub_client(api).paginate(GROUPS, per_page=10) == items
+        assert sorted(int(r["query"]["page"]) for r in api.requests) == [1, 2, 3]
+
+    def test_total_count_proves_a_full_last_page(self, stub_api, stub_client):
+        items, handle = listing_of(20, 10, lambda page, chunk: {"page": page, "per_page": 10, "count": len(chunk),
+                                                                "total_pages": 2, "total_count": 20})
+        api = stub_api()
+        api.handler = handle
+        assert stub_client(api).paginate(GROUPS, per_page=10) == items
+        assert len(api.requests) == 2
+
+    @pytest.mark.parametrize("claimed", [-3, "3", "many", None, True, 2.5])
+    def test_total_pages_that_is_not_a_count_is_ignored(self, stub_api, stub_client, claimed):
+        items, handle = listing_of(25, 10, lambda page, chunk: {"page": page, "per_page": 10, "count": len(chunk),
+                                                                "total_pages": claimed})
+        api = stub_api()
+        api.handler = handle
+        assert stub_client(api).paginate(GROUPS, per_page=10) == items
+        assert len(api.requests) == 3
+
+    def test_count_disagreeing_with_the_page_fails(self, stub_api, stub_client):
+        _items, handle = listing_of(5, 10, lambda page, chunk: {"page": page, "per_page": 10, "count": 7,
+                                                                "total_count": 5})
+        api = stub_api()
+        api.handler = handle
+        with pytest.raises(CloudflareInconsistentListing, match="says count=7"):
+            stub_client(api).paginate(GROUPS, per_page=10)
+
+    def test_total_count_changing_between_pages_fails(self, stub_api, stub_client):
+        _items, handle = listing_of(25, 10, lambda page, chunk: {"page": page, "per_page": 10, "count": len(chunk),
+                                                                 "total_count": 25 + page})
+        api = stub_api()
+        api.handler = handle
+        with pytest.raises(CloudflareInconsistentListing, match="total_count changed"):
+            stub_client(api).paginate(GROUPS, per_page=10)
+
+
+# =========================================================================== 429 with odd Retry-After values
+def rate_limited(retry_after):
+    return lambda request: (429, {"success": False, "errors": [{"code": 10100, "message": "rate"}], "messages": [],
+                                  "result": None}, {"Retry-After": retry_after})
+
+
+class TestOddRetryAfter(object):
+    @pytest.mark.parametrize("retry_after", ["0", "-5", "nan", "Wed, 21 Oct 2015 07:28:00 GMT"])
+    def test_a_429_asking_for_no_wait_is_not_retried_at_once(self, stub_api, stub_client, retry_after):
+        """Before: the retries went out back to back (no sleep at all) into a server that was rate limiting."""
+        api = stub_api()
+        api.handler = rate_limited(retry_after)
+        client = stub_client(api, max_retries=3, limiter=False)
+        with pytest.raises(CloudflareAPIError):
+            client.get("/x")
+        assert len(api.requests) == 4
+        assert len(client.sleep.waits) == 3
+        floor = MIN_RATE_LIMITED_WAIT if retry_after != "nan" else 0.25  # NaN is no Retry-After: the backoff
+        assert all(w >= floor for w in client.sleep.waits), client.sleep.waits
+
+    @pytest.mark.parametrize("retry_after,fails_at_once", [("299", False), ("300", False), ("301", True),
+                                                           ("3600", True), ("1e9", True), ("soon", False)])
+    def test_retry_after_against_max_retry_wait(self, stub_api, stub_client, retry_after, fails_at_once):
+        api = stub_api()
+        api.handler = rate_limited(retry_after)
+        client = stub_client(api, max_retries=1, max_retry_wait=300, max_total_wait=600, limiter=False)
+        with pytest.raises(CloudflareAPIError) as info:
+            client.get("/x")
+        if fails_at_once:
+            assert len(api.requests) == 1 and "more than max_retry_wait=300 s" in str(info.value)
+        else:
+            assert len(api.requests) == 2 and len(client.sleep.waits) == 1
+
+    @pytest.mark.parametrize("retry_after", ["inf", "Infinity", "1e400", "-inf"])
+    def test_an_infinite_retry_after_fails_with_a_message(self, stub_api, stub_client, retry_after):
+        """Before: OverflowError from '%d' % inf, not caught by TaskRun.run: an unhandled exception."""
+        api = stub_api()
+        api.handler = rate_limited(retry_after)
+        client = stub_client(api, max_retries=1, max_retry_wait=300, limiter=False)
+        if retry_after == "-inf":  # a wait of 0: retried after the floor, then fails on the retry
+            with pytest.raises(CloudflareAPIError):
+                client.get("/x")
+            assert client.sleep.waits and client.sleep.waits[0] >= MIN_RATE_LIMITED_WAIT
+            return
+        with pytest.raises(CloudflareAPIError, match="more than max_retry_wait=300 s") as info:
+            client.get("/x")
+        assert "asks to wait over 1000000000 s" in str(info.value)
+        assert len(api.requests) == 1
+
+    @pytest.mark.parametrize("value, expected", [("0", 0.0), ("-5", 0.0), ("nan", None), ("inf", 1e9),
+                                                 ("1e400", 1e9), ("12", 12.0), ("", None), ("soon", None)])
+    def test_parse_retry_after(self, value, expected):
+        from ansible_collections.cfiam.user_groups.plugins.module_utils.client import parse_retry_after
+        assert parse_retry_after(value) == expected
+
+    def test_the_store_keeps_at_most_its_block_for_an_infinite_retry_after(self, tmp_path, stub_api, stub_client):
+        from ansible_collections.cfiam.user_groups.plugins.module_utils import ratelimit
+        api = stub_api()
+        api.handler = rate_limited("inf")
+        lim = ratelimit.SharedRateLimiter("f" * 64, "e" * 64, budget=0, per_second=0, directory=str(tmp_path / "rl"))
+        client = stub_client(api, max_retries=1, limiter=False)
+        client._limiter = lim
+        with pytest.raises(CloudflareAPIError):
+            client.get("/x")
+        grant = lim.reserve(max_wait=1000)
+        assert grant.granted and 290 < grant.wait <= ratelimit.MAX_BLOCK
+
+
+# =========================================================================== odd 2xx replies to writes
+class TestOddWriteReplies(object):
+    def test_a_204_to_a_create_is_read_back_not_resent(self, stub_api, stub_client):
+        made = {"id": hexid(77), "name": "Created"}
+        api = stub_api()
+
+        def handle(request):
+            if request["method"] == "POST":
+                return 204, b"", {"Content-Type": "text/plain"}
+            return 200, envelope([made], {"page": 1, "per_page": 500, "count": 1, "total_count": 1})
+        api.handler = handle
+        client = stub_client(api, max_retries=2)
+        assert AccountAPI(client, ACCOUNT).create_user_group("Created") == made
+        assert [r["method"] for r in api.requests] == ["POST", "GET"]
+
+    def test_success_false_on_a_200_create_is_a_failure_not_retried(self, stub_api, stub_client):
+        api = stub_api()
+        api.handler = lambda request: (200, {"success": False, "errors": [{"code": 1234, "message": "nope"}],
+                                             "messages": [], "result": None})
+        with pytest.raises(CloudflareAPIError, match=r"\[1234\] nope"):
+            AccountAPI(stub_client(api), ACCOUNT).create_user_group("X")
+        assert [r["method"] for r in api.requests] == ["POST"]
+
+
+# =========================================================================== replies that never end, bombs, silence
+class TestEndlessReplies(object):
+    def test_a_chunked_reply_that_never_ends_is_cut_at_the_deadline(self, raw_server, stub_client):
+        import time
+
+        def handle(conn):
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                         b"1\r\n[\r\n")
+            began = time.monotonic()
+            while time.monotonic() - began < 8:  # bounded whatever the client does
+                conn.sendall(b"1\r\n \r\n")
+                time.sleep(0.05)
+        server = raw_server(handle)
+        client = stub_client(server, timeout=1, max_retries=0, limiter=False)
+        began = time.monotonic()
+        with pytest.raises(CloudflareAPIError, match="within timeout=1 s"):
+            client.get("/x")
+        assert time.monotonic() - began < 2.5
+
+    def test_a_gzip_bomb_is_refused_at_the_size_bound(self, raw_server, stub_client):
+        """100 KiB of gzip that inflates to 96 MiB: the decoded size counts, the reply is refused, not inflated."""
+        import gzip
+        import time
+        body = gzip.compress(b" " * (96 << 20), compresslevel=9)
+
+        def handle(conn):
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
+                         b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        server = raw_server(handle)
+        client = stub_client(server, timeout=10, max_retries=0, limiter=False)
+        began = time.monotonic()
+        with pytest.raises(CloudflareAPIError, match="larger than %d bytes" % MAX_REPLY_BYTES):
+            client.get("/x")
+        assert time.monotonic() - began < 5
+
+    def test_headers_then_silence_within_the_announced_length(self, raw_server, stub_client):
+        import time
+
+        def handle(conn):
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"succ")
+            time.sleep(4)
+        server = raw_server(handle)
+        client = stub_client(server, timeout=1, max_retries=0, limiter=False)
+        began = time.monotonic()
+        with pytest.raises(CloudflareAPIError, match="no reply in time"):
+            client.get("/x")
+        assert time.monotonic() - began < 2.5
+
+    def test_a_read_that_times_out_within_the_body_is_a_timeout(self):
+        """requests wraps urllib3's ReadTimeoutError in a ConnectionError when the body stalls: still a timeout."""
+        import requests
+        from urllib3.exceptions import ReadTimeoutError
+        from ansible_collections.cfiam.user_groups.plugins.module_utils.client import describe_network_error
+        with pytest.raises(requests.exceptions.ConnectionError) as caught:
+            try:
+                raise ReadTimeoutError(None, "/x", "Read timed out.")
+            except ReadTimeoutError as inner:
+                raise requests.exceptions.ConnectionError(inner)
+        kind, _detail = describe_network_error(caught.value)
+        assert kind == "timeout"

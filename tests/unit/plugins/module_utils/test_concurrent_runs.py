@@ -150,6 +150,35 @@ class TestRunLease(object):
             handle.write("{not json")
         assert lease(lease_dir, os.getpid()).acquire() is True
 
+    @pytest.mark.parametrize("content", ["", "null", "[]", "{}", "{not json", '{"pid": "123"}', '{"pid": 1.5}',
+                                         "\xff\xfe", '{"pid": null}', '{"pid": 0}', '{"pid": -1}', '{"pid": true}',
+                                         '{"pid": 1}', '{"pid": 1099511627776}', '{"pid": 2147483648}'])
+    def test_a_lease_that_names_no_valid_pid_is_taken_over_at_once(self, lease_dir, content):
+        """Before: pid 0 and -1 (os.kill signals a group or every process) and true (read as 1: init) were live holders
+        (every run waited max_total_wait, then failed); a pid beyond a C int raised OverflowError in every task."""
+        path = os.path.join(lease_dir, runlock.lease_name(HOST, ACCOUNT))
+        with open(path, "w") as handle:
+            handle.write(content)
+        clock = Clock()
+        assert lease(lease_dir, os.getpid(), clock).acquire() is True and clock.sleeps == []
+        with open(path) as handle:
+            assert json.load(handle)["pid"] == os.getpid()
+
+    @pytest.mark.parametrize("value, valid", [(2, True), (4194304, True), (2 ** 31 - 1, True), (1, False),
+                                              (0, False), (-1, False), (True, False), (2 ** 31, False),
+                                              (2.0, False), ("5", False), (None, False)])
+    def test_valid_pid(self, value, valid):
+        assert runlock.valid_pid(value) is valid
+        if not valid:
+            assert runlock.process_alive(value) is False
+
+    def test_an_owner_that_is_process_1_is_not_serialised_and_says_why(self, lease_dir):
+        """ansible-playbook as the command of a container is process 1: it cannot name a run, so none is written."""
+        warnings = []
+        assert lease(lease_dir, 1, warnings=warnings).acquire() is False
+        assert len(warnings) == 1 and "not serialised" in warnings[0] and "process 1" in warnings[0]
+        assert os.listdir(lease_dir) == []
+
     def test_other_accounts_and_hosts_are_free(self, lease_dir, holder):
         held_by(lease_dir, holder().pid)
         other_account = RunLease(HOST, "f" * 32, os.getpid(), directory=lease_dir, sleep=Clock().sleep)

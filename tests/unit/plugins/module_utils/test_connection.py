@@ -158,6 +158,13 @@ class TestValidSettings(object):
             "controller may get the token blocked for 5 minutes",
             "rate_limit_per_second=250 is more than Cloudflare's 200 requests per second per IP"]
 
+    def test_budgets_are_bounded_by_the_stores_size(self):
+        """A rate budget store holds at most MAX_SLOTS request times: a larger budget is refused before any request."""
+        problems = problems_of(params(rate_limit=100001, rate_limit_per_second=10 ** 9))
+        assert problems == ["rate_limit must be at most 100000; got 100001",
+                            "rate_limit_per_second must be at most 100000; got 1000000000"]
+        assert ConnectionSettings.from_params(params(rate_limit=100000)).rate_limit == 100000
+
     def test_repr_shows_no_credential(self):
         settings = ConnectionSettings.from_params(params(api_email="me@example.com", api_key="secret-key-xyz"))
         text = repr(settings)

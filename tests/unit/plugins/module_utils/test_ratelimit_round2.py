@@ -211,3 +211,91 @@ def test_a_refusal_in_memory_says_so(tmp_path, stub_api, stub_client, monkeypatc
     client.get("/x")
     with pytest.raises(CloudflareAPIError, match="the rate budget counted in this process"):
         client.get("/x")
+
+
+# =========================================================================== damaged or foreign stores
+def header(capacity=10, head=0, last=T, written_at=T, version=ratelimit._VERSION, magic=ratelimit._MAGIC,
+           blocked_until=0.0):
+    return ratelimit._HEADER.pack(magic, version, 0, capacity, head, last, -1.0, 0.0, -1.0, blocked_until, 0,
+                                  written_at)
+
+
+class TestDamagedStores(object):
+    @pytest.mark.parametrize("data", [
+        b"", b"CFRL", header()[:40], header(version=1), header(version=3), header(magic=b"XXXX"),
+        header(head=10, capacity=10), header(last=float("nan")), header(written_at=float("inf")),
+        header(blocked_until=1e16), b"\0" * 72, os.urandom(200), header(capacity=10),
+        header(capacity=ratelimit.MAX_SLOTS + 1) + b"\0" * 8 * (ratelimit.MAX_SLOTS + 1)])
+    def test_a_damaged_or_foreign_store_starts_afresh(self, tmp_path, data):
+        lim = limiter(tmp_path, budget=10)
+        with open(store_path(tmp_path), "wb") as handle:
+            handle.write(data)
+        grants = [lim.reserve(now=T, max_wait=300) for _n in range(10)]
+        assert all(g.granted and g.wait == 0.0 for g in grants), grants
+        assert lim.reserve(now=T, max_wait=0).granted is False  # and it counts again from there
+
+    def test_a_store_of_a_larger_budget_is_kept(self, tmp_path):
+        """Another process's larger budget (a capacity the file holds, within MAX_SLOTS) is not damage."""
+        limiter(tmp_path, budget=50).reserve(now=T)
+        size = os.path.getsize(store_path(tmp_path))
+        lim = limiter(tmp_path, budget=10)
+        assert [lim.reserve(now=T, max_wait=0).granted for _n in range(10)] == [True] * 9 + [False]
+        assert os.path.getsize(store_path(tmp_path)) == size
+
+    PROBE = r"""
+import os, resource, sys, time
+sys.path[:0] = %(paths)r
+resource.setrlimit(resource.RLIMIT_AS, (1536 << 20, 1536 << 20))
+from ansible_collections.cfiam.user_groups.plugins.module_utils import ratelimit as rl
+path = %(path)r
+with open(path, "wb") as handle:
+    handle.write(rl._HEADER.pack(rl._MAGIC, rl._VERSION, 0, %(capacity)d, 0, %(last)r, -1.0, 0.0, -1.0, 0.0, 0,
+                                 %(written_at)r))
+lim = rl.SharedRateLimiter(%(fp)r, %(hfp)r, budget=1100, per_second=0, directory=os.path.dirname(path))
+began = time.monotonic()
+grant = lim.reserve(now=%(now)r, max_wait=300)
+print("granted=%%s wait=%%.1f took=%%.1fs size=%%d" %% (grant.granted, grant.wait, time.monotonic() - began,
+                                                       os.path.getsize(path)))
+"""
+
+    @pytest.mark.parametrize("case", ["clock_back", "last_far_ahead"])
+    @pytest.mark.parametrize("capacity", [2 ** 32 - 1, ratelimit.MAX_SLOTS])
+    def test_a_damaged_capacity_does_not_hang_the_store(self, tmp_path, case, capacity):
+        """Before: 4,294,967,295 slots in a 72-byte file were walked slot by slot (hours, 32 GB) with the lock held
+        at the first clock step back or 'last' beyond MAX_AHEAD."""
+        written_at, last = (T + 120.0, T) if case == "clock_back" else (T, T + 7200.0)
+        script = self.PROBE % dict(paths=[p for p in sys.path if p], path=store_path(tmp_path), capacity=capacity,
+                                   last=last, written_at=written_at, now=T,
+                                   fp=credential_fingerprint(HOST, api_token=TOKEN), hfp=host_fingerprint(HOST))
+        try:
+            done = subprocess.run([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  universal_newlines=True, timeout=10, check=False)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the reservation did not finish in 10 s (the store is walked slot by slot, lock held)")
+        assert done.returncode == 0 and "granted=True" in done.stdout, done.stdout[-1500:]
+        assert "size=%d" % (ratelimit._HEADER.size + 1100 * 8) in done.stdout, done.stdout
+
+
+# =========================================================================== clock steps both ways
+class TestClockStepsBothWays(object):
+    def test_a_clock_stepped_forward_then_back_within_one_run_keeps_counting(self, tmp_path):
+        """Reservations made while the clock ran an hour ahead still count once it is set back (shifted, not lost)."""
+        lim = limiter(tmp_path, budget=10)
+        for _n in range(10):
+            assert lim.reserve(now=T + 3600).wait == 0.0
+        grant = lim.reserve(now=T + 1, max_wait=600)
+        assert grant.granted and 250 <= grant.wait <= 301, grant
+
+    @pytest.mark.parametrize("retry_after", [0.0, 299.0, 300.0, 301.0, 3600.0, 1e9, -5.0, float("inf")])
+    def test_a_stored_block_is_bounded_on_both_sides(self, tmp_path, retry_after):
+        lim = limiter(tmp_path, budget=0)
+        lim.observe(retry_after=retry_after, now=T)
+        grant = limiter(tmp_path, budget=0).reserve(now=T, max_wait=1000)
+        assert grant.granted and grant.wait == min(MAX_BLOCK, max(0.0, retry_after)), grant
+
+    def test_a_block_stored_before_the_clock_went_back_keeps_its_length(self, tmp_path):
+        """The store cannot know how much time passed across the step: the block keeps its full length (+ the skew)."""
+        lim = limiter(tmp_path, budget=0)
+        lim.observe(retry_after=200, now=T)
+        grant = limiter(tmp_path, budget=0).reserve(now=T - 3600 + 50, max_wait=1000)
+        assert grant.granted and 200 <= grant.wait <= 200 + ratelimit.CLOCK_SKEW + 0.01, grant
