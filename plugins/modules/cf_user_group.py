@@ -176,6 +176,18 @@ EXAMPLES = r"""
     name: DNS Operators
     members: [alice@example.com, bob@example.com]
 
+- name: Temporary access, member and policy (removed by the first run on or after each date, UTC)
+  cfiam.user_groups.cf_user_group:
+    name: Incident Responders
+    members:
+      - alice@example.com
+      - {email: carol@example.com, expires: "2026-12-08"}
+    policies:
+      - permission_groups: [admin_readonly]
+      - permission_groups: [domain_dns]
+        zones: [example.com]
+        expires: "2026-12-08"
+
 - name: Add members and a policy, keeping what the group already has
   cfiam.user_groups.cf_user_group:
     name: DNS Operators

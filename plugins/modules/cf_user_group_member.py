@@ -90,6 +90,18 @@ EXAMPLES = r"""
     members: [carol@example.com, dave@example.com]
     exclusive: true
 
+- name: Give a contractor access until the end of the year (removed by the first run on 2026-12-31)
+  cfiam.user_groups.cf_user_group_member:
+    group: Engineering
+    members:
+      - {email: erin@example.com, expires: "2026-12-31"}
+    expiry_warning_days: 7
+  register: temporary
+
+- name: Show the entries that end within a week
+  ansible.builtin.debug:
+    var: temporary.expiring
+
 - name: Remove a leaver
   cfiam.user_groups.cf_user_group_member:
     group: Engineering

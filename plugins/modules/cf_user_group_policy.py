@@ -78,6 +78,14 @@ extends_documentation_fragment:
 """
 
 EXAMPLES = r"""
+- name: DNS access for an incident, detached by the first run on or after 2026-12-11 (UTC)
+  cfiam.user_groups.cf_user_group_policy:
+    group: Engineering SRE
+    policies:
+      - permission_groups: [Domain DNS]
+        zones: [example.com]
+        expires: "2026-12-11"
+
 - name: Give a group pushed by SCIM read-only access to the whole account
   cfiam.user_groups.cf_user_group_policy:
     group: Okta Contractors
