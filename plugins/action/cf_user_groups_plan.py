@@ -347,9 +347,10 @@ def apply_item(run, wanted, gplan, day=None):
         item["previous_name"] = gplan.current.get("name")
     item.update((f, v) for f, v in gplan.changes.items() if f != "name" and f in Group.DECLARED)
     if gplan.policies is not None and (gplan.create or gplan.policies.changed):
-        item["policies"] = [dict(policy_item(x, run.account_id), **({"expires": wanted.policy_expiry[x].isoformat()}
-                                                                     if x in gone_policies else {}))
-                            for x in wanted.policies]
+        item["policies"] = [policy_item(x, run.account_id) for x in wanted.policies]
+        for policy, entry in zip(wanted.policies, item["policies"]):
+            if policy in gone_policies:
+                entry["expires"] = wanted.policy_expiry[policy].isoformat()
         item["exclusive_policies"] = p["exclusive_policies"]
     if gplan.members is not None and gplan.members.changed:
         exclusive = p["exclusive_members"] and wanted.members_declared

@@ -306,9 +306,9 @@ def test_role_protected_member_with_expired_entry_is_kept_with_a_warning(emulato
 
 def test_role_invalid_dates_fail_the_plan_with_zero_writes(emulator, run_playbook):
     contractors(emulator)
+    sub = {"name": "Sub", "policies": [{"permission_groups": ["admin_readonly"], "expires": "2026-12-07 09:00"}]}
     declaration = [{"name": "Contractors", "members": [{"email": "carol@example.com", "expires": "2026-13-01"}],
-                    "children": [{"name": "Sub", "policies": [{"permission_groups": ["admin_readonly"],
-                                                                "expires": "2026-12-07 09:00"}]}]}]
+                    "children": [sub]}]
     run = apply_role(run_playbook, declaration, user_groups_expiry_warning_days=-1, env=ENV)
     assert run.rc != 0, run
     msg = plan_result(run)["result"]["msg"]

@@ -173,10 +173,10 @@ def declared(tree, day=DAY, catalogue=None):
 
 
 def test_roll_up_keeps_the_later_expiry_and_unexpired_wins():
-    tree = [{"name": "Parent", "members": ["carol@example.com"], "children": [
-        {"name": "Child", "members": [{"email": "carol@example.com", "expires": "2026-12-07"},
-                                     {"email": "dave@example.com", "expires": "2026-12-07"}]},
-        {"name": "Other", "members": [{"email": "dave@example.com", "expires": "2026-12-09"}]}]}]
+    child = {"name": "Child", "members": [{"email": "carol@example.com", "expires": "2026-12-07"},
+                                          {"email": "dave@example.com", "expires": "2026-12-07"}]}
+    other = {"name": "Other", "members": [{"email": "dave@example.com", "expires": "2026-12-09"}]}
+    tree = [{"name": "Parent", "members": ["carol@example.com"], "children": [child, other]}]
     parent, child, other = declared(tree)
     assert parent.member_expiry == {CAROL: None, DAVE: days(2)}
     assert child.member_expiry == {CAROL: DAY, DAVE: DAY}
