@@ -119,7 +119,7 @@ class ActionModule(CloudflareAction):
         progress = progress_line(run, plan, current_groups, listings, time.monotonic() - started)
         progress += expiry_progress(expired, expiring, p["expiry_warning_days"])
         run.say(progress)
-        apply_items, diffs, declared, summary = report_groups(run, plan, known)
+        apply_items, diffs, declared, summary = report_groups(run, plan, known, expired)
         summary.update(expired=expired, expiring=expiring)
         summary["removals"] = dict((k, {"removed": r, "of": t}) for k, (r, t) in figures.items())
         summary["removals"]["max_ratio"] = float(ratio)
@@ -368,8 +368,9 @@ def new_summary(plan):
             "look_alikes": plan.look_alikes, "renamed": dict(plan.renamed), "members_protected": {}}
 
 
-def report_groups(run, plan, known):
-    """The ``apply`` items, one diff per changing group, the declaration as read, and the summary."""
+def report_groups(run, plan, known, expired=()):
+    """The ``apply`` items, one diff per changing group, the declaration as read, and the summary; a diff header
+    names the expired entries its group loses."""
     catalogue = run.catalogue
     apply_items, diffs, declared = [], [], []
     summary = new_summary(plan)
@@ -395,6 +396,9 @@ def report_groups(run, plan, known):
         if gplan.current:
             header = "user group %s (%s)" % (shown_name(gplan.current.get("name")), gplan.current["id"]) + (
                 " renamed to %s" % shown_name(wanted.name) if gplan.rename else "")
+        gone = [e.get("member") or e.get("policy") for e in expired if e["group"] == wanted.name and e["removed"]]
+        if gone:
+            header += "; %s removed: expired" % ", ".join(gone)
         diffs.append(diff(group_diff_side(before), group_diff_side(after), header))
     return apply_items, diffs, declared, summary
 

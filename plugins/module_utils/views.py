@@ -401,15 +401,14 @@ class Expiry(object):
         days_left}``; an expired one also says whether this run ``removed`` it and why (``note``), ``kept``: the
         member ids a protection keeps. ``expiring``: the entries that expire within ``warning_days``."""
         removed, kept = set(removed or ()), set(kept or ())
-        entries = [(("member", member_views([k], catalogue, known)[0]), k, d) for k, d in self.members.items()]
-        policies = [k for k, d in self.policies.items() if d is not None]
-        catalogue.learn_zone_names(policy_zone_ids(policies, catalogue))
-        entries += [(("policy", policy_line(readable_policy(policy_view(k, catalogue)))), k, self.policies[k])
-                    for k in policies]
+        members, policies = (dict((k, d) for k, d in dates.items() if d is not None and self._listed(d))
+                             for dates in (self.members, self.policies))
+        entries = [(("member", member_views([k], catalogue, known)[0]), k, d) for k, d in members.items()]
+        catalogue.learn_zone_names(policy_zone_ids(list(policies), catalogue))
+        entries += [(("policy", policy_line(readable_policy(policy_view(k, catalogue)))), k, d)
+                    for k, d in policies.items()]
         expired, expiring = [], []
         for (kind, shown), key, date in entries:
-            if date is None:
-                continue
             days = (date - self.today).days
             if kind == "member":
                 shown = shown.get("email") or shown.get("id")
@@ -420,9 +419,13 @@ class Expiry(object):
                                  "kept: protected member (user_groups_protected_members), expired on %s" if key in kept
                                  else "not in the group: expired on %s") % date.isoformat()
                 expired.append(entry)
-            elif days <= self.warning_days:
+            else:
                 expiring.append(entry)
         return sorted(expired, key=_expiry_order), sorted(expiring, key=_expiry_order)
+
+    def _listed(self, date):
+        """Expired, or within the warning window."""
+        return (date - self.today).days <= self.warning_days
 
 
 def _expiry_order(entry):

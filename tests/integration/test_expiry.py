@@ -235,6 +235,9 @@ def test_role_expires_whatever_exclusive_and_says_so(emulator, run_playbook):
     plan = plan_result(check)["result"]
     assert "Contractors: carol@example.com removed: expired on %s" % TODAY in plan["progress"], plan["progress"]
     assert "1 entry expires within 14 days (expiring)" in plan["progress"], plan["progress"]
+    headers = [d["after_header"] for d in plan["diff"]]
+    assert [h for h in headers if h.endswith("; allow Domain DNS on zones: example.com, carol@example.com removed: "
+                                             "expired")], headers
     summary = check.role_summary()
     assert "'Contractors': carol@example.com removed: expired on %s" % TODAY in summary["message"], summary
     assert summary["members_removed"] == {"Contractors": ["carol@example.com"]}
