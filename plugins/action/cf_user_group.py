@@ -20,6 +20,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.common import (
     name_literal,
     new_name_problems,
     shown_name,
+    today,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Group, policies_from_api
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_group
@@ -29,6 +30,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import (
     resolve_members,
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
+    Expiry,
     diff,
     group_diff_side,
     group_plan_views,
@@ -50,9 +52,11 @@ class ActionModule(CloudflareAction):
         state=dict(type="str", default="present", choices=["present", "absent"]),
         policies=dict(type="list", elements="dict", options=POLICY_OPTIONS),
         exclusive_policies=dict(type="bool", default=True),
-        members=dict(type="list", elements="str"),
+        # Emails, member ids, or {email or id, expires} (resolve.member_entry checks every entry).
+        members=dict(type="list", elements="raw"),
         exclusive_members=dict(type="bool", default=True),
         lookalike_names=dict(type="str", default="fail", choices=["fail", "warn"]),
+        expiry_warning_days=dict(type="int", default=14),
     )
     REQUIRED_ONE_OF = [["name", "id"]]
 
@@ -69,18 +73,18 @@ class ActionModule(CloudflareAction):
                 if p[option] is not None:
                     run.warn("%s is ignored with state=absent" % option)
             return self.delete(run, group)
-        desired = self.resolve(run, group, ref, problems)
+        desired, expiry = self.resolve(run, group, ref, problems)
         group, current_members = self.read(run, group, desired.policies is not None or bool(changes),
                                            desired.member_ids)
         plan = plan_group(group, p["name"], current_policies=policies_from_api((group or {}).get("policies")),
                           desired_policies=desired.policies, exclusive_policies=p["exclusive_policies"],
                           current_member_ids=[m["id"] for m in current_members or []],
                           desired_member_ids=desired.member_ids, exclusive_members=p["exclusive_members"],
-                          fields=dict(desired.fields))
+                          fields=dict(desired.fields), expired=expiry.expired())
         written = group
         if plan.changed and not run.check_mode:
             written = apply_group(run.writer, plan)
-        return self.report(run, plan.changed, group, current_members, plan, written or {})
+        return self.report(run, plan.changed, group, current_members, plan, written or {}, expiry)
 
     @staticmethod
     def find(run):
@@ -117,27 +121,32 @@ class ActionModule(CloudflareAction):
 
     @staticmethod
     def resolve(run, group, ref, problems):
-        """The group as the task wants it (a Group value), every name resolved; every problem raised at once."""
+        """``(Group, Expiry)``: the group as the task wants it, every name resolved, and the ``expires`` of its
+        entries; every problem raised at once."""
         p = run.params
         policies = member_ids = None
+        if p["expiry_warning_days"] < 0:
+            problems.append("expiry_warning_days must be 0 or more, got %d" % p["expiry_warning_days"])
+        expiry = Expiry(today(), max(p["expiry_warning_days"], 0))
         if p["policies"] is not None:
             with run.step("resolve the policies of user group '%s'" % ref):
                 try:
                     owner = group.get("name") if group is not None else ref
                     policies = parse_policies(p["policies"], run.catalogue, "group '%s' policies" % owner,
-                                              warnings=run.warnings)
+                                              warnings=run.warnings, expiries=expiry.policies)
                 except ResolutionError as exc:
                     problems.extend(exc.problems)
         if p["members"] is not None:
             with run.step("resolve the members of user group '%s'" % ref):
                 try:
-                    member_ids = [m["id"] for m in resolve_members(p["members"], run.catalogue)]
+                    member_ids = [m["id"] for m in resolve_members(p["members"], run.catalogue, None, expiry.members,
+                                                                   expiry.today)]
                 except ResolutionError as exc:
                     problems.extend(exc.problems)
         if problems:
             with run.step("validate user group '%s'" % ref):
                 raise ResolutionError(problems)
-        return Group.from_options(p, policies, member_ids)
+        return Group.from_options(p, policies, member_ids), expiry
 
     @staticmethod
     def read(run, group, fresh, member_ids):
@@ -158,8 +167,9 @@ class ActionModule(CloudflareAction):
         return group, current_members
 
     @staticmethod
-    def report(run, changed, before, before_members, plan=None, written=None):
-        """The result: the group before and after (computed from the plan, never taken from a reply)."""
+    def report(run, changed, before, before_members, plan=None, written=None, expiry=None):
+        """The result: the group before and after (computed from the plan, never taken from a reply), the entries
+        that expired and those that expire soon."""
         catalogue = run.catalogue
         known = dict((m["id"], m) for m in before_members or [])
         if plan is not None:
@@ -179,6 +189,11 @@ class ActionModule(CloudflareAction):
         if plan is not None and plan.members is not None:
             data["added"] = member_views(plan.members.to_add, catalogue, known)
             data["removed"] = member_views(plan.members.to_remove, catalogue, known)
+        if expiry is not None:
+            removed = list(plan.members.to_remove if plan.members is not None else [])
+            removed += list(plan.policies.removed if plan.policies is not None else [])
+            name = (after_view or before_view or {}).get("name") or run.params.get("name")
+            data["expired"], data["expiring"] = expiry.views(name, catalogue, known, removed)
         return run.result(changed=changed, diff=diff(group_diff_side(before_view), group_diff_side(after_view), header),
                           **data)
 

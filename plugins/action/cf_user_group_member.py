@@ -13,11 +13,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_members
-from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError, today
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_members
 from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import resolve_members
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import target_group
-from ansible_collections.cfiam.user_groups.plugins.module_utils.views import diff, member_labels, member_views
+from ansible_collections.cfiam.user_groups.plugins.module_utils.views import Expiry, diff, member_labels, member_views
 from ansible_collections.cfiam.user_groups.plugins.plugin_utils.action import CloudflareAction
 
 
@@ -26,9 +26,11 @@ class ActionModule(CloudflareAction):
     ARGUMENT_SPEC = dict(
         group=dict(type="str"),
         group_id=dict(type="str"),
-        members=dict(type="list", elements="str"),
+        # Emails, member ids, or {email or id, expires} (resolve.member_entry checks every entry).
+        members=dict(type="list", elements="raw"),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         exclusive=dict(type="bool", default=False),
+        expiry_warning_days=dict(type="int", default=14),
     )
     MUTUALLY_EXCLUSIVE = [["group", "group_id"]]
     REQUIRED_ONE_OF = [["group", "group_id"]]
@@ -45,8 +47,11 @@ class ActionModule(CloudflareAction):
             group, label, problems = target_group(run, p["group"], p["group_id"])
         with run.step("resolve the members for %s" % label):
             wanted = []
+            if p["expiry_warning_days"] < 0:
+                problems.append("expiry_warning_days must be 0 or more, got %d" % p["expiry_warning_days"])
+            expiry = Expiry(today(), max(p["expiry_warning_days"], 0))
             try:
-                wanted = resolve_members(p["members"], run.catalogue)
+                wanted = resolve_members(p["members"], run.catalogue, None, expiry.members, expiry.today)
             except ResolutionError as exc:
                 problems.extend(exc.problems)
             if problems:
@@ -56,7 +61,8 @@ class ActionModule(CloudflareAction):
             with run.step("read the members of %s" % label):
                 current = run.api.list_group_members(group["id"])
                 run.catalogue.seed_members(current)
-        plan = plan_members([m["id"] for m in current], [m["id"] for m in wanted], p["state"], p["exclusive"])
+        plan = plan_members([m["id"] for m in current], [m["id"] for m in wanted], p["state"], p["exclusive"],
+                            expiry.expired()[0])
         known = dict((m["id"], m) for m in wanted)
         known.update((m["id"], m) for m in current)
         for mid in plan.to_add:
@@ -69,6 +75,8 @@ class ActionModule(CloudflareAction):
 
         before = member_views(plan.before, run.catalogue, known)
         after = member_views(plan.after, run.catalogue, known)
+        expired, expiring = expiry.views(group.get("name"), run.catalogue, known, plan.to_remove) \
+            if p["state"] == "present" else ([], [])
         return run.result(
             changed=plan.changed,
             diff=diff({"user_group": group["name"], "members": member_labels(before)},
@@ -77,4 +85,6 @@ class ActionModule(CloudflareAction):
             members=after,
             added=member_views(plan.to_add, run.catalogue, known),
             removed=member_views(plan.to_remove, run.catalogue, known),
+            expired=expired,
+            expiring=expiring,
         )

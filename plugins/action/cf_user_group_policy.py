@@ -13,12 +13,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_policies
-from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError, today
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import policies_from_api
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_policies
 from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import POLICY_OPTIONS, parse_policies
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import target_group
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
+    Expiry,
     diff,
     policy_views,
     policy_zone_ids,
@@ -35,6 +36,7 @@ class ActionModule(CloudflareAction):
         policies=dict(type="list", elements="dict", options=POLICY_OPTIONS),
         state=dict(type="str", default="present", choices=["present", "absent"]),
         exclusive=dict(type="bool", default=False),
+        expiry_warning_days=dict(type="int", default=14),
     )
     MUTUALLY_EXCLUSIVE = [["group", "group_id"]]
     REQUIRED_ONE_OF = [["group", "group_id"]]
@@ -53,10 +55,13 @@ class ActionModule(CloudflareAction):
             group, label, problems = target_group(run, p["group"], p["group_id"])
         with run.step("resolve the policies for %s" % label):
             desired = []
+            if p["expiry_warning_days"] < 0:
+                problems.append("expiry_warning_days must be 0 or more, got %d" % p["expiry_warning_days"])
+            expiry = Expiry(today(), max(p["expiry_warning_days"], 0))
             try:
                 owner = (group or {}).get("name") or ref
                 desired = parse_policies(p["policies"], run.catalogue, "group '%s' policies" % owner,
-                                         warnings=run.warnings)
+                                         warnings=run.warnings, expiries=expiry.policies)
             except ResolutionError as exc:
                 problems.extend(exc.problems)
             if problems:
@@ -64,7 +69,8 @@ class ActionModule(CloudflareAction):
         if group.get("id"):
             with run.step("read the policies of %s" % label):
                 group = run.catalogue.fresh_user_group(group["id"]) or group
-        plan = plan_policies(policies_from_api(group.get("policies")), desired, state=state, exclusive=exclusive)
+        plan = plan_policies(policies_from_api(group.get("policies")), desired, state=state, exclusive=exclusive,
+                             expired=expiry.expired()[1])
         if plan.changed and not run.check_mode:
             apply_policies(run.writer, group, plan)
 
@@ -72,6 +78,8 @@ class ActionModule(CloudflareAction):
         catalogue.learn_zone_names(policy_zone_ids(plan.before + plan.after, catalogue))
         before = policy_views(plan.before, catalogue)
         after = policy_views(plan.after, catalogue)
+        expired, expiring = expiry.views(group.get("name"), catalogue, None, plan.removed) \
+            if state == "present" else ([], [])
         return run.result(
             changed=plan.changed,
             diff=diff({"user_group": group["name"], "policies": readable_policies(before)},
@@ -80,4 +88,6 @@ class ActionModule(CloudflareAction):
             policies=after,
             added=policy_views(plan.added, catalogue),
             removed=policy_views(plan.removed, catalogue),
+            expired=expired,
+            expiring=expiring,
         )

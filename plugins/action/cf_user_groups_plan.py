@@ -18,7 +18,13 @@ import re
 import time
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils import approval
-from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError, shown_name, suggest
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import (
+    ResolutionError,
+    expired_keys,
+    shown_name,
+    suggest,
+    today,
+)
 from ansible_collections.cfiam.user_groups.plugins.module_utils.declaration import (
     declared_with_members,
     parse_declaration,
@@ -31,7 +37,9 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import 
 )
 from ansible_collections.cfiam.user_groups.plugins.module_utils.resolve import resolve_members
 from ansible_collections.cfiam.user_groups.plugins.module_utils.views import (
+    Expiry,
     diff,
+    expiry_lines,
     group_diff_side,
     group_plan_views,
     group_view,
@@ -77,6 +85,7 @@ class ActionModule(CloudflareAction):
         # Checked here (approval.approved_entry): a dict type would say less than "not a plan the role wrote".
         approved_plan=dict(type="raw"),
         plan_out=dict(type="path"),
+        expiry_warning_days=dict(type="int", default=14),
     )
 
     def run_task(self, run):
@@ -92,14 +101,17 @@ class ActionModule(CloudflareAction):
             problems.append("set user_groups_max_removal_ratio to a number from 0 to 1 (the share of what exists a run "
                             "may remove, 0.25 by default; 1 allows any removal), got %r" % (p["max_removal_ratio"],))
         excludes = compile_excludes(p["purge_exclude"], problems)
+        day = today()
+        if p["expiry_warning_days"] < 0:
+            problems.append("set user_groups_expiry_warning_days to 0 or more days, got %d" % p["expiry_warning_days"])
         current_groups, listings = read_account(run, p["user_groups"])
-        desired, found = parse_declaration(p["user_groups"], run.catalogue, run.warnings)
+        desired, found = parse_declaration(p["user_groups"], run.catalogue, run.warnings, today=day)
         problems.extend(found)
         protected = protected_member_ids(run, p["protected_members"], problems)
         current_policies = dict((g["id"], policies_from_api(g.get("policies"))) for g in current_groups)
         plan = plan_account(desired, current_groups, dict((gid, [m["id"] for m in ms]) for gid, ms in listings.items()),
                             current_policies, p["exclusive_members"], p["exclusive_policies"], p["purge"], excludes,
-                            lookalike_names=p["lookalike_names"], protected_member_ids=protected)
+                            lookalike_names=p["lookalike_names"], protected_member_ids=protected, today=day)
         problems.extend(plan.problems)
         problems.extend(missing_scim(run, plan.missing_scim, fail=p["missing_scim"] == "fail"))
         doomed = read_doomed_members(run, plan)
@@ -116,18 +128,22 @@ class ActionModule(CloudflareAction):
             raise ResolutionError(problems)
         approved = approve(run, plan, current_policies, doomed, known, current_groups)
         warn_about(run, plan)
+        expired, expiring = expiry_report(run, plan, known)
         progress = progress_line(run, plan, current_groups, listings, time.monotonic() - started)
         if approved.get("approval"):
             progress += "; %s" % approved["approval"]["message"]
+        progress += expiry_progress(expired, expiring, p["expiry_warning_days"])
         run.say(progress)
-        apply_items, diffs, declared, summary = report_groups(run, plan, known)
+        apply_items, diffs, declared, summary = report_groups(run, plan, known, expired)
+        summary.update(expired=expired, expiring=expiring)
         summary["removals"] = dict((k, {"removed": r, "of": t}) for k, (r, t) in figures.items())
         summary["removals"]["max_ratio"] = float(ratio)
         deletes = report_deletes(run, plan, current_policies, doomed, diffs, summary, known)
         account = {"id": run.account_id, "name": run.account_name}
         return run.result(changed=plan.changed, diff=diffs, apply=apply_items, delete=deletes,
                           summary=dict(summary, account=account), groups=declared, account=account,
-                          check_mode=run.check_mode, progress=progress, **approved)
+                          check_mode=run.check_mode, progress=progress, expired=expired, expiring=expiring,
+                          **approved)
 
 
 def approval_texts(run, known, approved, current_groups):
@@ -361,9 +377,43 @@ def progress_line(run, plan, current_groups, listings, seconds):
     return "; ".join(parts)
 
 
-def apply_item(run, wanted, gplan):
-    """The options of cf_user_group that carry out one group's plan (only the parts that change)."""
+def expiry_report(run, plan, known):
+    """``(expired, expiring)``: the declared entries whose ``expires`` has come (each saying whether the run removes
+    it) and those that expire within ``expiry_warning_days``. An expired entry of a protected member is kept (a list
+    that protects errs on the side of protecting), with one warning each."""
+    expired, expiring = [], []
+    for wanted, gplan in plan.groups:
+        expiry = Expiry(plan.today, run.params["expiry_warning_days"], wanted.member_expiry, wanted.policy_expiry)
+        removed = list(gplan.members.to_remove if gplan.members is not None else [])
+        removed += list(gplan.policies.removed if gplan.policies is not None else [])
+        gone, coming = expiry.views(wanted.name, run.catalogue, known, removed, plan.spared.get(wanted.name))
+        for entry in gone:
+            if entry["note"].startswith("kept"):
+                run.warn("group %s: the entry of protected member %s expired on %s; it is kept "
+                         "(user_groups_protected_members); remove the entry, or take the member out of "
+                         "user_groups_protected_members" % (shown_name(wanted.name), entry["member"], entry["expires"]))
+        expired.extend(gone)
+        expiring.extend(coming)
+    return expired, expiring
+
+
+def expiry_progress(expired, expiring, days):
+    """The part of the progress line on expiring access (empty when no entry expires)."""
+    parts = []
+    lines = expiry_lines(expired)
+    if lines:
+        parts.append("expired: %s" % "; ".join(lines))
+    if expiring:
+        parts.append("%s within %d days (expiring)" % (_count(len(expiring), "entry expires", "entries expire"), days))
+    return "".join("; " + part for part in parts)
+
+
+def apply_item(run, wanted, gplan, day=None):
+    """The options of cf_user_group that carry out one group's plan (only the parts that change); an entry that
+    expired goes with its ``expires`` (cf_user_group removes it whatever exclusive says)."""
     p = run.params
+    gone_members, gone_policies = (expired_keys(wanted.member_expiry, day), expired_keys(wanted.policy_expiry, day)) \
+        if day is not None else (set(), set())
     item = {"name": wanted.name, "scim": wanted.scim}
     if not gplan.create:
         item["id"] = gplan.current["id"]
@@ -372,11 +422,16 @@ def apply_item(run, wanted, gplan):
     item.update((f, v) for f, v in gplan.changes.items() if f != "name" and f in Group.DECLARED)
     if gplan.policies is not None and (gplan.create or gplan.policies.changed):
         item["policies"] = [policy_item(x, run.account_id) for x in wanted.policies]
+        for policy, entry in zip(wanted.policies, item["policies"]):
+            if policy in gone_policies:
+                entry["expires"] = wanted.policy_expiry[policy].isoformat()
         item["exclusive_policies"] = p["exclusive_policies"]
     if gplan.members is not None and gplan.members.changed:
         exclusive = p["exclusive_members"] and wanted.members_declared
         # A protected member the exclusive list leaves out stays: the list sent is what the group keeps.
         item["members"] = list(gplan.members.after) if exclusive else list(gplan.members.to_add)
+        item["members"] += [{"id": m, "expires": wanted.member_expiry[m].isoformat()} for m in gplan.members.to_remove
+                            if m in gone_members]
         item["exclusive_members"] = exclusive
     return item
 
@@ -388,8 +443,9 @@ def new_summary(plan):
             "policies_attached": {}, "policies_detached": {}, "deleted_groups": []}
 
 
-def report_groups(run, plan, known):
-    """The ``apply`` items, one diff per changing group, the declaration as read, and the summary."""
+def report_groups(run, plan, known, expired=()):
+    """The ``apply`` items, one diff per changing group, the declaration as read, and the summary; a diff header
+    names the expired entries its group loses."""
     catalogue = run.catalogue
     apply_items, diffs, declared = [], [], []
     summary = new_summary(plan)
@@ -409,7 +465,7 @@ def report_groups(run, plan, known):
                          ("members_removed", gplan.members and gplan.members.to_remove)):
             if ids:
                 summary[key][wanted.name] = member_labels(member_views(ids, catalogue, known))
-        apply_items.append(apply_item(run, wanted, gplan))
+        apply_items.append(apply_item(run, wanted, gplan, plan.today))
         before, after = group_plan_views(gplan, catalogue, known)
         for key, policies in (("policies_attached", gplan.policies and gplan.policies.added),
                               ("policies_detached", gplan.policies and gplan.policies.removed)):
@@ -419,6 +475,9 @@ def report_groups(run, plan, known):
         if gplan.current:
             header = "user group %s (%s)" % (shown_name(gplan.current.get("name")), gplan.current["id"]) + (
                 " renamed to %s" % shown_name(wanted.name) if gplan.rename else "")
+        gone = [e.get("member") or e.get("policy") for e in expired if e["group"] == wanted.name and e["removed"]]
+        if gone:
+            header += "; %s removed: expired" % ", ".join(gone)
         diffs.append(diff(group_diff_side(before), group_diff_side(after), header))
     return apply_items, diffs, declared, summary
 

@@ -65,4 +65,16 @@ options:
             later. Cloudflare still validates it.
         type: bool
         default: false
+      expires:
+        description:
+          - The date the policy ends, V(YYYY-MM-DD) (UTC; quoted or not). From that day on, the day itself included,
+            the policy counts as removed - it is detached whatever the list's C(exclusive) setting says, and the
+            result lists it under C(expired).
+          - Until then it is listed under C(expiring) once it is at most O(expiry_warning_days) days away.
+          - Only a run enforces it. Schedule one, for example a daily AWX job, so the policy is detached on the day.
+            See C(docs/expiring-access.md).
+          - A value that is not a calendar date (V(2026-02-30), a date and time, a number) fails the task before
+            anything is written, with every bad entry listed.
+          - Cloudflare does not keep the date. It lives only in the declaration, so the export never writes it.
+        type: raw
 """

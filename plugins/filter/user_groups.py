@@ -244,7 +244,8 @@ def user_groups_run_summary(plan, applied=None, deleted=None, check_mode=None):
                "missing_scim_groups": list(planned.get("missing_scim_groups") or []),
                "protected": planned.get("protected") or {}, "look_alikes": planned.get("look_alikes") or {},
                "members_protected": planned.get("members_protected") or {},
-               "removals": planned.get("removals") or {}, "account": planned.get("account") or {}}
+               "removals": planned.get("removals") or {}, "account": planned.get("account") or {},
+               "expired": planned.get("expired") or [], "expiring": planned.get("expiring") or []}
     account = _account_label(summary["account"])
     for result in _results(applied):
         _count_write(summary, result)
@@ -285,6 +286,19 @@ def _listed(names, limit=5):
     return shown + (" and %d more" % (len(names) - limit) if len(names) > limit else "")
 
 
+def _expired_part(summary):
+    """The expired entries the run removes: ``'G': x removed: expired on D``."""
+    gone = ["'%s': %s %s" % (e.get("group"), e.get("member") or e.get("policy"), e.get("note"))
+            for e in summary.get("expired") or [] if e.get("removed")]
+    return ["; ".join(gone[:5]) + (" and %d more" % (len(gone) - 5) if len(gone) > 5 else "")] if gone else []
+
+
+def _expiring_note(summary):
+    soon = len(summary.get("expiring") or [])
+    return "; %d entr%s expire%s soon (user_groups_result.expiring)" % (
+        soon, "y" if soon == 1 else "ies", "s" if soon == 1 else "") if soon else ""
+
+
 def run_message(summary, plan):
     """One line for people: what the run changed (would change, in check mode), or that nothing did."""
     account = summary.get("account") or {}
@@ -304,6 +318,7 @@ def run_message(summary, plan):
     if added or removed:
         verbs = ("to add", "to remove") if check else ("added", "removed")
         parts.append("members: %d %s, %d %s" % (added, verbs[0], removed, verbs[1]))
+    parts.extend(_expired_part(summary))
     failed = summary.get("failed") or []
     refused = summary.get("delete_refused") or []
     if failed:
@@ -312,9 +327,11 @@ def run_message(summary, plan):
         parts.append("%d delete(s) refused by Cloudflare (user_groups_result.delete_refused)" % len(refused))
     if not parts:
         total = len(plan.get("groups") or [])
-        return "%sno change: the %d declared group%s already match%s%s" % (
-            where, total, "" if total == 1 else "s", "es" if total == 1 else "", " (check mode)" if check else "")
-    return "%s%s%s" % (where, "check mode, nothing written: would " if check else "", "; ".join(parts))
+        return "%sno change: the %d declared group%s already match%s%s%s" % (
+            where, total, "" if total == 1 else "s", "es" if total == 1 else "", " (check mode)" if check else "",
+            _expiring_note(summary))
+    return "%s%s%s%s" % (where, "check mode, nothing written: would " if check else "", "; ".join(parts),
+                         _expiring_note(summary))
 
 
 class FilterModule(object):

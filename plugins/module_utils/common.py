@@ -15,8 +15,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import difflib
 import json
+import os
 import re
 import unicodedata
 
@@ -33,6 +35,54 @@ class ResolutionError(CloudflareError):
     def __init__(self, problems):
         self.problems = list(problems)
         super(ResolutionError, self).__init__("; ".join(self.problems))
+
+
+# --------------------------------------------------------------------------- dates (expiring access)
+TODAY_VARIABLE = "CFIAM_TODAY"
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+def parse_date(value):
+    """``(datetime.date, None)`` for a date written ``YYYY-MM-DD`` (text, or the date YAML makes of an unquoted
+    one), else ``(None, what is wrong)``: a date and time, a number, another form, a date the calendar lacks."""
+    if isinstance(value, datetime.datetime):
+        return None, "must be a date YYYY-MM-DD, not a date and time (%s)" % value.isoformat()
+    if isinstance(value, datetime.date):
+        return datetime.date(value.year, value.month, value.day), None
+    if isinstance(value, str) and _DATE.match(value.strip()):
+        try:
+            return datetime.date(*[int(part) for part in value.strip().split("-")]), None
+        except ValueError:
+            return None, "is not a date of the calendar: %r" % value
+    return None, "must be a date YYYY-MM-DD (quoted or not), got %r (%s)" % (value, type(value).__name__)
+
+
+def today():
+    """Today's date in UTC: the day an entry's ``expires`` is compared with (expired from that day on).
+
+    ``CFIAM_TODAY=YYYY-MM-DD`` in the controller's environment replaces it: the tests set it to move the date
+    without waiting (docs/development.md); the only function that reads it.
+    """
+    fixed = os.environ.get(TODAY_VARIABLE)
+    if fixed:
+        day, problem = parse_date(fixed)
+        if problem:
+            raise ResolutionError(["the environment variable %s %s; unset it to use today's date"
+                                   % (TODAY_VARIABLE, problem)])
+        return day
+    return datetime.datetime.now(datetime.timezone.utc).date()
+
+
+def later_expiry(first, second):
+    """The expiry of one entry declared twice (``None``: never expires): the one that keeps access longer wins."""
+    if first is None or second is None:
+        return None
+    return max(first, second)
+
+
+def expired_keys(expiries, today):
+    """The entries of ``{key: date or None}`` whose date has come (``date <= today``): they count as removed."""
+    return set(key for key, date in (expiries or {}).items() if date is not None and date <= today)
 
 
 def is_id(value):

@@ -19,6 +19,7 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.common import (
     LOOK_ALIKE,
     ResolutionError,
     comparable_name,
+    later_expiry,
     new_name_problems,
     shown_name,
     suggest,
@@ -38,7 +39,9 @@ class DesiredGroup(object):
     only add members, never remove one. ``policies`` None leaves the group's policies alone.
     ``previous_names``: names the group had before; a group holding one of them is renamed to ``name``.
     ``fields``: the other plain fields declared (``Group.DECLARED``), ``{field: value}``; a field not declared is
-    left alone.
+    left alone. ``member_expiry`` (``{member id: date or None}``, rolled up like the members: an ancestor keeps the
+    later of two expiries, and None, no expiry, wins) and ``policy_expiry`` (``{Policy: date or None}``) hold each
+    entry's ``expires``.
     """
 
     def __init__(self, name, scim, path, policies=None, member_ids=None, members_declared=False, previous_names=(),
@@ -51,13 +54,16 @@ class DesiredGroup(object):
         self.members_declared = members_declared
         self.previous_names = list(previous_names)
         self.fields = dict(fields or {})
+        self.member_expiry = {}
+        self.policy_expiry = {}
 
 
 class _Declaration(object):
     """What parsing the tree has seen so far: the problems, the groups in order, the names and previous names."""
 
-    def __init__(self, catalogue, warnings):
+    def __init__(self, catalogue, warnings, today=None):
         self.catalogue = catalogue
+        self.today = today
         self.warnings = warnings
         self.problems = []
         self.groups = []
@@ -150,13 +156,15 @@ def _parse_group(node, where, ancestors, state):
             problems.append("%s: members must be a list of emails or member ids" % where)
         else:
             try:
-                group.member_ids = [m["id"] for m in resolve_members(members, state.catalogue, where)]
+                group.member_ids = [m["id"] for m in resolve_members(members, state.catalogue, where,
+                                                                     group.member_expiry, state.today)]
                 group.members_declared = True
             except ResolutionError as exc:
                 problems.extend(exc.problems)
     if node.get("policies") is not None:
         try:
-            group.policies = parse_policies(node["policies"], state.catalogue, "%s policies" % where, state.warnings)
+            group.policies = parse_policies(node["policies"], state.catalogue, "%s policies" % where, state.warnings,
+                                            group.policy_expiry)
         except ResolutionError as exc:
             problems.extend(exc.problems)
     return group
@@ -176,13 +184,14 @@ def _plain_fields(node, where, problems):
     return fields
 
 
-def parse_declaration(tree, catalogue, warnings=None):
+def parse_declaration(tree, catalogue, warnings=None, today=None):
     """``(groups, problems)``: the role's ``user_groups`` tree as DesiredGroup values, depth-first, names resolved.
 
     Every problem is reported once, where it is written (a child's unknown email under the child, not again
-    under each ancestor); the caller adds what only the account reveals and reports them all at once.
+    under each ancestor); the caller adds what only the account reveals and reports them all at once. ``today``:
+    the date an entry that names nobody in the account any more may have expired by (then it is skipped).
     """
-    state = _Declaration(catalogue, warnings)
+    state = _Declaration(catalogue, warnings, today)
 
     def walk(nodes, path, ancestors):
         if not isinstance(nodes, list):
@@ -201,12 +210,24 @@ def parse_declaration(tree, catalogue, warnings=None):
             rolled = [mid for d in descendants if not d.scim for mid in d.member_ids or []]
             if rolled and not group.scim:
                 group.member_ids = list(dict.fromkeys((group.member_ids or []) + rolled))
+                roll_up_expiry(group, [d for d in descendants if not d.scim])
             mine.extend(descendants)
         return mine
 
     walk(tree, "user_groups", [])
     state.check_renames()
     return state.groups, state.problems
+
+
+def roll_up_expiry(group, descendants):
+    """A member of a descendant is a member of ``group`` until the last of its entries expires: the later date
+    wins, and an entry without ``expires`` (here or in any descendant) keeps it for good."""
+    merged = dict(group.member_expiry)
+    for child in descendants:
+        for member_id in child.member_ids or []:
+            date = child.member_expiry.get(member_id)
+            merged[member_id] = later_expiry(merged[member_id], date) if member_id in merged else date
+    group.member_expiry = merged
 
 
 def declared_with_members(tree):

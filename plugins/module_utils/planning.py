@@ -17,7 +17,9 @@ The membership and policy rules, in one place:
 * members are added with ``POST`` and removed one by one with ``DELETE`` (no concurrent addition can be lost);
   only an exclusive list that also removes members replaces the whole membership with one ``PUT``;
 * policies have no per-policy endpoint: a change is one ``PUT`` of the group's whole policy list, the ones
-  that stay re-sent unchanged.
+  that stay re-sent unchanged;
+* an entry whose ``expires`` date has come (``expired``: the day itself included, UTC) counts as removed: it is
+  no longer wanted and is removed from the group whatever ``exclusive`` says (docs/expiring-access.md).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -29,6 +31,7 @@ from fractions import Fraction
 from ansible_collections.cfiam.user_groups.plugins.module_utils.common import (
     LOOK_ALIKE,
     comparable_name,
+    expired_keys,
     name_literal,
     shown_name,
 )
@@ -50,22 +53,24 @@ class MemberPlan(object):
         return bool(self.to_add or self.to_remove)
 
 
-def plan_members(current_ids, wanted_ids, state="present", exclusive=False):
-    """Membership as sets (order and repeats ignored); see the module docstring for the rules."""
+def plan_members(current_ids, wanted_ids, state="present", exclusive=False, expired=()):
+    """Membership as sets (order and repeats ignored); see the module docstring for the rules. ``expired``: member
+    ids whose entry expired, removed whatever ``exclusive`` says."""
     current = list(dict.fromkeys(current_ids or []))
-    wanted = list(dict.fromkeys(wanted_ids or []))
+    expired = set(expired or ())
+    wanted = [m for m in dict.fromkeys(wanted_ids or []) if state == "absent" or m not in expired]
     current_set, wanted_set = set(current), set(wanted)
     if state == "absent":
         to_remove = [m for m in current if m in wanted_set]
         return MemberPlan(current, [], to_remove, [m for m in current if m not in wanted_set],
                           "DELETE" if to_remove else None)
     to_add = [m for m in wanted if m not in current_set]
-    to_remove = [m for m in current if m not in wanted_set] if exclusive else []
+    to_remove = [m for m in current if m not in wanted_set] if exclusive else [m for m in current if m in expired]
     after = [m for m in current if m not in set(to_remove)] + to_add
-    if to_remove:
+    if to_remove and exclusive:
         method = "PUT"
     else:
-        method = "POST" if to_add else None
+        method = "POST" if to_add else "DELETE" if to_remove else None
     return MemberPlan(current, to_add, to_remove, after, method)
 
 
@@ -86,14 +91,16 @@ class PolicyPlan(object):
         return [p.body() for p in self.after]
 
 
-def plan_policies(current, desired, state="present", exclusive=False):
+def plan_policies(current, desired, state="present", exclusive=False, expired=()):
     """Policies as sets of Policy values.
 
     ``present`` adds each desired policy that is missing (``exclusive`` also removes every other one, and
-    repeats of a kept one); ``absent`` removes each desired policy (every copy).
+    repeats of a kept one); ``absent`` removes each desired policy (every copy). ``expired``: policies whose entry
+    expired, detached (every copy) whatever ``exclusive`` says.
     """
     current = list(current or [])
-    desired = unique(desired or [])
+    expired = set(expired or ()) if state != "absent" else set()
+    desired = [p for p in unique(desired or []) if p not in expired]
     wanted = set(desired)
     if state == "absent":
         removed = [p for p in current if p in wanted]
@@ -111,7 +118,8 @@ def plan_policies(current, desired, state="present", exclusive=False):
             else:
                 removed.append(policy)
         return PolicyPlan(current, after, added, removed)
-    return PolicyPlan(current, current + added, added, [])
+    removed = [p for p in current if p in expired]
+    return PolicyPlan(current, [p for p in current if p not in expired] + added, added, removed)
 
 
 class GroupPlan(object):
@@ -183,14 +191,15 @@ class GroupPlan(object):
 
 
 def plan_group(current, name, current_policies=None, desired_policies=None, exclusive_policies=True,
-               current_member_ids=None, desired_member_ids=None, exclusive_members=True, fields=None):
+               current_member_ids=None, desired_member_ids=None, exclusive_members=True, fields=None, expired=None):
     """The plan of one group; ``current`` None means it is created (with no policies and no members yet).
 
     The wanted plain fields are ``name`` and ``fields`` (``{field: value}`` of ``Group.FIELDS``; ``name`` need not
     be repeated there); each is compared on its own, a None value (or a field not given) is left alone. Policies
     and members: see ``plan_policies`` and ``plan_members`` (None: left alone; ``current_policies`` None: those of
-    ``current``).
+    ``current``); ``expired``: ``(member ids, policies)`` whose entries expired (removed).
     """
+    expired_members, expired_policies = expired or ((), ())
     wanted = dict(fields or {})
     if name is not None:
         wanted["name"] = name
@@ -201,11 +210,11 @@ def plan_group(current, name, current_policies=None, desired_policies=None, excl
     policies = None
     if desired_policies is not None:
         policies = plan_policies(list(before.policies) if before is not None else [], desired_policies, "present",
-                                 exclusive_policies)
+                                 exclusive_policies, expired_policies)
     members = None
     if desired_member_ids is not None:
         members = plan_members(current_member_ids if current is not None else [], desired_member_ids, "present",
-                               exclusive_members)
+                               exclusive_members, expired_members)
     after_name = changes.get("name", before.name if before is not None else None)
     return GroupPlan(after_name, current, changes, policies, members, before)
 
@@ -226,7 +235,7 @@ def spare_members(plan, protected_ids):
         return plan, []
     to_remove = [m for m in plan.to_remove if m not in protected_ids]
     after = [m for m in plan.before if m not in set(to_remove)] + [m for m in plan.to_add if m not in plan.before]
-    method = "PUT" if to_remove else ("POST" if plan.to_add else None)
+    method = plan.method if to_remove else ("POST" if plan.to_add else None)
     return MemberPlan(plan.before, plan.to_add, to_remove, after, method), spared
 
 
@@ -243,6 +252,7 @@ class AccountPlan(object):
         self.missing_scim = []  # declared SCIM groups the identity provider has not pushed
         self.problems = []
         self.warnings = []
+        self.today = None  # the date the entries' expires were compared with (None: nothing expires)
 
     @property
     def changed(self):
@@ -391,20 +401,22 @@ def _rename_order(plan):
 
 def plan_account(desired_groups, current_groups, current_members, current_policies, exclusive_members=True,
                  exclusive_policies=True, purge=False, purge_exclude=None, lookalike_names=LOOKALIKE_FAIL,
-                 protected_member_ids=None):
+                 protected_member_ids=None, today=None):
     """Compare the declaration with the account.
 
     ``current_members``: ``{group id: [member ids]}`` of the groups whose membership is managed;
     ``current_policies``: ``{group id: [Policy]}``; ``purge_exclude``: ``[(text, compiled regex)]``;
     ``lookalike_names``: a declared name that looks like an undeclared group's (``comparable_name``) is a problem
     (``fail``) or a warning (``warn``: the look-alike is left alone and never purged);
-    ``protected_member_ids``: members an exclusive list never removes (``spared``).
+    ``protected_member_ids``: members an exclusive list (or an expired entry) never removes (``spared``);
+    ``today``: the date the declared entries' ``expires`` are compared with (None: nothing expires).
     A group holding a previous name of a declared group (and none the new name) is renamed in place; ``groups`` lists
     the renames first (``_rename_order``), the order in which the writes must go.
     Problems that only the account can reveal are returned in ``problems``; look-alike names, protected groups and
     SCIM groups not pushed yet in ``warnings`` and the plan's fields.
     """
     plan = AccountPlan()
+    plan.today = today
     account = _Account(current_groups, desired_groups)
     protected = set(protected_member_ids or [])
     for desired in desired_groups:
@@ -414,13 +426,15 @@ def plan_account(desired_groups, current_groups, current_members, current_polici
         if current is None and desired.scim:
             plan.missing_scim.append(desired.name)
             continue
+        expired = (expired_keys(desired.member_expiry, today), expired_keys(desired.policy_expiry, today)) \
+            if today is not None else None
         group_plan = plan_group(
             current, desired.name,
             current_policies=current_policies.get(current["id"]) if current else None,
             desired_policies=desired.policies, exclusive_policies=exclusive_policies,
             current_member_ids=current_members.get(current["id"]) if current else None,
             desired_member_ids=None if desired.scim else desired.member_ids,
-            exclusive_members=exclusive_members and desired.members_declared, fields=desired.fields)
+            exclusive_members=exclusive_members and desired.members_declared, fields=desired.fields, expired=expired)
         if group_plan.members is not None and protected:
             group_plan.members, spared = spare_members(group_plan.members, protected)
             if spared:

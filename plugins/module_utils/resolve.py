@@ -20,6 +20,8 @@ __metaclass__ = type
 from ansible_collections.cfiam.user_groups.plugins.module_utils.common import (
     ResolutionError,
     is_id,
+    later_expiry,
+    parse_date,
     pg_deprecation,
     pg_label,
     suggest,
@@ -44,7 +46,8 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
 ACCESS_VALUES = ("allow", "deny")
 KIND_LABELS = {ACCOUNT: "the whole account", ZONES: "individual zones", RESOURCES: "individual resources"}
 
-POLICY_KEYS = ("access", "permission_groups", "zones", "resource_groups", "scope", "allow_unknown_scope")
+POLICY_KEYS = ("access", "permission_groups", "zones", "resource_groups", "scope", "allow_unknown_scope", "expires")
+MEMBER_KEYS = ("email", "id", "expires")
 
 # The argument spec of a policy item, shared by every entry point that takes policies. Deliberately lenient
 # (nothing required, no choices): parse_policies checks every item and reports every problem of every item
@@ -56,6 +59,8 @@ POLICY_OPTIONS = dict(
     resource_groups=dict(type="list", elements="str"),
     scope=dict(type="raw"),
     allow_unknown_scope=dict(type="bool", default=False),
+    # A date YYYY-MM-DD (text, or the date YAML reads); checked by parse_policies (common.parse_date).
+    expires=dict(type="raw"),
 )
 
 
@@ -117,6 +122,10 @@ def _shape_problems(item, label):
                 problems.append("%s objects must be strings or {key: string} items" % where)
     if not isinstance(item.get("allow_unknown_scope", False), bool):
         problems.append("%s allow_unknown_scope must be true or false" % label)
+    if item.get("expires") is not None:
+        problem = parse_date(item["expires"])[1]
+        if problem:
+            problems.append("%s expires %s" % (label, problem))
     return problems
 
 
@@ -175,12 +184,14 @@ def _role_problems(label, pgs, kinds):
     return problems
 
 
-def parse_policies(items, catalogue, where="policies", warnings=None):
+def parse_policies(items, catalogue, where="policies", warnings=None, expiries=None):
     """The user's policy items as Policy values, every name resolved.
 
     Every problem (shape, unknown role / zone / resource group, raw scope of an undocumented form, role that
-    cannot apply to its scope) of every item is collected and raised at once as a ResolutionError, before
-    anything is written. Deprecated roles are reported in ``warnings``. The same policy twice is one policy.
+    cannot apply to its scope, an ``expires`` that is no date) of every item is collected and raised at once as a
+    ResolutionError, before anything is written. Deprecated roles are reported in ``warnings``. The same policy
+    twice is one policy. ``expiries`` (a dict, when given) receives ``{Policy: date or None}``: each policy's
+    ``expires`` (None: it does not expire; the same policy twice keeps the later one, ``common.later_expiry``).
     """
     items = clean_items(items)
     if items is None:
@@ -207,10 +218,18 @@ def parse_policies(items, catalogue, where="policies", warnings=None):
             targets.append(Scope.account(catalogue.account_id))
             kinds.append(ACCOUNT)
         problems.extend(_role_problems(label, pgs, kinds))
-        policies.append(Policy.of(item.get("access", "allow").strip(), [pg["id"] for pg in pgs], targets))
+        policy = Policy.of(item.get("access", "allow").strip(), [pg["id"] for pg in pgs], targets)
+        if expiries is not None:
+            _note_expiry(expiries, policy, parse_date(item["expires"])[0] if item.get("expires") is not None else None)
+        policies.append(policy)
     if problems:
         raise ResolutionError(problems)
     return unique(policies)
+
+
+def _note_expiry(expiries, key, date):
+    """Record the expiry of an entry (``None``: it does not expire); an entry given twice keeps the later one."""
+    expiries[key] = later_expiry(expiries[key], date) if key in expiries else date
 
 
 def _resolve_roles(item, label, catalogue, problems, warn):
@@ -301,30 +320,64 @@ def parse_scope(zones, scope, catalogue, where="scope"):
 
 
 # --------------------------------------------------------------------------- members
-def resolve_members(refs, catalogue, where=None):
+def member_entry(entry, prefix, expiring):
+    """``(reference, expires date or None, problems)`` of one member entry: an email or member id, or (when
+    ``expiring``) a mapping ``{email: ..., expires: YYYY-MM-DD}`` or ``{id: ..., expires: ...}``."""
+    if not isinstance(entry, dict) or not expiring:
+        return entry, None, []
+    problems = []
+    unknown = sorted(set(map(str, entry)) - set(MEMBER_KEYS))
+    if unknown:
+        problems.append("%smember entry %r has unknown keys %s (allowed: %s)" % (
+            prefix, entry, ", ".join(unknown), ", ".join(MEMBER_KEYS)))
+    refs = [entry[k] for k in ("email", "id") if entry.get(k) is not None]
+    if len(refs) != 1:
+        problems.append("%smember entry %r must give one of email or id" % (prefix, entry))
+    expires = None
+    if entry.get("expires") is not None:
+        expires, problem = parse_date(entry["expires"])
+        if problem:
+            problems.append("%smember %s: expires %s" % (prefix, refs[0] if refs else entry, problem))
+    return (refs[0] if len(refs) == 1 else None), expires, problems
+
+
+def resolve_members(refs, catalogue, where=None, expiries=None, today=None):
     """Account members for emails (case-insensitive) or member ids, in order, without repeats.
 
     Every unknown or malformed reference is reported at once (ResolutionError), each with a suggestion.
+    ``expiries`` (a dict, when given) allows the mapping entries of ``member_entry`` and receives
+    ``{member id: date or None}`` (None: does not expire; a member listed twice keeps the later expiry). An entry
+    that expired by ``today`` and names nobody in the account any more is skipped: there is nothing to remove.
     """
     problems = []
     found = []
     prefix = "%s: " % where if where else ""
-    for ref in refs or []:
+    for entry in refs or []:
+        ref, expires, bad = member_entry(entry, prefix, expiries is not None)
+        problems.extend(bad)
+        if bad:
+            continue
         if not isinstance(ref, str) or not ref.strip():
-            problems.append("%smembers items must be emails or member ids, got %r" % (prefix, ref))
+            problems.append("%smembers items must be emails or member ids%s, got %r" % (
+                prefix, " (or {email: ..., expires: YYYY-MM-DD})" if expiries is not None else "", ref))
             continue
         ref = ref.strip()
         if "@" not in ref and not is_id(ref):
             problems.append("%s'%s' is neither an email nor a 32-character member id" % (prefix, ref))
             continue
         member = catalogue.find_member(ref)
+        if member is None and expires is not None and today is not None and expires <= today:
+            continue
         if member is None:
             if "@" in ref:
                 problems.append("%sno account member has the email '%s'%s" % (
                     prefix, ref, suggest(ref, catalogue.member_emails())))
             else:
                 problems.append("%sno account member has the id '%s'" % (prefix, ref))
-        elif member["id"] not in [m["id"] for m in found]:
+            continue
+        if expiries is not None:
+            _note_expiry(expiries, member["id"], expires)
+        if member["id"] not in [m["id"] for m in found]:
             found.append(member)
     if problems:
         raise ResolutionError(problems)

@@ -24,7 +24,12 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.cfiam.user_groups.plugins.module_utils.common import member_email, pg_label, pg_scopes
+from ansible_collections.cfiam.user_groups.plugins.module_utils.common import (
+    expired_keys,
+    member_email,
+    pg_label,
+    pg_scopes,
+)
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import (
     ACCOUNT,
     ACCOUNT_SCOPE,
@@ -374,3 +379,62 @@ def group_plan_views(plan, catalogue, known_members=None, written=None):
     after = group_view(after, after_policies, catalogue,
                        member_views(plan.members.after, catalogue, known_members) if managed else None)
     return before, after
+
+
+# --------------------------------------------------------------------------- expiring access
+class Expiry(object):
+    """What a task knows of one group's expiring entries: ``members`` (``{member id: date or None}``), ``policies``
+    (``{Policy: date or None}``), the run's ``today`` and ``warning_days`` (docs/expiring-access.md)."""
+
+    def __init__(self, today, warning_days, members=None, policies=None):
+        self.today = today
+        self.warning_days = warning_days
+        self.members = dict(members or {})
+        self.policies = dict(policies or {})
+
+    def expired(self):
+        """``(member ids, policies)`` whose ``expires`` has come (the day itself included): they count as removed."""
+        return expired_keys(self.members, self.today), expired_keys(self.policies, self.today)
+
+    def views(self, group, catalogue, known=None, removed=(), kept=()):
+        """``(expired, expiring)`` entries of group ``group`` (its name): each ``{group, member or policy, expires,
+        days_left}``; an expired one also says whether this run ``removed`` it and why (``note``), ``kept``: the
+        member ids a protection keeps. ``expiring``: the entries that expire within ``warning_days``."""
+        removed, kept = set(removed or ()), set(kept or ())
+        members, policies = (dict((k, d) for k, d in dates.items() if d is not None and self._listed(d))
+                             for dates in (self.members, self.policies))
+        entries = [(("member", member_views([k], catalogue, known)[0]), k, d) for k, d in members.items()]
+        catalogue.learn_zone_names(policy_zone_ids(list(policies), catalogue))
+        entries += [(("policy", policy_line(readable_policy(policy_view(k, catalogue)))), k, d)
+                    for k, d in policies.items()]
+        expired, expiring = [], []
+        for (kind, shown), key, date in entries:
+            days = (date - self.today).days
+            if kind == "member":
+                shown = shown.get("email") or shown.get("id")
+            entry = {"group": group, kind: shown, "expires": date.isoformat(), "days_left": days}
+            if days <= 0:
+                entry["removed"] = key in removed
+                entry["note"] = ("removed: expired on %s" if key in removed else
+                                 "kept: protected member (user_groups_protected_members), expired on %s" if key in kept
+                                 else "not in the group: expired on %s") % date.isoformat()
+                expired.append(entry)
+            else:
+                expiring.append(entry)
+        return sorted(expired, key=_expiry_order), sorted(expiring, key=_expiry_order)
+
+    def _listed(self, date):
+        """Expired, or within the warning window."""
+        return (date - self.today).days <= self.warning_days
+
+
+def _expiry_order(entry):
+    return (entry["expires"], entry["group"], entry.get("member") or entry.get("policy") or "")
+
+
+def expiry_lines(expired, limit=5):
+    """``'G': alice@example.com removed: expired on 2026-12-07``, for the entries this run removes (a progress
+    line, a message)."""
+    lines = ["%s: %s %s" % (e["group"], e.get("member") or e.get("policy"), e["note"]) for e in expired
+             if e.get("removed")]
+    return lines[:limit] + (["and %d more" % (len(lines) - limit)] if len(lines) > limit else [])

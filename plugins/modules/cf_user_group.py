@@ -89,8 +89,14 @@ options:
       - With O(exclusive_members=true) (the default) they become exactly the group's members, and O(members=[])
         empties the group. With O(exclusive_members=false) they are added and nobody is removed.
       - When omitted, the members are not changed. Ignored with O(state=absent).
+      - "An entry may also be a dictionary C({email: ..., expires: YYYY-MM-DD}) (or C({id: ..., expires: ...})): from
+        that day on (UTC, the day itself included) the member counts as removed and is removed whatever the
+        C(exclusive) setting says."
+      - The result lists it under C(expired). Until then it is listed under C(expiring) once
+        the date is at most O(expiry_warning_days) days away. Only a run enforces it, so schedule one (see
+        C(docs/expiring-access.md)). A date that is not a calendar date fails the task before anything is written.
     type: list
-    elements: str
+    elements: raw
   exclusive_members:
     description:
       - With V(true), O(members) becomes exactly the group's members. With V(false), they are added to it.
@@ -124,6 +130,7 @@ extends_documentation_fragment:
   - cfiam.user_groups.connection
   - cfiam.user_groups.connection.modules
   - cfiam.user_groups.policies
+  - cfiam.user_groups.expiry
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """
@@ -168,6 +175,18 @@ EXAMPLES = r"""
   cfiam.user_groups.cf_user_group:
     name: DNS Operators
     members: [alice@example.com, bob@example.com]
+
+- name: Temporary access, member and policy (removed by the first run on or after each date, UTC)
+  cfiam.user_groups.cf_user_group:
+    name: Incident Responders
+    members:
+      - alice@example.com
+      - {email: carol@example.com, expires: "2026-12-08"}
+    policies:
+      - permission_groups: [admin_readonly]
+      - permission_groups: [domain_dns]
+        zones: [example.com]
+        expires: "2026-12-08"
 
 - name: Add members and a policy, keeping what the group already has
   cfiam.user_groups.cf_user_group:
@@ -262,6 +281,24 @@ written:
   returned: on failure after a write
   type: list
   elements: str
+expired:
+  description:
+    - "The entries of the task whose C(expires) date has come, each with C(group), C(member) (an email) or C(policy)
+      (one readable line), C(expires), C(days_left) (0 or less), C(removed) (true when this task removes it,
+      predicted in check mode) and C(note) (V(removed: expired on 2026-12-07), or V(not in the group: expired on ...))."
+  returned: always, when the task adds or sets entries (state=present)
+  type: list
+  elements: dict
+  sample: [{"group": "Contractors", "member": "carol@example.com", "expires": "2026-12-07", "days_left": 0,
+            "removed": true, "note": "removed: expired on 2026-12-07"}]
+expiring:
+  description:
+    - The entries that expire within O(expiry_warning_days), each with C(group), C(member) or C(policy), C(expires) and
+      C(days_left) (1 or more), soonest first.
+  returned: always, when the task adds or sets entries (state=present)
+  type: list
+  elements: dict
+  sample: [{"group": "Contractors", "member": "dave@example.com", "expires": "2026-12-10", "days_left": 3}]
 api_requests:
   description: Number of API requests the task sent, by HTTP method, with C(total) and C(retries).
   returned: always

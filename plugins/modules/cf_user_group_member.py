@@ -46,8 +46,14 @@ options:
       - Members whose invitation is still pending trigger a warning, because the dashboard only offers accepted
         members. The module still does what it was asked.
       - O(members=[]) with O(exclusive=true) empties the group.
+      - "An entry may also be a dictionary C({email: ..., expires: YYYY-MM-DD}) (or C({id: ..., expires: ...})): from
+        that day on (UTC, the day itself included) the member counts as removed and is removed whatever the
+        C(exclusive) setting says."
+      - The result lists it under C(expired). Until then it is listed under C(expiring) once
+        the date is at most O(expiry_warning_days) days away. Only a run enforces it, so schedule one (see
+        C(docs/expiring-access.md)). A date that is not a calendar date fails the task before anything is written.
     type: list
-    elements: str
+    elements: raw
     required: true
   state:
     description:
@@ -65,6 +71,7 @@ options:
 extends_documentation_fragment:
   - cfiam.user_groups.connection
   - cfiam.user_groups.connection.modules
+  - cfiam.user_groups.expiry
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """
@@ -82,6 +89,18 @@ EXAMPLES = r"""
     group: Engineering SRE
     members: [carol@example.com, dave@example.com]
     exclusive: true
+
+- name: Give a contractor access until the end of the year (removed by the first run on 2026-12-31)
+  cfiam.user_groups.cf_user_group_member:
+    group: Engineering
+    members:
+      - {email: erin@example.com, expires: "2026-12-31"}
+    expiry_warning_days: 7
+  register: temporary
+
+- name: Show the entries that end within a week
+  ansible.builtin.debug:
+    var: temporary.expiring
 
 - name: Remove a leaver
   cfiam.user_groups.cf_user_group_member:
@@ -132,6 +151,24 @@ user_group:
   returned: success
   type: dict
   sample: {"id": "7148c1e4d9f247f5b6dcd3ef20f998f9", "name": "Engineering"}
+expired:
+  description:
+    - "The entries of the task whose C(expires) date has come, each with C(group), C(member) (an email) or C(policy)
+      (one readable line), C(expires), C(days_left) (0 or less), C(removed) (true when this task removes it,
+      predicted in check mode) and C(note) (V(removed: expired on 2026-12-07), or V(not in the group: expired on ...))."
+  returned: always, when the task adds or sets entries (state=present)
+  type: list
+  elements: dict
+  sample: [{"group": "Contractors", "member": "carol@example.com", "expires": "2026-12-07", "days_left": 0,
+            "removed": true, "note": "removed: expired on 2026-12-07"}]
+expiring:
+  description:
+    - The entries that expire within O(expiry_warning_days), each with C(group), C(member) or C(policy), C(expires) and
+      C(days_left) (1 or more), soonest first.
+  returned: always, when the task adds or sets entries (state=present)
+  type: list
+  elements: dict
+  sample: [{"group": "Contractors", "member": "dave@example.com", "expires": "2026-12-10", "days_left": 3}]
 api_requests:
   description: Number of API requests the task sent, by HTTP method, with C(total) and C(retries).
   returned: always

@@ -72,11 +72,20 @@ extends_documentation_fragment:
   - cfiam.user_groups.connection
   - cfiam.user_groups.connection.modules
   - cfiam.user_groups.policies
+  - cfiam.user_groups.expiry
   - cfiam.user_groups.attributes
   - cfiam.user_groups.attributes.actiongroup
 """
 
 EXAMPLES = r"""
+- name: DNS access for an incident, detached by the first run on or after 2026-12-11 (UTC)
+  cfiam.user_groups.cf_user_group_policy:
+    group: Engineering SRE
+    policies:
+      - permission_groups: [Domain DNS]
+        zones: [example.com]
+        expires: "2026-12-11"
+
 - name: Give a group pushed by SCIM read-only access to the whole account
   cfiam.user_groups.cf_user_group_policy:
     group: Okta Contractors
@@ -197,6 +206,24 @@ user_group:
   returned: success
   type: dict
   sample: {"id": "7148c1e4d9f247f5b6dcd3ef20f998f9", "name": "Okta Contractors"}
+expired:
+  description:
+    - "The entries of the task whose C(expires) date has come, each with C(group), C(member) (an email) or C(policy)
+      (one readable line), C(expires), C(days_left) (0 or less), C(removed) (true when this task removes it,
+      predicted in check mode) and C(note) (V(removed: expired on 2026-12-07), or V(not in the group: expired on ...))."
+  returned: always, when the task adds or sets entries (state=present)
+  type: list
+  elements: dict
+  sample: [{"group": "Contractors", "member": "carol@example.com", "expires": "2026-12-07", "days_left": 0,
+            "removed": true, "note": "removed: expired on 2026-12-07"}]
+expiring:
+  description:
+    - The entries that expire within O(expiry_warning_days), each with C(group), C(member) or C(policy), C(expires) and
+      C(days_left) (1 or more), soonest first.
+  returned: always, when the task adds or sets entries (state=present)
+  type: list
+  elements: dict
+  sample: [{"group": "Contractors", "member": "dave@example.com", "expires": "2026-12-10", "days_left": 3}]
 api_requests:
   description: Number of API requests the task sent, by HTTP method, with C(total) and C(retries).
   returned: always

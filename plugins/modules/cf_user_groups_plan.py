@@ -36,6 +36,15 @@ description:
     (fetched concurrently, at most 8 at a time), and a catalogue (roles, account members, zones, resource groups)
     only when a declared name was not already seen in those listings. The member listing of each group the purge
     deletes is read too (its memberships count among the removals of O(max_removal_ratio); the diff shows them)."
+  - "Expiring access: a member entry may be C({email: ..., expires: YYYY-MM-DD}) (or C({id: ..., expires: ...})) and a
+    policy item may carry C(expires). From that day on (UTC, the day itself included) the entry counts as removed:
+    the plan removes the member or detaches the policy whatever O(exclusive_members) and O(exclusive_policies) say,
+    and the RV(apply) item carries the entry with its C(expires) so M(cfiam.user_groups.cf_user_group) does the
+    same. A member declared twice (in the group and a child, or twice in one list) stays until the last of its
+    entries expires; an entry without C(expires) keeps it for good. An expired entry of a member of
+    O(protected_members) is kept, with a warning. Expired removals count toward O(max_removal_ratio). An expired
+    entry that names nobody in the account any more is skipped. A C(expires) that is not a calendar date fails the
+    task with every bad entry listed. See C(docs/expiring-access.md)."
 author:
   - cfiam.user_groups maintainers (@cfiam)
 options:
@@ -155,6 +164,7 @@ options:
 extends_documentation_fragment:
   - cfiam.user_groups.connection
   - cfiam.user_groups.connection.modules
+  - cfiam.user_groups.expiry
   - cfiam.user_groups.attributes.plan
   - cfiam.user_groups.attributes.actiongroup
 """
@@ -189,6 +199,8 @@ progress:
   description:
     - One line, also printed while the task runs, before the diffs. It says what the plan read, how long it took, how many
       groups change, and what the purge spares and protected members keep. It names the account.
+    - "Expired entries the plan removes are named, each as C('Contractors': carol@example.com removed: expired on
+      2026-12-07), and the number of entries that expire within O(expiry_warning_days) is given."
   returned: success
   type: str
   sample: "account 0123456789abcdef0123456789abcdef: read 1,000 groups and 9,412 memberships in 3.1 s; 12 groups
@@ -204,6 +216,7 @@ apply:
     - One item per declared group that needs a change, with the options to pass to M(cfiam.user_groups.cf_user_group)
       - C(name), C(id) (existing groups), C(policies) (items with ids), C(exclusive_policies), C(members) (member
       ids), C(exclusive_members) - and C(scim). Only the parts that change are given.
+    - An entry that expired and is removed goes as C({id, expires}) in C(members), a policy with its C(expires).
     - A group renamed in place also has C(previous_name), its name before.
   returned: success
   type: list
@@ -225,7 +238,8 @@ summary:
       purge exclusion protected, and look-alike names left alone (with O(lookalike_names=warn)).
     - C(renamed) maps each previous name to the new name; C(members_protected) gives, per group, the protected
       members its exclusive list leaves out and who stay; C(removals) gives what the plan removes out of how much
-      (C(groups), C(members), C(policies), each C(removed) and C(of)) and C(max_ratio); C(account) as RV(account).
+      (C(groups), C(members), C(policies), each C(removed) and C(of)) and C(max_ratio); C(account) as RV(account);
+      C(expired) and C(expiring) as RV(expired) and RV(expiring).
     - C(policies_attached) and C(policies_detached) give, per declared group, the policies the plan attaches and
       detaches, readable (C(access), C(permission_groups) by name, and C(scope), C(zones) or C(resource_groups) as the
       diff shows them); C(deleted_groups) lists each group the purge deletes with its C(id), C(name), C(members)
@@ -272,6 +286,26 @@ approved_plan:
       C(read) the fingerprint of each group as read; C(labels) the emails of the member ids it names.
   returned: in check mode with O(plan_out)
   type: dict
+expired:
+  description:
+    - "Every declared entry whose C(expires) date has come, each with C(group), C(member) (an email) or C(policy) (one
+      readable line), C(expires), C(days_left) (0 or less), C(removed) (the plan removes it) and C(note):
+      V(removed: expired on 2026-12-07), V(not in the group: expired on ...) (already gone: clean up the
+      declaration), or V(kept: protected member (user_groups_protected_members), expired on ...)."
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"group": "Contractors", "member": "carol@example.com", "expires": "2026-12-07", "days_left": 0,
+            "removed": true, "note": "removed: expired on 2026-12-07"}]
+expiring:
+  description:
+    - The declared entries that expire within O(expiry_warning_days), each with C(group), C(member) or C(policy),
+      C(expires) and C(days_left) (1 or more), soonest first.
+  returned: success
+  type: list
+  elements: dict
+  sample: [{"group": "Contractors", "policy": "allow Domain DNS on zones: example.com", "expires": "2026-12-10",
+            "days_left": 3}]
 api_requests:
   description: Number of API requests sent, by HTTP method, with C(total) and C(retries).
   returned: always

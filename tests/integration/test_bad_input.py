@@ -76,8 +76,10 @@ def cases(emulator, tls_url):
          {"group": "No Such Group", "policies": ADMIN_RO}, ["No Such Group"]),
         ("policies not a list of dicts", "cf_user_group", {"name": "Bad type", "policies": "admin"},
          ["dictionary requested"]),
-        ("members not a list of strings", "cf_user_group_member",
-         {"group": "Okta Contractors", "members": [{"email": "alice@example.com"}]}, ["members"]),
+        # A member entry is an email, an id, or {email or id, expires} (expiring access): another key is refused.
+        ("member entry with an unknown key", "cf_user_group_member",
+         {"group": "Okta Contractors", "members": [{"mail": "alice@example.com"}, 42]},
+         ["unknown keys mail (allowed: email, id, expires)", "members items must be emails or member ids"]),
         ("empty permission groups", "cf_user_group",
          {"name": "Empty pg", "policies": [{"permission_groups": []}]}, ["permission_groups"]),
         ("permission groups missing", "cf_user_group_policy",

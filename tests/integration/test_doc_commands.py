@@ -81,6 +81,14 @@ def exported(path):
     return check
 
 
+def expired_and_removed(client, output, _workspace):
+    """docs/expiring-access.md: carol (expired 2026-12-07) and the DNS policy (2026-12-11) are gone, and said so."""
+    group = normalized_groups(client.state())["Contractors"]
+    assert group == {"members": ["alice@example.com", "bob@example.com", "dave@example.com", "erin@example.com",
+                                 "frank@example.com"], "policies": [("allow", ("admin_readonly",), ("account",))]}
+    assert "carol@example.com removed: expired on 2026-12-07" in output, output[-3000:]
+
+
 # (source, a regular expression that a command of the block matches, check(client, output, workspace))
 EXPECTATIONS = [
     ("README.md", r"playbooks/create_group\.yml", try_it),
@@ -89,6 +97,7 @@ EXPECTATIONS = [
     ("roles/user_groups/README.md", r"playbooks/apply\.yml .*--check", exported("user_groups.yml")),
     ("playbooks/multi_account/README.md", r"^ansible-playbook site\.yml\s*(#.*)?$", acme_converged),
     ("docs/awx.md", r"^ansible-playbook site\.yml -e @approved-plan\.json", acme_converged),
+    ("docs/expiring-access.md", r"CFIAM_TODAY=2026-12-11", expired_and_removed),
     ("playbooks/create_group.yml", r"create_group\.yml", demo_group([])),
     ("playbooks/attach_policy.yml", r"attach_policy\.yml",
      demo_group([("allow", ("admin",), ("account",))])),

@@ -87,7 +87,7 @@ class TestDeclaration(object):
             "group 'Bottom' has an unknown key 'childern' (did you mean 'children'?) (allowed: name, members, "
             "policies, children, scim, previous_names)",
             "group 'Bottom' policies[0] has unknown keys zone (did you mean 'zones'?) (allowed: access, "
-            "permission_groups, zones, resource_groups, scope, allow_unknown_scope)",
+            "permission_groups, zones, resource_groups, scope, allow_unknown_scope, expires)",
         ]
 
     def test_shape_problems(self):
