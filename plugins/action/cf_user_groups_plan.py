@@ -175,8 +175,9 @@ def approve(run, plan, current_policies, doomed, known, current_groups, failing=
         if failing:
             return {}
         messages.append("the plan is the approved plan %s" % now["digest"][:12])
+    sealed = approval.seal(now, texts)  # as it travels: no template marker in it (approval.seal)
     if p["plan_out"] and run.check_mode:
-        result["plan_out"] = plan_file.record(p["plan_out"], run.account_id, now)
+        result["plan_out"] = plan_file.record(p["plan_out"], run.account_id, sealed)
         messages.append("plan %s written to %s for approval" % (now["digest"][:12], result["plan_out"]))
     elif p["plan_out"]:
         run.warn("user_groups_plan_out is written in check mode only (a plan to approve comes from the check job); "
@@ -184,7 +185,7 @@ def approve(run, plan, current_policies, doomed, known, current_groups, failing=
     result["message"] = "; ".join(messages)
     out = {"approval": result}
     if "plan_out" in result:
-        out["approved_plan"] = {run.account_id: now}
+        out["approved_plan"] = {run.account_id: sealed}
     return out
 
 
