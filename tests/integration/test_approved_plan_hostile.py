@@ -8,6 +8,7 @@ plan must carry no template markers Ansible would render.
 """
 from __future__ import absolute_import, division, print_function
 
+import base64
 import json
 import os
 
@@ -54,3 +55,72 @@ def test_hostile_group_name_in_the_plan_file_is_not_templated(emulator, run_play
     assert emulator.groups_by_name(name) == []
     assert [w["method"] for w in emulator.writes()].count("DELETE") == 1, emulator.writes()
     assert stray in json.dumps(plan_result(run)["result"])
+
+
+def add_hostile_member(emulator, marker):
+    """A member of the account whose email holds a template (the emulator's state, as an invitation could)."""
+    state = emulator.state()
+    account = state if "accounts" not in state else state["accounts"][0]
+    email = "mallory+{{ lookup('pipe', 'touch %s') }}@example.com" % marker
+    member = json.loads(json.dumps(account["members"][0]))
+    member.update(id="%032x" % 0xbad, email=email)
+    member["user"].update(id="%032x" % 0xbad1, email=email)
+    account["members"].append(member)
+    emulator.set_state(state)
+    return email, member["id"]
+
+
+def test_hostile_names_refused_after_approval_are_named_readably_and_not_run(emulator, run_playbook, tmp_path):
+    """A change since approval in a group with a hostile name: the refusal names the group and the member as they
+    are; nothing runs, nothing is written (ansible-playbook and -e @PATH)."""
+    marker = str(tmp_path / "pwned")
+    email, member_id = add_hostile_member(emulator, marker + "-email")
+    name = hostile_name(marker)
+    stray = make_group(emulator, name, members=["bob@example.com"])
+    emulator.api("POST", "/accounts/%s/iam/user_groups/%s/members" % (emulator.account_id, stray),
+                 json=[{"id": member_id}])
+    path, _run = approve(run_playbook, tmp_path, emulator)
+    sealed = json.loads(path.read_text())["user_groups_approved_plan"][emulator.account_id]
+    assert json.loads(base64.b64decode(sealed["plan"]))["labels"][member_id] == email  # inside the plan, exactly
+    assert emulator.api("DELETE", "/accounts/%s/iam/user_groups/%s/members/%s" % (
+        emulator.account_id, stray, member_id)).status_code == 200
+    run = apply_approved(run_playbook, emulator, path)
+    assert run.rc != 0 and emulator.writes() == [], run
+    msg = plan_result(run)["result"]["msg"]
+    assert "member was removed since approval: %s" % email in msg, msg
+    assert "group '%s' (%s): member was removed" % (name, stray) in msg, msg
+    assert not os.path.exists(marker) and not os.path.exists(marker + "-email")
+
+
+def test_hostile_names_through_the_workflow_artifact(emulator, tmp_path):
+    """set_stats -> artifact -> the apply job's extra variables (ansible-runner, as AWX passes them)."""
+    from test_approved_plan_runner import job, runner_env  # ansible-runner is optional: imported here
+
+    marker = str(tmp_path / "pwned")
+    email, member_id = add_hostile_member(emulator, marker + "-email")
+    name = hostile_name(marker)
+    stray = make_group(emulator, name, members=["bob@example.com"])
+    emulator.api("POST", "/accounts/%s/iam/user_groups/%s/members" % (emulator.account_id, stray),
+                 json=[{"id": member_id}])
+    project = tmp_path / "project"
+    project.mkdir()
+    play = {"name": "Cloudflare user groups", "hosts": "localhost", "connection": "local", "gather_facts": False,
+            "vars": dict(SWITCHES, user_groups=DECLARATION), "roles": [{"role": "cfiam.user_groups.user_groups"}]}
+    (project / "user_groups.yml").write_text(json.dumps([play]))
+    private = tmp_path / "private"
+    private.mkdir()
+    env = runner_env(emulator)
+    emulator.clear_requests()
+    status, artifact, out = job(private, project, "user_groups.yml", env, "check", {
+        "user_groups_plan_out": str(tmp_path / "plan.json")}, check=True)
+    assert status == "successful", out[-3000:]
+    assert emulator.writes() == []
+    for mark in ("{{", "{%", "{#"):
+        assert mark not in json.dumps(artifact)
+    emulator.clear_requests()
+    status, _artifact, out = job(private, project, "user_groups.yml", env, "apply",
+                                 dict(artifact, user_groups_require_approved_plan=True), check=False)
+    assert status == "successful", out[-3000:]
+    assert not os.path.exists(marker) and not os.path.exists(marker + "-email")
+    assert emulator.groups_by_name(name) == [] and emulator.group_by_name("Hostile Ops") is not None
+    assert email in json.dumps(emulator.state())  # the member itself stays: only the group went
