@@ -79,6 +79,13 @@ class ActionModule(CloudflareAction):
         plan_out=dict(type="path"),
     )
 
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        # A failed plan too: the role's report of a refused plan follows the check mode the plan ran in (the check_mode
+        # keyword on the role sets no ansible_check_mode).
+        result.setdefault("check_mode", bool(self._task.check_mode))
+        return result
+
     def run_task(self, run):
         started = time.monotonic()
         with run.step("plan the user groups of account %s" % run.account_id):

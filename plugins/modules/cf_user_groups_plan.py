@@ -196,8 +196,9 @@ progress:
 check_mode:
   description:
     - Whether this task ran in check mode (C(--check), or the C(check_mode) keyword on the task, block, role or
-      play). The C(user_groups) role applies the plan only when this is V(false).
-  returned: success
+      play). The C(user_groups) role applies the plan only when this is V(false), and its drift report of a failed
+      plan follows it.
+  returned: always
   type: bool
 apply:
   description:
