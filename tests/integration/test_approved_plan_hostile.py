@@ -9,6 +9,7 @@ plan must carry no template markers Ansible would render.
 from __future__ import absolute_import, division, print_function
 
 import base64
+import hashlib
 import json
 import os
 
@@ -124,3 +125,47 @@ def test_hostile_names_through_the_workflow_artifact(emulator, tmp_path):
     assert not os.path.exists(marker) and not os.path.exists(marker + "-email")
     assert emulator.groups_by_name(name) == [] and emulator.group_by_name("Hostile Ops") is not None
     assert email in json.dumps(emulator.state())  # the member itself stays: only the group went
+
+
+def digest_of(account_id, changes, read):
+    text = json.dumps({"account": account_id, "changes": changes, "read": read}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def test_a_hand_edited_plan_with_a_recomputed_digest_applies_nothing_else(emulator, run_playbook, tmp_path):
+    """The digest is no signature (docs/awx.md, the trust model): an edited plan with a recomputed digest passes the
+    digest check, and is then one more plan that differs from the plan made now, so nothing is written. What is
+    applied is always the plan made now, never the file's changes."""
+    make_group(emulator, "Hostile Ops", members=["bob@example.com"])
+    path, _run = approve(run_playbook, tmp_path, emulator)
+    data = json.loads(path.read_text())
+    sealed = data["user_groups_approved_plan"][emulator.account_id]
+    plan = json.loads(base64.b64decode(sealed["plan"]))
+    group = plan["changes"]["groups"]["Hostile Ops"]
+    group["members"]["remove"] = []  # "approve" keeping bob, then re-seal
+    plan["digest"] = digest_of(emulator.account_id, plan["changes"], plan["read"])
+    data["user_groups_approved_plan"][emulator.account_id] = dict(
+        sealed, digest=plan["digest"], plan=base64.b64encode(json.dumps(plan).encode("utf-8")).decode("ascii"))
+    path.write_text(json.dumps(data))
+    run = apply_approved(run_playbook, emulator, path)
+    assert run.rc != 0 and emulator.writes() == [], run
+    msg = plan_result(run)["result"]["msg"]
+    assert ("group 'Hostile Ops': the declaration or the role's variables changed since approval, so the plan "
+            "differs: approved update, add members alice@example.com; now update, add members alice@example.com, "
+            "remove members bob@example.com") in msg, msg
+
+
+def test_an_old_plan_still_applies_when_nothing_changed(emulator, run_playbook, tmp_path):
+    """No expiry (docs/awx.md): a plan approved long ago applies when the account and the declaration are as then."""
+    path, _run = approve(run_playbook, tmp_path, emulator)
+    data = json.loads(path.read_text())
+    sealed = data["user_groups_approved_plan"][emulator.account_id]
+    plan = json.loads(base64.b64decode(sealed["plan"]))
+    plan["planned_at"] = "2020-01-01T00:00:00Z"  # not in the digest: when it was made is for messages only
+    data["user_groups_approved_plan"][emulator.account_id] = dict(
+        sealed, planned_at=plan["planned_at"], plan=base64.b64encode(json.dumps(plan).encode("utf-8")).decode("ascii"))
+    path.write_text(json.dumps(data))
+    run = apply_approved(run_playbook, emulator, path)
+    assert run.rc == 0, run
+    assert emulator.group_by_name("Hostile Ops") is not None
+
