@@ -133,7 +133,7 @@ options:
         not such a file is not overwritten, nor is a symbolic link (refused). The directory must exist.'
       - The plan holds the changes per group and the fingerprint of every group the plan reads or touches (id,
         name, policies and, where managed, members as read, normalised and without policy ids) and of the groups
-        the purge deletes, with a C(digest). It is written sealed (RV(approved_plan)): no template marker of a group
+        the purge deletes, with a C(digest). It is written sealed (RV(approved_plan)), so no template marker of a group
         name or an email can run when the file is loaded as extra variables.
       - Ignored, with a warning, outside check mode.
     type: path
@@ -271,8 +271,8 @@ approved_plan:
     - 'The plan written to O(plan_out), keyed by the account id, C({<account id>: {format, digest, plan, account,
       planned_at, summary}}).'
     - C(plan) is the plan itself, the base64 text of its canonical JSON (C(format), C(account), C(planned_at),
-      C(digest), C(changes): per declared group what changes and the groups the purge deletes, C(read): the
-      fingerprint of each group as read, C(labels): the emails of the member ids it names). Group names and emails
+      C(digest); C(changes), per declared group what changes and the groups the purge deletes; C(read), the
+      fingerprint of each group as read; C(labels), the emails of the member ids it names). Group names and emails
       come from the account, and extra variables are templated; in base64 they hold no template marker.
     - C(digest) is the plan's SHA-256 digest (what an approver quotes); C(account), C(planned_at) and C(summary)
       (one line per group that changes) are for people, with every template marker broken by a space (C({ {)),
