@@ -168,4 +168,3 @@ def test_an_old_plan_still_applies_when_nothing_changed(emulator, run_playbook, 
     run = apply_approved(run_playbook, emulator, path)
     assert run.rc == 0, run
     assert emulator.group_by_name("Hostile Ops") is not None
-

@@ -6,7 +6,7 @@ from __future__ import absolute_import, division, print_function
 import json
 import os
 
-from harness import make_group, plan_result, write_playbook
+from harness import make_group, plan_result
 
 DECLARATION = [
     {"name": "Attack Eng", "members": ["alice@example.com"], "policies": [{"permission_groups": ["admin_readonly"]}]},
