@@ -88,6 +88,13 @@ class ActionModule(CloudflareAction):
         expiry_warning_days=dict(type="int", default=14),
     )
 
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        # A failed plan too: the role's report of a refused plan follows the check mode the plan ran in (the check_mode
+        # keyword on the role sets no ansible_check_mode).
+        result.setdefault("check_mode", bool(self._task.check_mode))
+        return result
+
     def run_task(self, run):
         started = time.monotonic()
         with run.step("plan the user groups of account %s" % run.account_id):
@@ -191,8 +198,9 @@ def approve(run, plan, current_policies, doomed, known, current_groups, failing=
         if failing:
             return {}
         messages.append("the plan is the approved plan %s" % now["digest"][:12])
+    sealed = approval.seal(now, texts)  # as it travels: no template marker in it (approval.seal)
     if p["plan_out"] and run.check_mode:
-        result["plan_out"] = plan_file.record(p["plan_out"], run.account_id, now)
+        result["plan_out"] = plan_file.record(p["plan_out"], run.account_id, sealed)
         messages.append("plan %s written to %s for approval" % (now["digest"][:12], result["plan_out"]))
     elif p["plan_out"]:
         run.warn("user_groups_plan_out is written in check mode only (a plan to approve comes from the check job); "
@@ -200,7 +208,7 @@ def approve(run, plan, current_policies, doomed, known, current_groups, failing=
     result["message"] = "; ".join(messages)
     out = {"approval": result}
     if "plan_out" in result:
-        out["approved_plan"] = {run.account_id: now}
+        out["approved_plan"] = {run.account_id: sealed}
     return out
 
 

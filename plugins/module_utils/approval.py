@@ -21,19 +21,28 @@ An entry holds, for one account:
   regenerates on every write) are never part of it;
 * ``digest``: a SHA-256 of the account id, ``changes`` and ``read`` (what an approver quotes);
 * ``labels``: emails of the member ids it names, and ``account``, ``planned_at``: for messages only.
+
+The entry travels as extra variables (``-e @PATH``, AWX artifacts), which Ansible templates when the role passes
+them on; group names and emails come from the account (anyone who can name a group, through SCIM too, chooses them).
+So what is written and returned is the entry ``seal``ed: ``plan``, the entry's canonical JSON in base64 (no template
+marker can appear in it), next to the ``digest`` and, for people, the account and a ``summary`` of the changes with
+every template marker broken (``inert``). ``approved_entry`` unseals it and checks the digest.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
+import binascii
 import hashlib
 import json
+import re
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError, shown_name
 from ansible_collections.cfiam.user_groups.plugins.module_utils.model import Group
 
-FORMAT = 1
+FORMAT = 2
 VARIABLE = "user_groups_approved_plan"
 FIX = ("run the check job again (user_groups_plan_out) and approve its plan, or undo the changes listed; nothing "
        "was written")
@@ -111,6 +120,56 @@ def labels_of(member_ids, email_of):
     return labels
 
 
+# --------------------------------------------------------------------------- sealing: what travels as a variable
+_MARKER = re.compile(r"\{(?=[{%#])")
+_BREAKS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def inert(text):
+    """``text`` on one line with every template marker broken (``{{`` ``{%`` ``{#`` get a space after the brace): no
+    form of it is a template to Ansible, whatever its version."""
+    return _MARKER.sub("{ ", _BREAKS.sub(" ", "" if text is None else str(text)))
+
+
+def canonical(value):
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def summary(found, texts):
+    """One line per group the plan changes (``group 'name': create, add members ...``), in the entry's order."""
+    lines = ["group %s: %s" % (shown_name(name), change_text(change, texts))
+             for name, change in sorted(found["changes"]["groups"].items())]
+    lines += ["group %s (%s): delete" % (shown_name(name), gid) for gid, name in sorted(
+        found["changes"]["delete"].items())]
+    return lines or ["no change"]
+
+
+def seal(found, texts=None):
+    """The entry as it travels: the entry itself only as ``plan`` (base64 of its canonical JSON), with its ``digest``,
+    and an ``account``, ``planned_at`` and ``summary`` for people (template markers broken, not checked)."""
+    account = found["account"]
+    return {"format": FORMAT, "digest": found["digest"], "planned_at": inert(found.get("planned_at")),
+            "account": {"id": inert(account.get("id")), "name": inert(account.get("name")) or None},
+            "summary": [inert(line) for line in summary(found, texts)] if texts is not None else [],
+            "plan": base64.b64encode(canonical(found).encode("utf-8")).decode("ascii")}
+
+
+def unseal(sealed):
+    """``(entry, [])`` out of a sealed entry, or ``(None, problems)``."""
+    if not isinstance(sealed, dict):
+        return None, ["not a mapping"]
+    if sealed.get("format") != FORMAT:
+        return None, ["format %r, this collection writes format %d: plan again with this version" % (
+            sealed.get("format"), FORMAT)]
+    try:
+        found = json.loads(base64.b64decode(str(sealed.get("plan") or ""), validate=True).decode("utf-8"))
+    except (binascii.Error, TypeError, ValueError):
+        return None, ["its plan is not the base64 text of a plan (it was edited after the check run)"]
+    if not isinstance(found, dict) or found.get("digest") != sealed.get("digest"):
+        return None, ["its digest is not the digest of its plan: it was edited after the check run"]
+    return found, []
+
+
 # --------------------------------------------------------------------------- reading an approved plan
 def approved_entry(value, account_id):
     """The approved entry for ``account_id`` out of ``user_groups_approved_plan`` (``{account id: entry}``).
@@ -133,7 +192,8 @@ def approved_entry(value, account_id):
         raise ResolutionError(["run the check job for account %s and approve its plan: %s holds no plan for it "
                                "(it holds plans for %s); nothing was written" % (
                                    account_id, VARIABLE, ", ".join(sorted(value)) or "no account")])
-    problems = entry_problems(found, account_id)
+    found, problems = unseal(found)
+    problems = problems or entry_problems(found, account_id)
     if problems:
         raise ResolutionError(["%s: the plan of account %s in %s is not one the role wrote (%s)" % (
             how, account_id, VARIABLE, "; ".join(problems))])

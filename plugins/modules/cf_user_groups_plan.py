@@ -139,10 +139,11 @@ options:
       - 'In check mode, write the plan for approval to this path as C({"user_groups_approved_plan": {<account id>:
         <plan>}}) (C(-e @PATH) loads it) and return it as RV(approved_plan). An entry of another account already in
         the file stays (the accounts of one run write into one file, each under a lock); a file that exists and is
-        not such a file is not overwritten. The directory must exist.'
+        not such a file is not overwritten, nor is a symbolic link (refused). The directory must exist.'
       - The plan holds the changes per group and the fingerprint of every group the plan reads or touches (id,
         name, policies and, where managed, members as read, normalised and without policy ids) and of the groups
-        the purge deletes, with a C(digest).
+        the purge deletes, with a C(digest). It is written sealed (RV(approved_plan)), so no template marker of a group
+        name or an email can run when the file is loaded as extra variables.
       - Ignored, with a warning, outside check mode.
     type: path
   approved_plan:
@@ -208,8 +209,9 @@ progress:
 check_mode:
   description:
     - Whether this task ran in check mode (C(--check), or the C(check_mode) keyword on the task, block, role or
-      play). The C(user_groups) role applies the plan only when this is V(false).
-  returned: success
+      play). The C(user_groups) role applies the plan only when this is V(false), and its drift report of a failed
+      plan follows it.
+  returned: always
   type: bool
 apply:
   description:
@@ -280,10 +282,15 @@ approval:
            "plan_out": "/tmp/plan.json", "message": "plan 5b1d0e6f0c2f written to /tmp/plan.json for approval"}
 approved_plan:
   description:
-    - 'The plan written to O(plan_out), keyed by the account id, C({<account id>: {format, account, planned_at, digest,
-      changes, read, labels}}).'
-    - C(changes) has per declared group what changes and the groups the purge deletes;
-      C(read) the fingerprint of each group as read; C(labels) the emails of the member ids it names.
+    - 'The plan written to O(plan_out), keyed by the account id, C({<account id>: {format, digest, plan, account,
+      planned_at, summary}}).'
+    - C(plan) is the plan itself, the base64 text of its canonical JSON (C(format), C(account), C(planned_at),
+      C(digest); C(changes), per declared group what changes and the groups the purge deletes; C(read), the
+      fingerprint of each group as read; C(labels), the emails of the member ids it names). Group names and emails
+      come from the account, and extra variables are templated; in base64 they hold no template marker.
+    - C(digest) is the plan's SHA-256 digest (what an approver quotes); C(account), C(planned_at) and C(summary)
+      (one line per group that changes) are for people, with every template marker broken by a space (C({ {)),
+      and are not checked.
   returned: in check mode with O(plan_out)
   type: dict
 expired:

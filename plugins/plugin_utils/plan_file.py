@@ -8,7 +8,10 @@
 Several hosts of one run (playbooks/multi_account: one host per account, in parallel forks) write into the same
 file: each one takes an exclusive lock on the file's directory, reads the file, replaces its own account's entry
 and writes the whole file again through a temporary file and a rename, so no entry is lost and no reader sees half
-a file. A file that exists and is not such a file is never overwritten.
+a file. A file that exists and is not such a file is never overwritten. Two runs (two playbooks) writing the same
+file at once are serialised the same way; a run waits at most ``LOCK_WAIT`` seconds for the lock, then fails with
+what to do. A symbolic link is refused (the rename would replace the link, not what it points to; in a shared
+directory a link is how another user would make a run write elsewhere).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -19,10 +22,12 @@ import fcntl
 import json
 import os
 import tempfile
+import time
 
 from ansible_collections.cfiam.user_groups.plugins.module_utils.common import ResolutionError
 
 VARIABLE = "user_groups_approved_plan"
+LOCK_WAIT = 60.0  # seconds; writing a plan takes milliseconds
 
 
 def _existing(path):
@@ -44,29 +49,54 @@ def _existing(path):
     return data[VARIABLE]
 
 
-def record(path, account_id, entry):
+def _lock(handle, directory, wait):
+    """An exclusive lock on the directory, waited for at most ``wait`` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise ResolutionError(["choose another user_groups_plan_out, or find the process that holds the lock "
+                                       "on %s (another run writing a plan there has held it for over %d s): the plan "
+                                       "was not written" % (directory, wait)])
+            time.sleep(0.05)
+
+
+def _write(path, directory, account_id, entry):
+    plans = _existing(path)
+    plans[account_id] = entry
+    handle, temporary = tempfile.mkstemp(dir=directory, prefix=".plan-", suffix=".json")
+    try:
+        with os.fdopen(handle, "w") as out:
+            json.dump({VARIABLE: plans}, out, indent=1, sort_keys=True)
+            out.write("\n")
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def record(path, account_id, entry, wait=None):
     """Write ``entry`` as the plan of ``account_id`` into ``path``, keeping the other accounts' plans there; returns
     the absolute path."""
     path = os.path.abspath(path)
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         raise ResolutionError(["create the directory %s first (user_groups_plan_out: %s)" % (directory, path)])
+    if os.path.islink(path):
+        raise ResolutionError(["choose another user_groups_plan_out, or replace the symbolic link %s with the file "
+                               "itself (it points to %s): a plan is not written through a link" % (
+                                   path, os.readlink(path))])
     try:
         lock = os.open(directory, os.O_RDONLY)
         try:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            plans = _existing(path)
-            plans[account_id] = entry
-            handle, temporary = tempfile.mkstemp(dir=directory, prefix=".plan-", suffix=".json")
-            try:
-                with os.fdopen(handle, "w") as out:
-                    json.dump({VARIABLE: plans}, out, indent=1, sort_keys=True)
-                    out.write("\n")
-                os.chmod(temporary, 0o644)
-                os.replace(temporary, path)
-            except BaseException:
-                os.unlink(temporary)
-                raise
+            _lock(lock, directory, LOCK_WAIT if wait is None else wait)
+            if os.path.islink(path):  # made while this run waited
+                raise ResolutionError(["choose another user_groups_plan_out: %s became a symbolic link" % path])
+            _write(path, directory, account_id, entry)
         finally:
             os.close(lock)
     except OSError as exc:

@@ -8,6 +8,7 @@ naming the group and the change.
 """
 from __future__ import absolute_import, division, print_function
 
+import base64
 import copy
 import json
 
@@ -61,6 +62,18 @@ def apply_approved(run_playbook, emulator, path, declaration=None, check=False, 
                         args=["-e", "@%s" % path])
 
 
+def opened(sealed):
+    """The plan inside a sealed entry (base64 of its JSON)."""
+    return json.loads(base64.b64decode(sealed["plan"]))
+
+
+def sealed_as(entry):
+    """An entry sealed the way the role seals it, with its digest as it stands (a hand-made file)."""
+    return {"format": entry["format"], "digest": entry["digest"], "account": entry["account"], "summary": [],
+            "planned_at": entry["planned_at"],
+            "plan": base64.b64encode(json.dumps(entry).encode("utf-8")).decode("ascii")}
+
+
 def refused(run, emulator, *texts):
     """The real run failed in the plan, before any write, with the fix first and every text in the message."""
     assert run.rc != 0, run
@@ -79,8 +92,14 @@ def test_plan_out_is_written_loadable_and_keyed_by_account(emulator, run_playboo
     assert list(data) == ["user_groups_approved_plan"]
     plans = data["user_groups_approved_plan"]
     assert sorted(plans) == [emulator.account_id]
-    plan = plans[emulator.account_id]
-    assert plan["format"] == 1 and plan["account"]["id"] == emulator.account_id
+    sealed = plans[emulator.account_id]
+    assert sealed["format"] == 2 and sealed["account"] == {"id": emulator.account_id, "name": None}
+    assert sorted(sealed["summary"]) == sorted([
+        "group '%s': create, add members carol@example.com" % NEW,
+        "group '%s': update, add members bob@example.com, attach allow Administrator Read Only on account, detach "
+        "allow Analytics on account" % OPS, "group '%s' (%s): delete" % (LEGACY, account["legacy"])])
+    plan = opened(sealed)
+    assert plan["format"] == 2 and plan["account"]["id"] == emulator.account_id and plan["digest"] == sealed["digest"]
     assert sorted(plan["changes"]["groups"]) == sorted([OPS, NEW])
     assert plan["changes"]["groups"][NEW]["action"] == "create"
     assert plan["changes"]["groups"][OPS]["members"] == {"add": [emulator.member_id("bob@example.com")],
@@ -210,15 +229,17 @@ def write_value(tmp_path, value):
 def test_plan_of_another_account_or_malformed(emulator, run_playbook, tmp_path, account):
     _path, data, _run = approve(run_playbook, tmp_path, emulator)
     plans = data["user_groups_approved_plan"]
-    entry = plans[emulator.account_id]
+    entry = opened(plans[emulator.account_id])
     other = "f" * 32
     cases = [
-        ({other: entry}, "run the check job for account %s and approve its plan: user_groups_approved_plan holds no "
-                         "plan for it (it holds plans for %s)" % (emulator.account_id, other)),
-        ({emulator.account_id: dict(entry, account={"id": other})}, "it is the plan of account %s" % other),
-        ({emulator.account_id: dict(entry, changes=dict(entry["changes"], delete={}))},
+        ({other: plans[emulator.account_id]}, "run the check job for account %s and approve its plan: "
+         "user_groups_approved_plan holds no plan for it (it holds plans for %s)" % (emulator.account_id, other)),
+        ({emulator.account_id: sealed_as(dict(entry, account={"id": other}))}, "it is the plan of account %s" % other),
+        ({emulator.account_id: sealed_as(dict(entry, changes=dict(entry["changes"], delete={})))},
          "its digest does not match its content: it was edited after the check run"),
-        ({emulator.account_id: dict(entry, format=7)}, "format 7"),
+        ({emulator.account_id: dict(plans[emulator.account_id], digest="0" * 64)},
+         "its digest is not the digest of its plan: it was edited after the check run"),
+        ({emulator.account_id: dict(plans[emulator.account_id], format=7)}, "format 7"),
         (["not", "a", "mapping"], "user_groups_approved_plan must be a mapping of account ids to plans, got list"),
         (data, "user_groups_approved_plan is the whole file; load it with -e @PATH"),
     ]

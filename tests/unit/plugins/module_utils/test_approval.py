@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import base64
 import copy
 import json
 
@@ -56,7 +57,7 @@ def texts(names=None):
 
 def test_entry_holds_the_changes_and_the_fingerprints():
     entry = make_entry()
-    assert entry["format"] == 1 and entry["account"] == {"id": ACCOUNT, "name": "Acme"}
+    assert entry["format"] == 2 and entry["account"] == {"id": ACCOUNT, "name": "Acme"}
     assert entry["changes"]["groups"] == {
         "Ops": {"action": "update", "members": {"add": [B], "remove": []}},
         "New": {"action": "create", "fields": {"name": "New"}, "members": {"add": [C], "remove": []}}}
@@ -129,7 +130,14 @@ def test_only_the_changed_groups_are_listed():
 
 def test_approved_entry_takes_the_account_entry():
     entry = make_entry()
-    assert approval.approved_entry({ACCOUNT: entry, hexid(900): {"anything": 1}}, ACCOUNT) == entry
+    assert approval.approved_entry({ACCOUNT: approval.seal(entry, TEXTS), hexid(900): {"anything": 1}},
+                                   ACCOUNT) == entry
+
+
+def wrapped(inner, digest=None):
+    """A sealed entry around any ``inner`` value (as a hand-made file would hold it)."""
+    return {"format": 2, "digest": inner.get("digest") if digest is None and isinstance(inner, dict) else digest,
+            "plan": base64.b64encode(json.dumps(inner).encode("utf-8")).decode("ascii")}
 
 
 @pytest.mark.parametrize("value, text", [
@@ -139,9 +147,13 @@ def test_approved_entry_takes_the_account_entry():
     ("text", "must be a mapping of account ids to plans, got str"),
     ({"user_groups_approved_plan": {}}, "user_groups_approved_plan is the whole file; load it with -e @PATH"),
     ({ACCOUNT: []}, "is not one the role wrote (not a mapping)"),
-    ({ACCOUNT: {"format": 2}}, "format 2, this collection writes format 1"),
-    ({ACCOUNT: {"format": 1, "account": {"id": hexid(900)}}}, "it is the plan of account %s" % hexid(900)),
-    ({ACCOUNT: {"format": 1, "account": {"id": ACCOUNT}}}, "changes is missing"),
+    ({ACCOUNT: {"format": 1}}, "format 1, this collection writes format 2"),
+    ({ACCOUNT: {"format": 2, "plan": "not base64 {{ x }}"}}, "its plan is not the base64 text of a plan"),
+    ({ACCOUNT: {"format": 2, "plan": base64.b64encode(b"\xff").decode("ascii")}}, "not the base64 text of a plan"),
+    ({ACCOUNT: wrapped([1, 2])}, "its digest is not the digest of its plan"),
+    ({ACCOUNT: wrapped({"digest": "x"}, digest="y")}, "its digest is not the digest of its plan"),
+    ({ACCOUNT: wrapped({"format": 2, "account": {"id": hexid(900)}})}, "it is the plan of account %s" % hexid(900)),
+    ({ACCOUNT: wrapped({"format": 2, "account": {"id": ACCOUNT}})}, "changes is missing"),
 ])
 def test_malformed_or_foreign_plans(value, text):
     with pytest.raises(ResolutionError) as info:
@@ -154,6 +166,40 @@ def test_an_edited_plan_fails_its_digest():
     edited = copy.deepcopy(entry)
     edited["changes"]["delete"] = {}
     with pytest.raises(ResolutionError) as info:
-        approval.approved_entry({ACCOUNT: edited}, ACCOUNT)
+        approval.approved_entry({ACCOUNT: approval.seal(edited)}, ACCOUNT)
     assert "its digest does not match its content" in info.value.problems[0]
-    assert approval.approved_entry({ACCOUNT: json.loads(json.dumps(entry))}, ACCOUNT) == entry
+    # the digest outside the plan is the plan's own: changing it alone is an edit too
+    with pytest.raises(ResolutionError) as info:
+        approval.approved_entry({ACCOUNT: dict(approval.seal(entry), digest="0" * 64)}, ACCOUNT)
+    assert "its digest is not the digest of its plan" in info.value.problems[0]
+    assert approval.approved_entry({ACCOUNT: json.loads(json.dumps(approval.seal(entry)))}, ACCOUNT) == entry
+
+
+HOSTILE = "Stray {{ lookup('pipe', 'id') }} {% if 1 %}x{% endif %} {# c #} {{{ x }}}\n#jinja2:x"
+
+
+def test_a_sealed_entry_holds_no_template_marker_and_names_groups_readably():
+    declaration = [desired(HOSTILE, [A], []), desired("Ops", [A, B], [P_ONE])]
+    entry = make_entry(groups=(OPS, dict(STRAY, name="{{ x }} {%raw%}")), declaration=declaration)
+    entry["account"]["name"] = "Acme {{ y }}"
+    entry["labels"][A] = "{{ z }}@example.com"
+    sealed = approval.seal(entry, TEXTS)
+    text = json.dumps(sealed)
+    for mark in ("{{", "{%", "{#", "\\u007b"):
+        assert mark not in text, text
+    assert set(sealed) == {"format", "digest", "planned_at", "account", "summary", "plan"}
+    assert sealed["digest"] == entry["digest"] and sealed["account"]["name"] == "Acme { { y }}"
+    assert any(line.startswith("group \"Stray { { lookup('pipe', 'id') }} { % if 1 %}x{ % endif %} { # c #} "
+                               "{ { { x }}}") for line in sealed["summary"]), sealed["summary"]
+    assert "group '{ { x }} { %%raw%%}' (%s): delete" % STRAY["id"] in sealed["summary"]
+    assert approval.approved_entry({ACCOUNT: json.loads(text)}, ACCOUNT) == entry  # the names, exactly
+
+
+@pytest.mark.parametrize("text, inert", [
+    ("{{a}}", "{ {a}}"), ("{%a%}", "{ %a%}"), ("{#a#}", "{ #a#}"), ("{{{", "{ { {"), ("{ {", "{ {"),
+    ("a\nb\r\u2028c", "a b c"), (None, ""), ("{x}", "{x}"),
+])
+def test_inert(text, inert):
+    assert approval.inert(text) == inert
+    for mark in ("{{", "{%", "{#"):
+        assert mark not in approval.inert(text)
