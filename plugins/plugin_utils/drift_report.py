@@ -240,7 +240,8 @@ def to_markdown(data):
     status = {"no drift": "no drift", "drift": "drift in %d group(s)" % len(data["groups"]),
               "refused": "refused (counts as drift)"}[data["status"]]
     lines = ["# Drift report: %s" % md_text(account.get("name") or account.get("id") or "account"), "",
-             "- Account: %s" % md_text(account_label(account)),
+             "- Account: %s" % md_text("'%s' (%s)" % (account["name"], account.get("id")) if account.get("name")
+                                       else account.get("id") or "unknown"),
              "- Generated: %s (UTC)" % md_text(data.get("generated_at") or "unknown"),
              "- Run: %s" % ("check mode (nothing written)" if data["mode"] == "check" else
                             "real run (the drift below was found, then repaired)"),

@@ -89,6 +89,9 @@ def env_lines(base_url, account_id, bin_dir=None, collections_path=None, token=D
              "unset CLOUDFLARE_EMAIL CLOUDFLARE_API_KEY"]
     if collections_path:
         lines.append("export ANSIBLE_COLLECTIONS_PATH=%s" % shlex.quote(os.path.abspath(collections_path)))
+        # As the checkout's ansible.cfg does, for playbooks of one's own run from another directory: they run on
+        # localhost without an inventory, which ansible-core would warn about on every run.
+        lines.append("export ANSIBLE_LOCALHOST_WARNING=False ANSIBLE_INVENTORY_UNPARSED_WARNING=False")
     if bin_dir:
         lines.append('export PATH=%s:"$PATH"' % shlex.quote(os.path.abspath(bin_dir)))
     return lines
@@ -111,11 +114,13 @@ def _banner(seed, server, lines, env_file):
     if env_file:
         out += ["In another terminal, from this checkout, load its variables (written to %s):"
                 % os.path.relpath(env_file), "", "    . %s" % os.path.relpath(env_file), "",
-                "or export them yourself:", ""]
+                "(it also puts .venv/bin on PATH and this checkout's collection on ANSIBLE_COLLECTIONS_PATH), "
+                "or export them yourself and run .venv/bin/ansible-playbook from the checkout:", ""]
     else:
         out += ["Export these in another terminal:", ""]
     out += ["    " + line for line in lines if line.startswith("export CLOUDFLARE_")]
-    out += ["", "then run any playbook from the checkout, e.g.", "",
+    out += ["", "then run any playbook of the checkout (or, with the file loaded, your own from any directory), e.g.",
+            "",
             "    ansible-playbook playbooks/demo.yml", "",
             "and see what it sent: make emulator-log (or GET %s/requests)." % server.admin_url, ""]
     return "\n".join(out)

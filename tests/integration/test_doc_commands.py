@@ -89,12 +89,22 @@ def expired_and_removed(client, output, _workspace):
     assert "carol@example.com removed: expired on 2026-12-07" in output, output[-3000:]
 
 
+def approved_platform(client, output, _workspace):
+    """roles/user_groups/README.md: the apply run applied the approved plan of docs/examples/platform.yml."""
+    groups = normalized_groups(client.state())
+    assert groups["Platform SRE"]["members"] == ["bob@example.com"], groups
+    assert groups["Platform"]["members"] == ["alice@example.com", "bob@example.com", "carol@example.com"], groups
+    assert "the plan is the approved plan" in output, output[-3000:]
+
+
 # (source, a regular expression that a command of the block matches, check(client, output, workspace))
 EXPECTATIONS = [
     ("README.md", r"playbooks/create_group\.yml", try_it),
     ("README.md", r"playbooks/apply\.yml .*--check", exported("account.yml")),
     ("README.md", r"^ansible-playbook site\.yml\s*(#.*)?$", acme_converged),
-    ("roles/user_groups/README.md", r"playbooks/apply\.yml .*--check", exported("user_groups.yml")),
+    ("roles/user_groups/README.md", r"playbooks/apply\.yml -e @user_groups\.yml .*--check",
+     exported("user_groups.yml")),
+    ("roles/user_groups/README.md", r"-e @approved-plan\.json", approved_platform),
     ("playbooks/multi_account/README.md", r"^ansible-playbook site\.yml\s*(#.*)?$", acme_converged),
     ("docs/awx.md", r"^ansible-playbook site\.yml -e @approved-plan\.json", acme_converged),
     ("docs/expiring-access.md", r"CFIAM_TODAY=2026-12-11", expired_and_removed),
