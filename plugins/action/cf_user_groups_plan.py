@@ -292,6 +292,10 @@ def removed_items(run, plan, known, doomed):
     }
 
 
+# The likely fix of a removal over the ratio: a declaration gone wrong (entries whose expires date has come are not
+# counted: their date is the yes).
+REMOVAL_FIX = ("check the declaration (an empty or partly rendered user_groups, members: [] where a list was meant); if "
+               "the removal is intended, run again with -e user_groups_max_removal_ratio=1")
 REMOVALS = (("groups", "delete %d of the account's %d user groups"),
             ("members", "remove %d of the %d memberships of the declared groups"),
             ("policies", "detach %d of the %d policies of the declared groups"))
@@ -321,33 +325,9 @@ def removal_problems(run, plan, figures, ratio, known, doomed):
             doomed.get(g["id"]) for g in plan.delete) else "")
         problems.append(
             "%s. The run would %s (%s), more than user_groups_max_removal_ratio %s (%s) allows: %s%s" % (
-                removal_fix(expired_removals(plan, kind), removed), what, percent(removed, total), shown,
+                REMOVAL_FIX, what, percent(removed, total), shown,
                 percent(ratio.numerator, ratio.denominator), "; ".join(listed[:10]), more))
     return problems
-
-
-def expired_removals(plan, kind):
-    """How many of the plan's removals of ``kind`` (members, policies) are entries whose ``expires`` has come."""
-    count = 0
-    for wanted, gplan in plan.groups if plan.today is not None else ():
-        if kind == "members" and gplan.members is not None:
-            gone = expired_keys(wanted.member_expiry, plan.today)
-            count += len([m for m in gplan.members.to_remove if m in gone])
-        elif kind == "policies" and gplan.policies is not None:
-            gone = expired_keys(wanted.policy_expiry, plan.today)
-            count += len([p for p in gplan.policies.removed if p in gone])
-    return count
-
-
-def removal_fix(expired, removed):
-    """The likely fix of a removal over the ratio: dates that came (expiring access) or a declaration gone wrong."""
-    allow = "run again with -e user_groups_max_removal_ratio=1"
-    if expired and expired == removed:
-        return ("every removal is of an entry whose expires date has come; to let them end, %s (for a scheduled "
-                "run, set user_groups_max_removal_ratio to what a day's expiries may remove)" % allow)
-    text = ("check the declaration (an empty or partly rendered user_groups, members: [] where a list was meant); if "
-            "the removal is intended, %s" % allow)
-    return text + ("; %d of the removals are entries whose expires date has come" % expired if expired else "")
 
 
 def missing_scim(run, names, fail):

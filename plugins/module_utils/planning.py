@@ -261,14 +261,23 @@ class AccountPlan(object):
     def removals(self, group_count, deleted_memberships=0):
         """What the plan removes, and out of how much: ``{kind: (removed, total)}`` for the account's groups, the
         memberships (of the groups whose members are managed, and ``deleted_memberships``: those of the groups the
-        purge deletes, each removed with its group) and the policies of the groups whose policies are managed."""
-        existing = [gplan for _desired, gplan in self.groups if not gplan.create]
-        members = [p.members for p in existing if p.members is not None]
-        policies = [p.policies for p in existing if p.policies is not None]
+        purge deletes, each removed with its group) and the policies of the groups whose policies are managed.
+
+        An entry whose ``expires`` date has come is not counted as removed (it still counts in the total): its date
+        is the explicit yes, written in the declaration, that the removal ratio asks for otherwise."""
+        existing = [(desired, gplan) for desired, gplan in self.groups if not gplan.create]
+
+        def expired(expiry):
+            return expired_keys(expiry, self.today) if self.today is not None else set()
+
+        members = [(g.members, expired(d.member_expiry)) for d, g in existing if g.members is not None]
+        policies = [(g.policies, expired(d.policy_expiry)) for d, g in existing if g.policies is not None]
         return {"groups": (len(self.delete), group_count),
-                "members": (sum(len(m.to_remove) for m in members) + deleted_memberships,
-                            sum(len(set(m.before)) for m in members) + deleted_memberships),
-                "policies": (sum(len(p.removed) for p in policies), sum(len(p.before) for p in policies))}
+                "members": (sum(len([m for m in plan.to_remove if m not in gone]) for plan, gone in members)
+                            + deleted_memberships,
+                            sum(len(set(plan.before)) for plan, _gone in members) + deleted_memberships),
+                "policies": (sum(len([p for p in plan.removed if p not in gone]) for plan, gone in policies),
+                             sum(len(plan.before) for plan, _gone in policies))}
 
 
 def removal_share(value):

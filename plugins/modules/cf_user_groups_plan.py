@@ -42,8 +42,8 @@ description:
     and the RV(apply) item carries the entry with its C(expires) so M(cfiam.user_groups.cf_user_group) does the
     same. A member declared twice (in the group and a child, or twice in one list) stays until the last of its
     entries expires; an entry without C(expires) keeps it for good. An expired entry of a member of
-    O(protected_members) is kept, with a warning. Expired removals count toward O(max_removal_ratio). An expired
-    entry that names nobody in the account any more is skipped. A C(expires) that is not a calendar date fails the
+    O(protected_members) is kept, with a warning. Expired removals do not count toward O(max_removal_ratio) (the
+    date is the explicit yes). An expired entry that names nobody in the account any more is skipped. A C(expires) that is not a calendar date fails the
     task with every bad entry listed. See C(docs/expiring-access.md)."
 author:
   - cfiam.user_groups maintainers (@cfiam)

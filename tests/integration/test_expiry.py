@@ -263,11 +263,19 @@ def test_role_expires_whatever_exclusive_and_says_so(emulator, run_playbook):
     assert emulator.writes() == []
 
 
-def test_role_mass_expiry_needs_the_explicit_yes(emulator, run_playbook):
+def test_role_expired_entries_need_no_ratio_but_other_removals_do(emulator, run_playbook):
     contractors(emulator)
+    # carol's dated entry is 1 of the group's 2 memberships (50%, over the default 0.25): removed without
+    # -e user_groups_max_removal_ratio=1.
     declaration = [{"name": "Contractors", "members": [
         "alice@example.com", {"email": "carol@example.com", "expires": day(-1)}]}]
     run = apply_role(run_playbook, declaration, user_groups_exclusive_members=False, env=ENV)
+    assert run.rc == 0, run
+    assert normalized_groups(emulator.state())["Contractors"]["members"] == ["alice@example.com"]
+    emulator.clear_requests()
+    # An undated removal (carol dropped from an exclusive list) is counted as before.
+    make_group(emulator, "Vendors", ["alice@example.com", "carol@example.com"])
+    run = apply_role(run_playbook, [{"name": "Vendors", "members": ["alice@example.com"]}], env=ENV)
     assert run.rc != 0, run
     assert "user_groups_max_removal_ratio" in plan_result(run)["result"]["msg"]
     assert emulator.writes() == []

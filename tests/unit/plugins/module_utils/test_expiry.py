@@ -207,11 +207,18 @@ def test_account_plan_spares_a_protected_member_whose_entry_expired():
     assert plan.removals(1)["members"] == (0, 1)
 
 
-def test_expired_removals_count_toward_the_ratio():
+def test_expired_removals_are_not_counted_toward_the_ratio():
+    # The date is the declaration's yes: bob's removal is planned, not counted; a member dropped from an exclusive
+    # list still counts.
     groups = declared([{"name": "G", "members": [{"email": "bob@example.com", "expires": DAY}, "alice@example.com"]}])
     plan = plan_account(groups, [current_group("g1", "G")], {"g1": [ALICE, BOB]}, {}, exclusive_members=False,
                         today=DAY)
-    assert plan.removals(1)["members"] == (1, 2)
+    assert plan.groups[0][1].members.to_remove == [BOB]
+    assert plan.removals(1)["members"] == (0, 2)
+    plan = plan_account(groups, [current_group("g1", "G")], {"g1": [ALICE, BOB, CAROL]}, {}, exclusive_members=True,
+                        today=DAY)
+    assert sorted(plan.groups[0][1].members.to_remove) == sorted([BOB, CAROL])
+    assert plan.removals(1)["members"] == (1, 3)
 
 
 # --------------------------------------------------------------------------- views
