@@ -211,3 +211,21 @@ def policy_shapes():
         ("role_without_scopes", Policy.of("allow", [PG_NOSCOPE["id"]], [zones("example.net")])),
         ("deprecated_role", Policy.of("allow", [PG_LEGACY["id"]], [whole])),
     ]
+
+
+class Clock(object):
+    """A monotonic clock that only moves when slept on (and ``on_sleep`` runs after each sleep)."""
+
+    def __init__(self, on_sleep=None):
+        self.now = 0.0
+        self.sleeps = []
+        self.on_sleep = on_sleep
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+        if self.on_sleep is not None:
+            self.on_sleep(len(self.sleeps))

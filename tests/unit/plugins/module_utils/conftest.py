@@ -2,7 +2,8 @@
 # Copyright (c) cfiam.user_groups contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Fixtures of the layer tests that talk to the emulator: a real client, its AccountAPI and a Catalogue."""
+"""Fixtures of the layer tests: a real client talking to the emulator, its AccountAPI and a Catalogue; a private
+directory for run leases."""
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
@@ -34,3 +35,10 @@ def log(emulator):
         return [e for e in emulator.requests()
                 if (method is None or e["method"] == method) and (suffix is None or e["path"].endswith(suffix))]
     return entries
+
+
+@pytest.fixture
+def lease_dir(tmp_path):
+    path = tmp_path / "leases"
+    path.mkdir(mode=0o700)
+    return str(path)

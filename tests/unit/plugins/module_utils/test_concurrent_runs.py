@@ -23,34 +23,10 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import Dup
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_group
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runlock import RunLease, RunLeaseBusy
 from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import TaskRun
+from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import Clock
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 HOST = "api.example"
-
-
-class Clock(object):
-    """A monotonic clock that only moves when slept on (and ``on_sleep`` runs after each sleep)."""
-
-    def __init__(self, on_sleep=None):
-        self.now = 0.0
-        self.sleeps = []
-        self.on_sleep = on_sleep
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-        if self.on_sleep is not None:
-            self.on_sleep(len(self.sleeps))
-
-
-@pytest.fixture
-def lease_dir(tmp_path):
-    path = tmp_path / "leases"
-    path.mkdir(mode=0o700)
-    return str(path)
 
 
 @pytest.fixture

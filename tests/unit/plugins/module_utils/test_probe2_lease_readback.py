@@ -12,8 +12,6 @@ __metaclass__ = type
 
 import os
 
-import pytest
-
 from ansible_collections.cfiam.user_groups.plugins.module_utils import runlock, runtime
 from ansible_collections.cfiam.user_groups.plugins.module_utils.apply import apply_group
 from ansible_collections.cfiam.user_groups.plugins.module_utils.planning import plan_group
@@ -22,26 +20,6 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.runtime import T
 
 ACCOUNT = "0123456789abcdef0123456789abcdef"
 HOST = "api.example"
-
-
-class Clock(object):
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def lease_dir(tmp_path):
-    path = tmp_path / "leases"
-    path.mkdir(mode=0o700)
-    return str(path)
 
 
 def write_lease(lease_dir, content):

@@ -26,30 +26,11 @@ from ansible_collections.cfiam.user_groups.plugins.module_utils.runlock import (
     RunLeaseDeadlock,
     process_start,
 )
+from ansible_collections.cfiam.user_groups.tests.unit.plugins.module_utils.cfiam_fakes import Clock
 
 HOST = "api.example"
 ACCOUNT_A = "0123456789abcdef0123456789abcdea"
 ACCOUNT_B = "0123456789abcdef0123456789abcdeb"
-
-
-class Clock(object):
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def lease_dir(tmp_path):
-    path = tmp_path / "leases"
-    path.mkdir(mode=0o700)
-    return str(path)
 
 
 @pytest.fixture
